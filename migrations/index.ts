@@ -1,0 +1,2 @@
+/** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
+export const migrations: Function[] = [];

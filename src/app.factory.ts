@@ -1,0 +1,92 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getToken } from '@willsoto/nestjs-prometheus';
+import type { FastifyInstance } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import type { Histogram } from 'prom-client';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { toErrorEnvelope } from './common/errors/error-envelope.js';
+import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { resolveDatabase } from './database/database-connection.js';
+import { serveOpenApi } from './docs/openapi.js';
+import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
+import { createRootLogger } from './observability/logger.js';
+import { ROOT_LOGGER } from './observability/observability.module.js';
+
+export const API_PREFIX = 'api/v1';
+const JSON_BODY_LIMIT = 1024 * 1024;
+const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** A client's own `x-request-id` is kept when it is a sane token, so a trace can cross services. */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** Stops serving, waits for in-flight requests, then lets go of the database. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole application; `main.ts` and the e2e tests both start it through here. */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  const logger = createRootLogger(config);
+  if (config.jwt.isDevelopmentSecret) {
+    logger.warn('JWT_SECRET is not set: using a development-only secret. Set JWT_SECRET (32+ characters) in production.');
+  }
+  const database = await resolveDatabase(config);
+  if (database.embedded) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using the embedded PostgreSQL');
+  try {
+    const adapter = new FastifyAdapter({
+      trustProxy: config.trustProxy,
+      bodyLimit: JSON_BODY_LIMIT,
+      genReqId: requestIdOf,
+      requestIdHeader: false,
+      disableRequestLogging: true,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, database, logger }), adapter, {
+      bufferLogs: true,
+    });
+    app.useLogger(app.get(Logger));
+    configureHttp(app, config);
+    return {
+      app,
+      config,
+      async close() {
+        await app.close();
+        await database.release();
+      },
+    };
+  } catch (error) {
+    await database.release();
+    throw error;
+  }
+}
+
+function configureHttp(app: NestFastifyApplication, config: AppConfig) {
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  // Errors Fastify raises before Nest sees the request (malformed JSON, wrong content type) get the envelope too.
+  fastify.setErrorHandler((error, request, reply) => {
+    const { body } = toErrorEnvelope(error, String(request.id));
+    void reply.status(body.statusCode).send(body);
+  });
+  registerRequestObservers(fastify, app.get<Histogram<string>>(getToken(HTTP_REQUEST_DURATION)), app.get(ROOT_LOGGER));
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableCors({
+    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
+    credentials: true,
+    exposedHeaders: ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
+  });
+  serveOpenApi(app);
+}

@@ -1,0 +1,36 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger as PinoInstance } from 'pino';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
+import { ThrottlingModule } from './common/throttling/throttling.module.js';
+import type { ResolvedDatabase } from './database/database-connection.js';
+import { DatabaseModule } from './database/database.module.js';
+import { ObservabilityModule } from './observability/observability.module.js';
+import { SharedStateModule } from './shared-state/shared-state.module.js';
+
+export interface AppRuntime {
+  config: AppConfig;
+  database: ResolvedDatabase;
+  logger: PinoInstance;
+}
+
+@Module({})
+export class AppModule {
+  static register({ config, database, logger }: AppRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.register(config),
+        ObservabilityModule.register(logger),
+        DatabaseModule.register(database),
+        SharedStateModule,
+        // Guards run in the order their modules are listed: authentication first, so the throttler
+        // can count signed-in callers per user.
+        ThrottlingModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

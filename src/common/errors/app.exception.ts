@@ -1,0 +1,64 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+/**
+ * Every error a user can cause: an HTTP status, a stable machine-readable `code`, a human message and,
+ * where they help, details per field. The exception filter turns these into the contract's envelope.
+ */
+export class AppException extends HttpException {
+  constructor(
+    status: HttpStatus,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message, status);
+  }
+}
+
+export class ValidationFailed extends AppException {
+  constructor(details: ErrorDetail[], message = 'The request is not valid') {
+    super(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', message, details);
+  }
+}
+
+export class Unauthorized extends AppException {
+  constructor(message = 'Authentication is required', code = 'UNAUTHORIZED') {
+    super(HttpStatus.UNAUTHORIZED, code, message);
+  }
+}
+
+export class Forbidden extends AppException {
+  constructor(message = 'You are not allowed to do this', code = 'FORBIDDEN') {
+    super(HttpStatus.FORBIDDEN, code, message);
+  }
+}
+
+/** Also what a caller gets for something that exists but is not theirs to see. */
+export class NotFound extends AppException {
+  constructor(what = 'Resource') {
+    super(HttpStatus.NOT_FOUND, 'NOT_FOUND', `${what} not found`);
+  }
+}
+
+export class Conflict extends AppException {
+  constructor(message: string, details?: ErrorDetail[]) {
+    super(HttpStatus.CONFLICT, 'CONFLICT', message, details);
+  }
+}
+
+export class RateLimited extends AppException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', 'Too many requests, slow down');
+  }
+}
+
+export class ServiceUnavailable extends AppException {
+  constructor(message = 'A service this request needs is unavailable, try again shortly', details?: ErrorDetail[]) {
+    super(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', message, details);
+  }
+}

@@ -1,0 +1,109 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
+import { QueryFailedError } from 'typeorm';
+import { DependencyUnavailableError } from '../../shared-state/shared-state.js';
+import { AppException, type ErrorDetail } from './app.exception.js';
+import { conflictMessageFor } from './unique-constraints.js';
+
+/** The contract's one error shape. */
+export interface ErrorEnvelope {
+  statusCode: number;
+  error: string;
+  code: string;
+  message: string;
+  details?: ErrorDetail[];
+  requestId: string;
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  416: 'RANGE_NOT_SATISFIABLE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Fastify's own errors (bad JSON, wrong content type, body too large) carry a status and a code. */
+interface FastifyError {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+function reasonPhrase(status: number): string {
+  const name = HttpStatus[status] as string | undefined;
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+function envelope(status: number, code: string, message: string, requestId: string, details?: ErrorDetail[]): ErrorEnvelope {
+  return { statusCode: status, error: reasonPhrase(status), code, message, ...(details?.length ? { details } : {}), requestId };
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  const candidate = error as Partial<FastifyError> | null;
+  return typeof candidate?.statusCode === 'number' && typeof candidate.code === 'string' && candidate.code.startsWith('FST_');
+}
+
+/** True for errors that mean "the database is not reachable right now", as opposed to a bad query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const candidate = error as { code?: string; message?: string; driverError?: unknown } | null;
+  if (!candidate) return false;
+  if (candidate.code && CONNECTION_ERROR_CODES.has(candidate.code)) return true;
+  if (candidate.driverError && candidate.driverError !== error) return isDatabaseUnavailable(candidate.driverError);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|Connection is not established/i.test(
+    candidate.message ?? '',
+  );
+}
+
+/**
+ * Maps anything thrown to the envelope and says whether it was the server's fault (to be logged).
+ * Only `AppException`s and recognised framework errors reveal their message; the rest is `INTERNAL`.
+ */
+export function toErrorEnvelope(error: unknown, requestId: string): { body: ErrorEnvelope; serverFault: boolean } {
+  if (error instanceof AppException) {
+    return { body: envelope(error.getStatus(), error.code, error.message, requestId, error.details), serverFault: false };
+  }
+  if (error instanceof ThrottlerException) {
+    return { body: envelope(429, 'RATE_LIMITED', 'Too many requests, slow down', requestId), serverFault: false };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status >= 500 && status !== 503) return internal(requestId);
+    return { body: envelope(status, CODE_BY_STATUS[status] ?? 'ERROR', error.message, requestId), serverFault: false };
+  }
+  if (isFastifyError(error) && error.statusCode < 500) {
+    const status = error.statusCode;
+    const message = status === 400 ? `The request body is not valid: ${error.message}` : error.message;
+    return { body: envelope(status, CODE_BY_STATUS[status] ?? 'ERROR', message, requestId), serverFault: false };
+  }
+  if (error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) {
+    const dependency = error instanceof DependencyUnavailableError ? error.dependency : 'database';
+    return {
+      body: envelope(503, 'SERVICE_UNAVAILABLE', `The ${dependency} is unavailable, try again shortly`, requestId),
+      serverFault: false,
+    };
+  }
+  if (error instanceof QueryFailedError) {
+    const conflict = conflictMessageFor(error);
+    if (conflict) return { body: envelope(409, 'CONFLICT', conflict, requestId), serverFault: false };
+  }
+  return internal(requestId);
+}
+
+function internal(requestId: string) {
+  return { body: envelope(500, 'INTERNAL', 'Something went wrong on our side', requestId), serverFault: true };
+}

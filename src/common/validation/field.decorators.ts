@@ -1,0 +1,90 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+/**
+ * Validation and OpenAPI from one declaration, so the document cannot drift from what is enforced.
+ * `required: false` makes a field optional; `nullable: true` also accepts an explicit null.
+ */
+interface FieldOptions {
+  required?: boolean;
+  nullable?: boolean;
+  description?: string;
+  example?: unknown;
+}
+
+function presence({ required = true, nullable = false }: FieldOptions) {
+  if (nullable) return [ValidateIf((_object: object, value: unknown) => value !== null && (required || value !== undefined))];
+  return required ? [] : [IsOptional()];
+}
+
+function documented(options: FieldOptions, schema: Record<string, unknown>) {
+  const decorator = options.required === false ? ApiPropertyOptional : ApiProperty;
+  return decorator({ description: options.description, example: options.example, nullable: options.nullable, ...schema });
+}
+
+export function StringField(options: FieldOptions & { min?: number; max: number; pattern?: RegExp; trim?: boolean }) {
+  const { min = 1, max, pattern, trim = true } = options;
+  return applyDecorators(
+    ...presence(options),
+    ...(trim ? [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))] : []),
+    IsString(),
+    MinLength(min),
+    MaxLength(max),
+    ...(pattern ? [Matches(pattern)] : []),
+    documented(options, { type: String, minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source } : {}) }),
+  );
+}
+
+export function UuidField(options: FieldOptions = {}) {
+  return applyDecorators(...presence(options), IsUUID('all'), documented(options, { type: String, format: 'uuid' }));
+}
+
+export function UuidArrayField(options: FieldOptions & { min?: number; max: number }) {
+  const { min = 0, max } = options;
+  return applyDecorators(
+    ...presence(options),
+    IsArray(),
+    ArrayMinSize(min),
+    ArrayMaxSize(max),
+    IsUUID('all', { each: true }),
+    documented(options, { type: String, format: 'uuid', isArray: true, minItems: min, maxItems: max }),
+  );
+}
+
+export function IntField(options: FieldOptions & { min?: number; max?: number; fromQuery?: boolean }) {
+  const { min, max, fromQuery } = options;
+  return applyDecorators(
+    ...presence(options),
+    ...(fromQuery ? [Type(() => Number)] : []),
+    IsInt(),
+    ...(min !== undefined ? [Min(min)] : []),
+    ...(max !== undefined ? [Max(max)] : []),
+    documented(options, { type: 'integer', minimum: min, maximum: max }),
+  );
+}
+
+export function BooleanField(options: FieldOptions = {}) {
+  return applyDecorators(...presence(options), IsBoolean(), documented(options, { type: Boolean }));
+}
+
+export function EnumField<T extends string>(values: readonly T[], options: FieldOptions = {}) {
+  return applyDecorators(...presence(options), IsIn(values), documented(options, { enum: values, type: String }));
+}

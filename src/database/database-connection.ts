@@ -1,0 +1,21 @@
+import type { AppConfig } from '../config/app-config.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+/** Where the database is, and how to let go of it when the process stops. */
+export interface ResolvedDatabase {
+  url: string;
+  embedded: boolean;
+  poolSize: number;
+  release(): Promise<void>;
+}
+
+/** `DATABASE_URL` when set; otherwise an embedded PostgreSQL on `DATA_DIR`. */
+export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
+  const poolSize = config.databasePoolSize;
+  if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, poolSize, release: async () => {} };
+  // The embedded server runs every query one at a time, so a big pool only queues; a few spare
+  // connections cover the migration runner and health checks.
+  const embeddedPool = Math.min(poolSize, 5);
+  const embedded = await startEmbeddedPostgres(config.dataDir, embeddedPool + 5);
+  return { url: embedded.url, embedded: true, poolSize: embeddedPool, release: () => embedded.stop() };
+}

@@ -1,0 +1,70 @@
+import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/** A PostgreSQL the app reaches through the ordinary `pg` driver, with no server installed. */
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PGlite (PostgreSQL compiled to WebAssembly) on `dataDir` and serves it over the Postgres wire
+ * protocol on 127.0.0.1 at a free port. A lock file keeps a second process off the same files, which
+ * PGlite itself would not do.
+ */
+export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+  const directory = resolve(dataDir, 'pg');
+  mkdirSync(directory, { recursive: true });
+  const releaseLock = takeLock(join(resolve(dataDir), 'pg.lock'));
+  try {
+    const db = await PGlite.create({ dataDir: directory, extensions: { pg_trgm, pgcrypto } });
+    // A pool asks for all its connections at once; the socket server refuses any above this.
+    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+    await server.start();
+    return {
+      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+      async stop() {
+        await server.stop();
+        await db.close();
+        releaseLock();
+      },
+    };
+  } catch (error) {
+    releaseLock();
+    throw error;
+  }
+}
+
+function takeLock(path: string): () => void {
+  try {
+    closeSync(openSync(path, 'wx'));
+  } catch {
+    const owner = Number(readFileSync(path, 'utf8'));
+    if (owner && isAlive(owner)) {
+      throw new Error(`The embedded database in ${path.replace(/pg\.lock$/, '')} is in use by process ${owner}`);
+    }
+    // Left behind by a process that crashed: take it over.
+  }
+  writeFileSync(path, String(process.pid));
+  return () => {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import { SharedState } from './shared-state.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+/** One instance only: everything lives in this process and expires on a timer, so memory stays bounded. */
+export class MemorySharedState extends SharedState {
+  private readonly entries = new Map<string, Entry>();
+  private readonly channels = new EventEmitter().setMaxListeners(0);
+  private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
+
+  async hit(key: string, windowSeconds: number) {
+    const now = Date.now();
+    let entry = this.live(key, now);
+    if (!entry) {
+      entry = { value: '0', expiresAt: now + windowSeconds * 1000 };
+      this.entries.set(key, entry);
+    }
+    entry.value = String(Number(entry.value) + 1);
+    return { count: Number(entry.value), resetSeconds: Math.max(1, Math.ceil((entry.expiresAt - now) / 1000)) };
+  }
+
+  async get(key: string) {
+    return this.live(key, Date.now())?.value ?? null;
+  }
+
+  async set(key: string, value: string, ttlSeconds?: number) {
+    this.entries.set(key, { value, expiresAt: ttlSeconds ? Date.now() + ttlSeconds * 1000 : Infinity });
+  }
+
+  async delete(key: string) {
+    this.entries.delete(key);
+  }
+
+  async incrementBy(key: string, delta: number) {
+    const entry = this.live(key, Date.now()) ?? { value: '0', expiresAt: Infinity };
+    entry.value = String(Number(entry.value) + delta);
+    this.entries.set(key, entry);
+    return Number(entry.value);
+  }
+
+  async publish(channel: string, message: string) {
+    // Delivered on a later tick, like a message that went through Redis.
+    setImmediate(() => this.channels.emit(channel, message));
+  }
+
+  async subscribe(channel: string, handler: (message: string) => void) {
+    this.channels.on(channel, handler);
+  }
+
+  async ping() {}
+
+  async close() {
+    clearInterval(this.sweeper);
+    this.channels.removeAllListeners();
+    this.entries.clear();
+  }
+
+  private live(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt <= now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private sweep() {
+    const now = Date.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * State that every instance of the server must see alike: rate-limit counters, presence, revoked
+ * sessions, and signals between instances. Redis when `REDIS_URL` is set, process memory otherwise;
+ * features depend on this class and never on which one it is.
+ */
+export abstract class SharedState {
+  /** Counts one hit in a fixed window; the window starts with the first hit. */
+  abstract hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }>;
+  abstract get(key: string): Promise<string | null>;
+  abstract set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  abstract delete(key: string): Promise<void>;
+  /** Adds `delta` to an integer counter and returns the new value. */
+  abstract incrementBy(key: string, delta: number): Promise<number>;
+  abstract publish(channel: string, message: string): Promise<void>;
+  abstract subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /** Resolves when the backing store answers; rejects with DependencyUnavailableError otherwise. */
+  abstract ping(): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+/** A backing service (database, Redis) does not answer: callers get 503, never a crash. */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: 'database' | 'redis',
+    cause?: unknown,
+  ) {
+    super(`${dependency} is unavailable`, { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}
