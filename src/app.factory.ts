@@ -9,7 +9,6 @@ import { Logger } from 'nestjs-pino';
 import type { Histogram } from 'prom-client';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { toErrorEnvelope } from './common/errors/error-envelope.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { resolveDatabase } from './database/database-connection.js';
 import { serveOpenApi } from './docs/openapi.js';
@@ -48,7 +47,6 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: requestIdOf,
       requestIdHeader: false,
-      disableRequestLogging: true,
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, database, logger }), adapter, {
       bufferLogs: true,
@@ -74,11 +72,6 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
-  });
-  // Errors Fastify raises before Nest sees the request (malformed JSON, wrong content type) get the envelope too.
-  fastify.setErrorHandler((error, request, reply) => {
-    const { body } = toErrorEnvelope(error, String(request.id));
-    void reply.status(body.statusCode).send(body);
   });
   registerRequestObservers(fastify, app.get<Histogram<string>>(getToken(HTTP_REQUEST_DURATION)), app.get(ROOT_LOGGER));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });

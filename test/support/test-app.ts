@@ -1,0 +1,42 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig } from '../../src/config/app-config.js';
+import { createApp, type RunningApp } from '../../src/app.factory.js';
+
+export interface TestApp extends RunningApp {
+  app: NestFastifyApplication;
+  /** Base URL when started with `listen: true`. */
+  url: string;
+}
+
+/**
+ * Boots the real application on the run's database (and on Redis when the run has REDIS_URL).
+ * `env` overrides configuration the way the environment would.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: { listen?: boolean } = {}): Promise<TestApp> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    // High enough that suites never trip it by accident; throttling tests set their own.
+    THROTTLE_LIMIT: '100000',
+    AUTH_THROTTLE_LIMIT: '100000',
+    LOGIN_MAX_FAILURES: '1000',
+    MESSAGE_RATE_LIMIT: '100000',
+    TYPING_RATE_LIMIT: '100000',
+    MEDIA_DIR: process.env.TEST_MEDIA_DIR ?? `${process.env.TMPDIR ?? '/tmp'}/chat-test-media`,
+    ...env,
+  });
+  const running = await createApp(config);
+  let url = '';
+  if (options.listen) {
+    await running.app.listen({ port: 0, host: '127.0.0.1' });
+    url = await running.app.getUrl();
+    url = url.replace('[::1]', '127.0.0.1');
+  } else {
+    await running.app.init();
+    await running.app.getHttpAdapter().getInstance().ready();
+  }
+  return { ...running, url };
+}
