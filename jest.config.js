@@ -12,6 +12,7 @@ const common = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: typescript,
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
 };
 
 export default {
@@ -23,7 +24,6 @@ export default {
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFiles: ['<rootDir>/test/support/setup-env.ts'],
       testTimeout: 60_000,
     },
   ],

@@ -1,0 +1,79 @@
+import { loadConfig } from '../../src/config/app-config.js';
+import { ConfigError } from '../../src/config/env-readers.js';
+
+const STRONG_SECRET = 'x'.repeat(32);
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      databaseUrl: undefined,
+      dataDir: './data',
+      redisUrl: undefined,
+      jwt: { isDevelopmentSecret: true, accessTtlSeconds: 900, refreshTtlSeconds: 30 * 86400 },
+      media: { maxBytes: 25 * 1024 * 1024 },
+      throttle: { limit: 300, authLimit: 20, loginMaxFailures: 10, messageLimit: 50, typingLimit: 20 },
+      syncRetentionSeconds: 30 * 86400,
+    });
+  });
+
+  it('reads durations in seconds, minutes, hours and days', () => {
+    expect(loadConfig({ JWT_ACCESS_TTL: '90' }).jwt.accessTtlSeconds).toBe(90);
+    expect(loadConfig({ JWT_ACCESS_TTL: '5m' }).jwt.accessTtlSeconds).toBe(300);
+    expect(loadConfig({ JWT_REFRESH_TTL: '12h' }).jwt.refreshTtlSeconds).toBe(43200);
+    expect(loadConfig({ JWT_REFRESH_TTL: '7d' }).jwt.refreshTtlSeconds).toBe(604800);
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    const error = failure({ NODE_ENV: 'production' });
+    expect(error.variable).toBe('JWT_SECRET');
+    expect(error.message).toBe('Invalid configuration: JWT_SECRET is required');
+  });
+
+  it('refuses a weak JWT_SECRET', () => {
+    expect(failure({ NODE_ENV: 'production', JWT_SECRET: 'short' }).message).toMatch(/JWT_SECRET must be at least 32 characters/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).jwt).toMatchObject({ secret: STRONG_SECRET, isDevelopmentSecret: false });
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be a whole number/],
+    ['PORT', '70000', /PORT must be at most 65535/],
+    ['THROTTLE_LIMIT', '0', /THROTTLE_LIMIT must be at least 1/],
+    ['MEDIA_MAX_BYTES', '1.5', /MEDIA_MAX_BYTES must be a whole number/],
+    ['JWT_ACCESS_TTL', 'forever', /JWT_ACCESS_TTL must be a duration/],
+    ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//],
+    ['REDIS_URL', 'not a url', /REDIS_URL is not a valid URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+    ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
+  ])('names the variable when %s=%s is wrong', (variable, value, message) => {
+    const error = failure({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {
+    expect(failure({ ADMIN_EMAIL: 'boss@example.com' }).variable).toBe('ADMIN_PASSWORD');
+    expect(loadConfig({ ADMIN_EMAIL: 'Boss@Example.com', ADMIN_PASSWORD: 'long enough' }).admin).toEqual({
+      email: 'boss@example.com',
+      password: 'long enough',
+    });
+  });
+
+  it('splits CORS_ORIGINS into a list', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+});
