@@ -1,2 +1,4 @@
+import { Accounts1795266854417 } from './1795266854417-Accounts.js';
+
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
-export const migrations: Function[] = [];
+export const migrations: Function[] = [Accounts1795266854417];

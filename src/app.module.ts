@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { Logger as PinoInstance } from 'pino';
+import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
@@ -9,6 +11,7 @@ import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
+import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
   config: AppConfig;
@@ -26,9 +29,12 @@ export class AppModule {
         ObservabilityModule.register(logger),
         DatabaseModule.register(database),
         SharedStateModule,
+        EventEmitterModule.forRoot(),
         // Guards run in the order their modules are listed: authentication first, so the throttler
         // can count signed-in callers per user.
+        AuthModule,
         ThrottlingModule,
+        UsersModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

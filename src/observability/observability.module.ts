@@ -5,6 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import type { Logger as PinoInstance } from 'pino';
 import { HealthController } from './health.controller.js';
 import { HTTP_REQUEST_DURATION } from './http-metrics.js';
+import { MetricsController } from './metrics.controller.js';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
@@ -21,7 +22,7 @@ export class ObservabilityModule {
           pinoHttp: { logger: rootLogger, autoLogging: false, genReqId: (request) => String(request.id) },
           forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
         }),
-        PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } }),
+        PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true }, controller: MetricsController }),
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController],

@@ -6,6 +6,7 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -87,4 +88,16 @@ export function BooleanField(options: FieldOptions = {}) {
 
 export function EnumField<T extends string>(values: readonly T[], options: FieldOptions = {}) {
   return applyDecorators(...presence(options), IsIn(values), documented(options, { enum: values, type: String }));
+}
+
+/** An email address, trimmed and lower-cased: emails are compared case-insensitively everywhere. */
+export function EmailField(options: FieldOptions = {}) {
+  return applyDecorators(
+    ...presence(options),
+    Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)),
+    IsString(),
+    MaxLength(254),
+    IsEmail({}, { message: 'email must be an email address' }),
+    documented(options, { type: String, format: 'email', maxLength: 254 }),
+  );
 }

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { AuthUser, Role } from '../common/auth/auth-user.js';
+import { Unauthorized } from '../common/errors/app.exception.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
+import { ROLES } from '../users/user.entity.js';
+import { SessionRevocation } from './session-revocation.js';
+
+/** The only algorithm accepted: `alg: none`, RS256-with-the-secret-as-key and the like are refused. */
+export const JWT_ALGORITHMS: ['HS256'] = ['HS256'];
+
+/** What an access token carries. */
+export interface AccessTokenPayload {
+  sub: string;
+  role: Role;
+  sid: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Reads a verified payload; anything not shaped like one of ours is refused. */
+export function authUserFrom(payload: unknown): AuthUser | null {
+  const { sub, role, sid } = (payload ?? {}) as Partial<Record<keyof AccessTokenPayload, unknown>>;
+  if (typeof sub !== 'string' || !UUID.test(sub)) return null;
+  if (typeof sid !== 'string' || !UUID.test(sid)) return null;
+  if (typeof role !== 'string' || !ROLES.includes(role as Role)) return null;
+  return { id: sub, role: role as Role, sessionId: sid };
+}
+
+/**
+ * Issues access tokens and checks them: signature (HS256 only), expiry, shape, and that the session was
+ * not revoked since. REST requests go through the passport strategy, which calls `accept`; the Socket.IO
+ * handshake calls `verify` with the raw token.
+ */
+@Injectable()
+export class AccessTokens {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly revocation: SessionRevocation,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  get ttlSeconds(): number {
+    return this.config.jwt.accessTtlSeconds;
+  }
+
+  issue(user: { id: string; role: Role }, sessionId: string): Promise<string> {
+    return this.jwt.signAsync({ sub: user.id, role: user.role, sid: sessionId } satisfies AccessTokenPayload);
+  }
+
+  /** The caller a raw token proves, or `Unauthorized`. */
+  async verify(token: string): Promise<AuthUser> {
+    let payload: unknown;
+    try {
+      payload = await this.jwt.verifyAsync(token, { algorithms: JWT_ALGORITHMS });
+    } catch {
+      throw new Unauthorized('The access token is invalid or expired');
+    }
+    return this.accept(payload);
+  }
+
+  /** For a payload whose signature and expiry were already checked. */
+  async accept(payload: unknown): Promise<AuthUser> {
+    const user = authUserFrom(payload);
+    if (!user) throw new Unauthorized('The access token is invalid or expired');
+    if (await this.revocation.isRevoked(user.sessionId)) throw new Unauthorized('The session has ended; sign in again');
+    return user;
+  }
+}

@@ -1,0 +1,57 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccessTokens, JWT_ALGORITHMS } from './access-tokens.js';
+import { AuthController } from './auth.controller.js';
+import { AuthGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { FirstAdmin } from './first-admin.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { LoginAttempts } from './login-attempts.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionRepository } from './session.repository.js';
+import { SessionRevocation } from './session-revocation.js';
+import { Session } from './session.entity.js';
+import { SessionsService } from './sessions.service.js';
+import { SpentRefreshToken } from './spent-refresh-token.entity.js';
+
+/**
+ * Credentials, sessions and access tokens, and the global guard that checks them on every request.
+ * Exports `AccessTokens` (the Socket.IO handshake verifies tokens with it) and `SessionsService`
+ * (to revoke sessions from elsewhere, e.g. when an admin bans someone).
+ */
+@Module({
+  imports: [
+    UsersModule,
+    TypeOrmModule.forFeature([Session, SpentRefreshToken]),
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwt.secret,
+        signOptions: { algorithm: 'HS256', expiresIn: config.jwt.accessTtlSeconds },
+        verifyOptions: { algorithms: JWT_ALGORITHMS },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [
+    AccessTokens,
+    AuthService,
+    FirstAdmin,
+    JwtStrategy,
+    LoginAttempts,
+    PasswordHasher,
+    SessionRepository,
+    SessionRevocation,
+    SessionsService,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AccessTokens, PasswordHasher, SessionRevocation, SessionsService],
+})
+export class AuthModule {}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Repository } from 'typeorm';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { ValidationFailed } from '../common/errors/app.exception.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
+import { User } from '../users/user.entity.js';
+import { toMe } from '../users/user.mappers.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { InvalidCredentials, InvalidRefreshToken, TokenReused, UserBanned } from './auth.errors.js';
+import { AccessTokens } from './access-tokens.js';
+import type { AuthResultDto } from './dto/auth-result.dto.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
+import type { LoginDto } from './dto/login.dto.js';
+import type { SignupDto } from './dto/signup.dto.js';
+import { LoginAttempts } from './login-attempts.js';
+import { PasswordHasher } from './password-hasher.js';
+import { decideRefresh, hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
+import { type ClientInfo, SessionRepository } from './session.repository.js';
+import { SessionsService } from './sessions.service.js';
+
+/**
+ * Accounts and their credentials: signing up and in, rotating refresh tokens (with reuse detection),
+ * changing the password. Each sign-in opens a session; the session id is in every access token.
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly userQueries: UsersRepository,
+    private readonly sessionRepository: SessionRepository,
+    private readonly sessions: SessionsService,
+    private readonly hasher: PasswordHasher,
+    private readonly accessTokens: AccessTokens,
+    private readonly loginAttempts: LoginAttempts,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  async signup(dto: SignupDto, client: ClientInfo): Promise<AuthResultDto> {
+    const passwordHash = await this.hasher.hash(dto.password);
+    // A taken email or username fails the insert on its unique index, which answers 409.
+    return this.sessionRepository.transaction(async (manager) => {
+      const user = await manager.save(
+        manager.create(User, {
+          email: dto.email,
+          username: dto.username,
+          displayName: dto.displayName ?? dto.username,
+          statusText: null,
+          avatarMediaId: null,
+          lastSeenAt: null,
+          passwordHash,
+        }),
+      );
+      return this.openSession(user, client, manager);
+    });
+  }
+
+  async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
+    await this.loginAttempts.assertAllowed(dto.email);
+    const user = await this.userQueries.findByEmail(dto.email);
+    if (!(await this.hasher.verifyOrDummy(user?.passwordHash ?? null, dto.password))) {
+      await this.loginAttempts.recordFailure(dto.email);
+      throw new InvalidCredentials();
+    }
+    const account = user!;
+    if (account.banned) throw new UserBanned();
+    await this.loginAttempts.reset(dto.email);
+    if (this.hasher.needsRehash(account.passwordHash)) {
+      await this.users.update(account.id, { passwordHash: await this.hasher.hash(dto.password) });
+    }
+    return this.sessionRepository.transaction(async (manager) => {
+      await this.sessionRepository.deleteExpired(manager, account.id, new Date());
+      return this.openSession(account, client, manager);
+    });
+  }
+
+  async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResultDto> {
+    const presented = hashRefreshToken(refreshToken);
+    const now = new Date();
+    const outcome = await this.sessionRepository.transaction(async (manager) => {
+      const current = await this.sessionRepository.lockByCurrentToken(manager, presented);
+      const spent = current ? null : await this.sessionRepository.lockBySpentToken(manager, presented);
+      const decision = decideRefresh({ current: current ?? undefined, spent: spent ?? undefined }, now);
+      if (decision.outcome === 'reused') {
+        return { decision, revoked: await this.sessionRepository.revokeOne(manager, spent!.userId, spent!.id, 'token_reused') };
+      }
+      if (decision.outcome !== 'rotate') return { decision };
+      const user = await manager.findOneByOrFail(User, { id: current!.userId });
+      const next = newRefreshToken();
+      await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client);
+      return { decision, result: await this.authResult(user, current!.id, next) };
+    });
+    switch (outcome.decision.outcome) {
+      case 'rotate':
+        return outcome.result!;
+      case 'reused':
+        await this.sessions.announce(outcome.revoked!, 'token_reused');
+        throw new TokenReused();
+      case 'banned':
+        throw new UserBanned();
+      default:
+        throw new InvalidRefreshToken();
+    }
+  }
+
+  /** Needs the current password; every other session of the user is revoked. */
+  async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<void> {
+    const user = await this.users.findOneByOrFail({ id: caller.id });
+    await this.loginAttempts.assertAllowed(user.email);
+    if (!(await this.hasher.verifyOrDummy(user.passwordHash, dto.currentPassword))) {
+      await this.loginAttempts.recordFailure(user.email);
+      throw new ValidationFailed([{ field: 'currentPassword', message: 'currentPassword is not correct' }], 'The current password is not correct');
+    }
+    const passwordHash = await this.hasher.hash(dto.newPassword);
+    const revoked = await this.sessionRepository.transaction(async (manager) => {
+      await manager.update(User, { id: user.id }, { passwordHash });
+      return this.sessions.revokeAllWithin(manager, user.id, 'password_changed', caller.sessionId);
+    });
+    await this.sessions.announce(revoked, 'password_changed');
+  }
+
+  private async openSession(user: User, client: ClientInfo, manager: EntityManager) {
+    // Share-locks the user row: a ban running now either waits for this session and revokes it, or
+    // commits first and is seen here.
+    const state = await this.sessionRepository.lockUser(manager, user.id);
+    if (!state || state.banned) throw new UserBanned();
+    const refreshToken = newRefreshToken();
+    const sessionId = await this.sessionRepository.open(manager, user.id, hashRefreshToken(refreshToken), this.refreshExpiry(), client);
+    return this.authResult(user, sessionId, refreshToken);
+  }
+
+  private async authResult(user: User, sessionId: string, refreshToken: string): Promise<AuthResultDto> {
+    return {
+      user: toMe(user),
+      accessToken: await this.accessTokens.issue(user, sessionId),
+      refreshToken,
+      accessTokenExpiresIn: this.accessTokens.ttlSeconds,
+    };
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000);
+  }
+}

@@ -1,0 +1,12 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { ClientInfo } from './session.repository.js';
+
+const MAX_USER_AGENT = 512;
+
+/** The device a session is opened or refreshed from, as shown in the session list. */
+export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
+  const userAgent = request.headers['user-agent'];
+  return { userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null, ip: request.ip || null };
+});

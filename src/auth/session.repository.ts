@@ -1,0 +1,154 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { RefreshableSession } from './refresh-tokens.js';
+import type { RevocationReason } from './session-revoked.event.js';
+
+/** Where a session was opened or last refreshed from. */
+export interface ClientInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface LiveSession {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface SessionOwner extends RefreshableSession {
+  userId: string;
+}
+
+export interface RevokedSession {
+  sessionId: string;
+  userId: string;
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  revoked_at: Date | null;
+  expires_at: Date;
+  banned: boolean;
+}
+
+const toOwner = (row: SessionRow): SessionOwner => ({
+  id: row.id,
+  userId: row.user_id,
+  revokedAt: row.revoked_at,
+  expiresAt: row.expires_at,
+  userBanned: row.banned,
+});
+
+/**
+ * The session queries, in SQL because their locks matter: a session row is locked while its refresh
+ * token rotates, and the user row is share-locked while a session is opened or rotated, so a ban
+ * (which updates that row, then revokes every session) either sees the new session or prevents it.
+ */
+@Injectable()
+export class SessionRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** The user's `banned` flag, share-locked until the transaction ends; null if there is no such user. */
+  async lockUser(manager: EntityManager, userId: string): Promise<{ banned: boolean } | null> {
+    const rows: Array<{ banned: boolean }> = await manager.query('SELECT banned FROM users WHERE id = $1 FOR SHARE', [userId]);
+    return rows[0] ?? null;
+  }
+
+  async open(manager: EntityManager, userId: string, refreshTokenHash: string, expiresAt: Date, client: ClientInfo): Promise<string> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO session (user_id, refresh_token_hash, user_agent, ip, last_used_at, expires_at)
+       VALUES ($1, $2, $3, $4, now(), $5) RETURNING id`,
+      [userId, refreshTokenHash, client.userAgent, client.ip, expiresAt],
+    );
+    return rows[0].id;
+  }
+
+  /** The session whose current refresh token this is, locked for rotation. */
+  async lockByCurrentToken(manager: EntityManager, tokenHash: string): Promise<SessionOwner | null> {
+    const rows: SessionRow[] = await manager.query(
+      `SELECT s.id, s.user_id, s.revoked_at, s.expires_at, u.banned
+         FROM session s JOIN users u ON u.id = s.user_id
+        WHERE s.refresh_token_hash = $1
+          FOR UPDATE OF s FOR SHARE OF u`,
+      [tokenHash],
+    );
+    return rows[0] ? toOwner(rows[0]) : null;
+  }
+
+  /** The session this refresh token was once the current token of. */
+  async lockBySpentToken(manager: EntityManager, tokenHash: string): Promise<SessionOwner | null> {
+    const rows: SessionRow[] = await manager.query(
+      `SELECT s.id, s.user_id, s.revoked_at, s.expires_at, u.banned
+         FROM spent_refresh_token t
+         JOIN session s ON s.id = t.session_id
+         JOIN users u ON u.id = s.user_id
+        WHERE t.token_hash = $1
+          FOR UPDATE OF s`,
+      [tokenHash],
+    );
+    return rows[0] ? toOwner(rows[0]) : null;
+  }
+
+  /** Spends the current refresh token and puts a new one in its place. */
+  async rotate(manager: EntityManager, sessionId: string, spentHash: string, nextHash: string, expiresAt: Date, client: ClientInfo) {
+    await manager.query('INSERT INTO spent_refresh_token (token_hash, session_id) VALUES ($1, $2)', [spentHash, sessionId]);
+    await manager.query(
+      `UPDATE session
+          SET refresh_token_hash = $2, rotation_count = rotation_count + 1, last_used_at = now(), expires_at = $3,
+              user_agent = COALESCE($4, user_agent), ip = COALESCE($5, ip)
+        WHERE id = $1`,
+      [sessionId, nextHash, expiresAt, client.userAgent, client.ip],
+    );
+  }
+
+  /** Revokes one of the user's live sessions; empty when it is not theirs or already revoked. */
+  revokeOne(manager: EntityManager | undefined, userId: string, sessionId: string, reason: RevocationReason): Promise<RevokedSession[]> {
+    return this.revokeWhere(manager, 'user_id = $1 AND id = $2', [userId, sessionId], reason);
+  }
+
+  /** Revokes every live session of the user, but the one named in `except`. */
+  revokeAll(manager: EntityManager | undefined, userId: string, reason: RevocationReason, except?: string): Promise<RevokedSession[]> {
+    return except
+      ? this.revokeWhere(manager, 'user_id = $1 AND id <> $2', [userId, except], reason)
+      : this.revokeWhere(manager, 'user_id = $1', [userId], reason);
+  }
+
+  listLive(userId: string, now: Date): Promise<LiveSession[]> {
+    return this.dataSource.query(
+      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", user_agent AS "userAgent", ip
+         FROM session
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY last_used_at DESC`,
+      [userId, now],
+    );
+  }
+
+  /** Sessions past their expiry can never be used again (their access tokens expired long before). */
+  async deleteExpired(manager: EntityManager, userId: string, now: Date): Promise<void> {
+    await manager.query('DELETE FROM session WHERE user_id = $1 AND expires_at < $2', [userId, now]);
+  }
+
+  private async revokeWhere(
+    manager: EntityManager | undefined,
+    condition: string,
+    parameters: unknown[],
+    reason: RevocationReason,
+  ): Promise<RevokedSession[]> {
+    // TypeORM answers an UPDATE with [rows, rowCount].
+    const [rows]: [Array<{ id: string; user_id: string }>, number] = await (manager ?? this.dataSource.manager).query(
+      `UPDATE session SET revoked_at = now(), revoked_reason = $${parameters.length + 1}
+        WHERE ${condition} AND revoked_at IS NULL
+        RETURNING id, user_id`,
+      [...parameters, reason],
+    );
+    return rows.map((row) => ({ sessionId: row.id, userId: row.user_id }));
+  }
+}

@@ -1,0 +1,21 @@
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { Session } from './session.entity.js';
+
+/** A refresh token that was already exchanged: seeing it again means it was stolen (or replayed). */
+@Entity('spent_refresh_token')
+@Index('spent_refresh_token_session_idx', ['sessionId'])
+export class SpentRefreshToken {
+  /** Hex SHA-256 of the token. */
+  @PrimaryColumn({ type: 'char', length: 64, primaryKeyConstraintName: 'spent_refresh_token_pk' })
+  tokenHash: string;
+
+  @Column({ type: 'uuid' })
+  sessionId: string;
+
+  @ManyToOne(() => Session, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'session_id', foreignKeyConstraintName: 'spent_refresh_token_session_fk' })
+  session?: Relation<Session>;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  spentAt: Date;
+}
