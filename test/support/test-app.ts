@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { register } from 'prom-client';
 import { loadConfig } from '../../src/config/app-config.js';
 import { createApp, type RunningApp } from '../../src/app.factory.js';
 
@@ -28,6 +29,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     MEDIA_DIR: process.env.TEST_MEDIA_DIR ?? `${process.env.TMPDIR ?? '/tmp'}/chat-test-media`,
     ...env,
   });
+  // Every app registers its metrics in prom-client's one global registry, and closing an app doesn't
+  // take them out: without this, a second app in the same suite fails to start. The previous app's
+  // metrics stop being served, which no test of two apps at once looks at.
+  register.clear();
   const running = await createApp(config);
   let url = '';
   if (options.listen) {

@@ -25,6 +25,8 @@ function throttlers(config: AppConfig, reflector: Reflector): ThrottlerOptions[]
       ttl: MINUTE_MS,
       limit: config.throttle.authLimit,
       getTracker: (request) => `ip:${(request as FastifyRequest).ip}`,
+      // One budget per IP for all credential routes together, not one per route.
+      generateKey: (_context, tracker, name) => `${name}:${tracker}`,
       skipIf: (context) => !reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMITED, [context.getHandler(), context.getClass()]),
     },
   ];
