@@ -32,7 +32,6 @@ export class FirstAdmin implements OnApplicationBootstrap {
   async onApplicationBootstrap() {
     const admin = this.config.admin;
     if (!admin) return;
-    const passwordHash = await this.hasher.hash(admin.password);
     const outcome = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK]);
       const [existing]: Array<{ id: string; role: string }> = await manager.query('SELECT id, role FROM users WHERE lower(email) = $1', [admin.email]);
@@ -46,7 +45,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
       const username = taken ? `${base.slice(0, 25)}_${randomBytes(3).toString('hex')}` : base;
       await manager.query(
         `INSERT INTO users (email, username, display_name, password_hash, role) VALUES ($1, $2, $2, $3, 'admin')`,
-        [admin.email, username, passwordHash],
+        [admin.email, username, await this.hasher.hash(admin.password)],
       );
       return 'created';
     });

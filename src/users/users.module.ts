@@ -2,13 +2,20 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PresenceReader, SharedStatePresenceReader } from './presence-reader.js';
 import { UserBlock } from './user-block.entity.js';
+import { UserBlocks } from './user-blocks.service.js';
 import { User } from './user.entity.js';
+import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
-/** Profiles, user search and blocks. Accounts and credentials are the auth module's. */
+/**
+ * Profiles, user search and blocks. Accounts and credentials are the auth module's. Exports
+ * `UserBlocks` (conversations check blocks with it) and `PresenceReader`.
+ */
 @Module({
   imports: [TypeOrmModule.forFeature([User, UserBlock])],
-  providers: [UsersRepository, { provide: PresenceReader, useClass: SharedStatePresenceReader }],
-  exports: [TypeOrmModule, UsersRepository, PresenceReader],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService, UserBlocks, { provide: PresenceReader, useClass: SharedStatePresenceReader }],
+  exports: [TypeOrmModule, UsersRepository, UserBlocks, PresenceReader],
 })
 export class UsersModule {}

@@ -29,6 +29,15 @@ export function uniqueName(prefix = 'u'): string {
   return `${prefix}_${randomBytes(6).toString('hex')}`;
 }
 
+/**
+ * Each builder request comes from its own address in 198.18.0.0/15 (reserved for testing), so builders
+ * never use up the per-IP auth budget of a suite that tests rate limits.
+ */
+export function uniqueAddress(): string {
+  const [a, b, c] = randomBytes(3);
+  return `198.${18 + (a & 1)}.${b}.${c % 254 + 1}`;
+}
+
 function expectStatus(response: { statusCode: number; body: string }, status: number, what: string) {
   if (response.statusCode !== status) throw new Error(`${what} answered ${response.statusCode}: ${response.body}`);
 }
@@ -41,7 +50,7 @@ export function builders(running: TestApp) {
   const { app } = running;
 
   async function login(email: string, password: string) {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+    const response = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password }, remoteAddress: uniqueAddress() });
     expectStatus(response, 200, 'login');
     return response.json() as { accessToken: string; refreshToken: string; user: { id: string; role: Role } };
   }
@@ -60,7 +69,12 @@ export function builders(running: TestApp) {
       const email = `${username}@example.test`;
       const password = options.password ?? `pw-${randomBytes(8).toString('hex')}`;
       const displayName = options.displayName ?? username;
-      const response = await app.inject({ method: 'POST', url: '/api/v1/auth/signup', payload: { email, username, password, displayName } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        payload: { email, username, password, displayName },
+        remoteAddress: uniqueAddress(),
+      });
       expectStatus(response, 201, 'signup');
       const body = response.json() as { accessToken: string; refreshToken: string; user: { id: string } };
       const user = { id: body.user.id, email, username, displayName, password, role: 'user' as Role };

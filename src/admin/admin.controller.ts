@@ -1,0 +1,45 @@
+import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { CurrentUser, Roles } from '../common/auth/auth.decorators.js';
+import { ApiErrors } from '../common/errors/api-error-responses.js';
+import { UuidParam } from '../common/validation/uuid-param.js';
+import { AdminStatsService } from './admin-stats.service.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { AdminStatsDto } from './dto/admin-stats.dto.js';
+import { AdminUserSearchQuery } from './dto/admin-user-search.query.js';
+import { AdminUserDto, AdminUserPageDto } from './dto/admin-user.dto.js';
+import { UpdateUserDto } from './dto/update-user.dto.js';
+
+@ApiTags('admin')
+@Roles('admin')
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly users: AdminUsersService,
+    private readonly statistics: AdminStatsService,
+  ) {}
+
+  @Get('users')
+  @ApiOperation({ summary: 'Every user, banned ones included, by username; `search` matches a prefix of email, username or display name' })
+  @ApiOkResponse({ type: AdminUserPageDto })
+  @ApiErrors({ 400: 'Invalid `limit` or `cursor`' })
+  searchUsers(@Query() query: AdminUserSearchQuery) {
+    return this.users.search(query);
+  }
+
+  @Patch('users/:id')
+  @ApiOperation({ summary: "Change a user's role or ban state; a ban revokes every session and disconnects every socket at once" })
+  @ApiOkResponse({ type: AdminUserDto })
+  @ApiErrors({ 400: 'Invalid body, or banning/demoting yourself', 404: 'No such user' })
+  updateUser(@CurrentUser() caller: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateUserDto) {
+    return this.users.update(caller, id, dto);
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts for the dashboard' })
+  @ApiOkResponse({ type: AdminStatsDto })
+  stats() {
+    return this.statistics.stats();
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminController } from './admin.controller.js';
+import { AdminStatsService } from './admin-stats.service.js';
+import { AdminUsersService } from './admin-users.service.js';
+
+/** The `/admin` routes, for the global `admin` role only. */
+@Module({
+  imports: [AuthModule, UsersModule],
+  controllers: [AdminController],
+  providers: [AdminUsersService, AdminStatsService],
+})
+export class AdminModule {}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
+import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
+import type { MeDto } from './dto/me.dto.js';
+import type { ProfileDto } from './dto/profile.dto.js';
+import type { SearchUsersQuery } from './dto/search-users.query.js';
+import type { UpdateMeDto } from './dto/update-me.dto.js';
+import { PresenceReader } from './presence-reader.js';
+import { User } from './user.entity.js';
+import { toMe, toProfile } from './user.mappers.js';
+import { UsersRepository } from './users.repository.js';
+
+/** Reads a `nextCursor` made by `pageOf`. */
+export function cursorAfter(cursor: string | undefined): string | undefined {
+  return cursor === undefined ? undefined : decodeCursor<{ username: string }>(cursor, ['username']).username;
+}
+
+/** One page of users ordered by username, fetched with one extra row to know whether more follow. */
+export function pageOf<T>(users: User[], limit: number, map: (user: User) => T | Promise<T>): Promise<Page<T>> {
+  const items = users.slice(0, limit);
+  const nextCursor = users.length > limit ? encodeCursor({ username: items[items.length - 1].username }) : null;
+  return Promise.all(items.map(map)).then((mapped) => ({ items: mapped, nextCursor }));
+}
+
+/** Profiles: the caller's own account, other users' public profiles, and finding people by name. */
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly queries: UsersRepository,
+    private readonly presence: PresenceReader,
+  ) {}
+
+  async me(caller: AuthUser): Promise<MeDto> {
+    return toMe(await this.users.findOneByOrFail({ id: caller.id }));
+  }
+
+  async updateMe(caller: AuthUser, dto: UpdateMeDto): Promise<MeDto> {
+    // Until uploads exist there is no media a user could own, so only "no avatar" is valid.
+    if (dto.avatarMediaId) throw new ValidationFailed([{ field: 'avatarMediaId', message: 'avatarMediaId must be an image you uploaded' }]);
+    const changes: Partial<User> = {};
+    if (dto.displayName !== undefined) changes.displayName = dto.displayName;
+    if (dto.statusText !== undefined) changes.statusText = dto.statusText || null;
+    if (dto.avatarMediaId !== undefined) changes.avatarMediaId = null;
+    if (Object.keys(changes).length) await this.users.update({ id: caller.id }, changes);
+    return this.me(caller);
+  }
+
+  /** Banned users have no public profile. */
+  async profile(userId: string): Promise<ProfileDto> {
+    const user = await this.users.findOneBy({ id: userId, banned: false });
+    if (!user) throw new NotFound('User');
+    return this.toProfile(user);
+  }
+
+  async search(query: SearchUsersQuery): Promise<Page<ProfileDto>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const users = await this.queries.search({ prefix: query.search, after: cursorAfter(query.cursor), limit: limit + 1 });
+    return pageOf(users, limit, (user) => this.toProfile(user));
+  }
+
+  private async toProfile(user: User): Promise<ProfileDto> {
+    return toProfile(user, await this.presence.isOnline(user.id));
+  }
+}

@@ -1,0 +1,111 @@
+import { builders, type Given } from '../support/given.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('sessions and password change', () => {
+  let running: TestApp;
+  let given: Given;
+
+  beforeAll(async () => {
+    running = await startTestApp();
+    given = builders(running);
+  });
+
+  afterAll(async () => {
+    await running.close();
+  });
+
+  const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, payload?: object) =>
+    running.app.inject({ method, url: `/api/v1${url}`, headers, payload });
+  const sessionIdOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sid as string;
+
+  it("lists the caller's live sessions, marking the current one", async () => {
+    const ada = await given.user();
+    const login = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: ada.email, password: ada.password },
+      headers: { 'user-agent': 'ChatApp/1.0 (phone)' },
+      remoteAddress: '203.0.113.7',
+    });
+    const phone = { authorization: `Bearer ${login.json().accessToken}` };
+    const response = await inject('GET', '/auth/sessions', phone);
+    expect(response.statusCode).toBe(200);
+    const sessions = response.json();
+    expect(sessions).toHaveLength(2);
+    expect(sessions[0]).toEqual({
+      id: sessionIdOf(login.json().accessToken),
+      createdAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+      userAgent: 'ChatApp/1.0 (phone)',
+      ip: '203.0.113.7',
+      current: true,
+    });
+    expect(sessions[1]).toMatchObject({ id: sessionIdOf(ada.accessToken), current: false });
+  });
+
+  it('revokes one of my sessions, and answers 404 for anyone else’s', async () => {
+    const ada = await given.user();
+    const laptop = await given.anotherSession(ada);
+    const eve = await given.user();
+
+    const foreign = await inject('DELETE', `/auth/sessions/${sessionIdOf(ada.accessToken)}`, eve.auth);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.json().code).toBe('NOT_FOUND');
+    expect((await inject('GET', '/users/me', ada.auth)).statusCode).toBe(200);
+
+    expect((await inject('DELETE', `/auth/sessions/${sessionIdOf(laptop.accessToken)}`, ada.auth)).statusCode).toBe(204);
+    expect((await inject('GET', '/users/me', laptop.auth)).statusCode).toBe(401);
+    expect((await inject('POST', '/auth/refresh', {}, { refreshToken: laptop.refreshToken })).statusCode).toBe(401);
+    const remaining = (await inject('GET', '/auth/sessions', ada.auth)).json();
+    expect(remaining.map((s: { id: string }) => s.id)).toEqual([sessionIdOf(ada.accessToken)]);
+
+    expect((await inject('DELETE', `/auth/sessions/${sessionIdOf(laptop.accessToken)}`, ada.auth)).statusCode).toBe(404);
+    const malformed = await inject('DELETE', '/auth/sessions/not-a-uuid', ada.auth);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().details).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+  });
+
+  it('changes the password and revokes every other session, keeping the current one', async () => {
+    const ada = await given.user({ password: 'the old password' });
+    const other = await given.anotherSession(ada);
+
+    const changed = await inject('POST', '/auth/password', ada.auth, { currentPassword: 'the old password', newPassword: 'the new password' });
+    expect(changed.statusCode).toBe(204);
+
+    expect((await inject('GET', '/users/me', ada.auth)).statusCode).toBe(200);
+    expect((await inject('GET', '/users/me', other.auth)).statusCode).toBe(401);
+    expect((await inject('POST', '/auth/refresh', {}, { refreshToken: other.refreshToken })).statusCode).toBe(401);
+    expect((await inject('POST', '/auth/login', {}, { email: ada.email, password: 'the old password' })).statusCode).toBe(401);
+    expect((await inject('POST', '/auth/login', {}, { email: ada.email, password: 'the new password' })).statusCode).toBe(200);
+  });
+
+  it('refuses a password change with the wrong current password, and changes nothing', async () => {
+    const ada = await given.user({ password: 'the old password' });
+    const other = await given.anotherSession(ada);
+    const response = await inject('POST', '/auth/password', ada.auth, { currentPassword: 'a wrong password', newPassword: 'the new password' });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'currentPassword', message: expect.any(String) }] });
+    expect((await inject('GET', '/users/me', other.auth)).statusCode).toBe(200);
+    expect((await inject('POST', '/auth/login', {}, { email: ada.email, password: 'the old password' })).statusCode).toBe(200);
+  });
+
+  it('keeps a session alive through many rotations, each token good exactly once', async () => {
+    const ada = await given.user();
+    let refreshToken = ada.refreshToken;
+    for (let i = 0; i < 3; i++) {
+      const response = await inject('POST', '/auth/refresh', {}, { refreshToken });
+      expect(response.statusCode).toBe(200);
+      expect(sessionIdOf(response.json().accessToken)).toBe(sessionIdOf(ada.accessToken));
+      refreshToken = response.json().refreshToken;
+    }
+  });
+
+  it('lets only one of two concurrent refreshes with the same token win, and revokes the session', async () => {
+    const ada = await given.user();
+    const answers = await Promise.all([1, 2].map(() => inject('POST', '/auth/refresh', {}, { refreshToken: ada.refreshToken })));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401]);
+    expect(answers.find((a) => a.statusCode === 401)!.json().code).toBe('TOKEN_REUSED');
+    const winner = answers.find((a) => a.statusCode === 200)!.json();
+    expect((await inject('POST', '/auth/refresh', {}, { refreshToken: winner.refreshToken })).statusCode).toBe(401);
+  });
+});
