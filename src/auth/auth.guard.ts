@@ -4,7 +4,7 @@ import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import type { AuthUser, Role } from '../common/auth/auth-user.js';
 import { IS_PUBLIC, REQUIRED_ROLES } from '../common/auth/auth.decorators.js';
-import { AppException, Forbidden, Unauthorized } from '../common/errors/app.exception.js';
+import { Forbidden, Unauthorized } from '../common/errors/app.exception.js';
 import { JWT_STRATEGY } from './jwt.strategy.js';
 
 /**
@@ -28,9 +28,13 @@ export class AuthGuard extends PassportAuthGuard(JWT_STRATEGY) {
     return true;
   }
 
+  /**
+   * A bad or missing token reaches here as `user: false` (passport's `info` says why): 401. An error is
+   * what `validate` threw: a 401 of ours, or the shared state being down, which must stay a 503.
+   */
   override handleRequest<T = AuthUser>(error: unknown, user: T | false): T {
-    if (error instanceof AppException) throw error;
-    if (error || !user) throw new Unauthorized('A valid access token is required');
+    if (error) throw error;
+    if (!user) throw new Unauthorized('A valid access token is required');
     return user;
   }
 }

@@ -96,6 +96,22 @@ describe('access tokens', () => {
   });
 });
 
+describe('access tokens after a restart', () => {
+  it('keeps refusing the access token of a session revoked before the restart', async () => {
+    const before = await startTestApp();
+    const ada = await builders(before).user();
+    await before.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: ada.auth });
+    await before.close();
+    // Without Redis the new instance starts with empty memory: it reloads recent revocations from the database.
+    const after = await startTestApp();
+    try {
+      expect((await after.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: ada.auth })).statusCode).toBe(401);
+    } finally {
+      await after.close();
+    }
+  });
+});
+
 // Instances share revocations through Redis; without it each instance is on its own by design.
 (process.env.REDIS_URL ? describe : describe.skip)('access tokens across instances', () => {
   let first: TestApp;
