@@ -10,6 +10,7 @@ import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         DatabaseModule.register(database),
         SharedStateModule,
         EventEmitterModule.forRoot(),
+        EventsModule,
         // Guards run in the order their modules are listed: authentication first, so the throttler
         // can count signed-in callers per user.
         AuthModule,

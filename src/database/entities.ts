@@ -1,7 +1,8 @@
+import { ChatEvent } from '../events/chat-event.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { SpentRefreshToken } from '../auth/spent-refresh-token.entity.js';
 import { UserBlock } from '../users/user-block.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every TypeORM entity of the app. A new entity is added here and gets a migration in `migrations/`. */
-export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken];
+export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent];

@@ -1,0 +1,29 @@
+/** The durable events: each is written to the log, emitted to sockets with `{ cursor }`, and served by `/sync`. */
+export const DURABLE_EVENT_TYPES = [
+  'message.created',
+  'message.updated',
+  'message.deleted',
+  'reaction.updated',
+  'receipt',
+  'conversation.updated',
+  'conversation.removed',
+] as const;
+
+export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
+
+/** What a service appends inside its transaction: for a conversation's members, or for one user. */
+export type NewChatEvent =
+  | { type: DurableEventType; conversationId: string; userId?: undefined; data: object }
+  | { type: DurableEventType; userId: string; conversationId?: undefined; data: object };
+
+/** An event once the sequencer has placed it; `position` is the cursor just after it. */
+export interface SequencedEvent {
+  position: string;
+  type: DurableEventType;
+  conversationId: string | null;
+  userId: string | null;
+  data: unknown;
+}
+
+/** In-process signal carrying each batch of newly sequenced events, oldest first. */
+export const EVENTS_SEQUENCED = 'chat.events.sequenced';
