@@ -13,9 +13,8 @@ export interface ResolvedDatabase {
 export async function resolveDatabase(config: AppConfig): Promise<ResolvedDatabase> {
   const poolSize = config.databasePoolSize;
   if (config.databaseUrl) return { url: config.databaseUrl, embedded: false, poolSize, release: async () => {} };
-  // The embedded server runs every query one at a time, so a big pool only queues; a few spare
-  // connections cover the migration runner and health checks.
+  // The embedded server runs one query at a time, so a big pool would only queue.
   const embeddedPool = Math.min(poolSize, 5);
-  const embedded = await startEmbeddedPostgres(config.dataDir, embeddedPool + 5);
+  const embedded = await startEmbeddedPostgres(config.dataDir);
   return { url: embedded.url, embedded: true, poolSize: embeddedPool, release: () => embedded.stop() };
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGliteWireServer } from './pglite-wire-server.js';
 
 /** A PostgreSQL the app reaches through the ordinary `pg` driver, with no server installed. */
 export interface EmbeddedPostgres {
@@ -16,19 +16,18 @@ export interface EmbeddedPostgres {
  * protocol on 127.0.0.1 at a free port. A lock file keeps a second process off the same files, which
  * PGlite itself would not do.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const directory = resolve(dataDir, 'pg');
   mkdirSync(directory, { recursive: true });
   const releaseLock = takeLock(join(resolve(dataDir), 'pg.lock'));
   try {
     const db = await PGlite.create({ dataDir: directory, extensions: { pg_trgm, pgcrypto } });
-    // A pool asks for all its connections at once; the socket server refuses any above this.
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
-    await server.start();
+    const server = new PGliteWireServer(db);
+    const port = await server.listen();
     return {
-      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
       async stop() {
-        await server.stop();
+        await server.close();
         await db.close();
         releaseLock();
       },

@@ -26,8 +26,9 @@ try {
   } else {
     const timestamp = Date.now();
     const className = `${name}${timestamp}`;
+    const literal = (sql: string) => `\`${sql.replace(/\s+/g, ' ').trim().replace(/[`\\]/g, '\\$&').replace(/\$\{/g, '\\${')}\``;
     const statement = (query: { query: string; parameters?: unknown[] }) =>
-      `    await queryRunner.query(${JSON.stringify(query.query)}${query.parameters?.length ? `, ${JSON.stringify(query.parameters)}` : ''});`;
+      `    await queryRunner.query(${literal(query.query)}${query.parameters?.length ? `, ${JSON.stringify(query.parameters)}` : ''});`;
     const source = `import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class ${className} implements MigrationInterface {
@@ -45,7 +46,7 @@ ${downQueries.reverse().map(statement).join('\n')}
     const file = `${timestamp}-${name}`;
     writeFileSync(`migrations/${file}.ts`, source);
     const index = readFileSync('migrations/index.ts', 'utf8')
-      .replace(/(\nexport const migrations)/, `import { ${className} } from './${file}.js';\n$1`)
+      .replace(/^((?:import .*\n)*)/, `$1import { ${className} } from './${file}.js';\n`)
       .replace(/\[([^\]]*)\];\s*$/, (_all, list: string) => `[${[list.trim(), className].filter(Boolean).join(', ')}];\n`);
     writeFileSync('migrations/index.ts', index);
     process.stdout.write(`Wrote migrations/${file}.ts\n`);

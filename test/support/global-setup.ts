@@ -1,16 +1,12 @@
 /**
  * One fresh database for the whole test run; every suite's app points at it through TEST_DATABASE_URL
  * and the first app to boot applies the migrations. Jest loads this file with Node's own type stripping,
- * outside ts-jest, so it imports packages only.
+ * outside ts-jest, so it imports no TypeScript sources.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 
 declare global {
@@ -43,17 +39,19 @@ async function runOnServer(serverUrl: string, sql: string) {
   }
 }
 
-/** No server: an embedded PostgreSQL in a temporary directory, the same kind the app starts itself. */
+/**
+ * No server: an embedded PostgreSQL in a temporary directory, started by the app's own code as built
+ * by `npm run build` (which `npm test` runs first): Jest loads this file outside ts-jest.
+ */
 async function createEmbedded() {
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-test-db-'));
-  const db = await PGlite.create({ dataDir, extensions: { pg_trgm, pgcrypto } });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 });
-  await server.start();
+  const compiled = new URL('../../dist/src/database/embedded-postgres.js', import.meta.url).href;
+  const { startEmbeddedPostgres } = await import(compiled);
+  const embedded: { url: string; stop(): Promise<void> } = await startEmbeddedPostgres(dataDir);
   return {
-    url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+    url: embedded.url,
     async drop() {
-      await server.stop();
-      await db.close();
+      await embedded.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
