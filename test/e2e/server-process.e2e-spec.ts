@@ -71,8 +71,16 @@ describe('the built server as a process', () => {
     const first = await startServer(dataDir);
     const ready = await fetch(`${first.url}/health/ready`);
     expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+    await fetch(`${first.url}/api/v1/users/me`, { headers: { authorization: 'Bearer do-not-log-me', 'x-request-id': 'trace-42' } });
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');
+    const requestLine = first
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"requestId":"trace-42"'));
+    expect(JSON.parse(requestLine!)).toMatchObject({ msg: 'request completed', method: 'GET', route: '/api/v1/users/me', statusCode: 401 });
+    expect(JSON.parse(requestLine!).durationMs).toEqual(expect.any(Number));
+    expect(first.output()).not.toContain('do-not-log-me');
 
     const second = await startServer(dataDir);
     expect((await fetch(`${second.url}/health/ready`)).status).toBe(200);
