@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimited } from './app.exception.js';
+import { RangeNotSatisfiable, RateLimited } from './app.exception.js';
 import { toErrorEnvelope } from './error-envelope.js';
 
 /** Every HTTP error leaves through here, in the contract's envelope; 500s are logged, never described. */
@@ -18,6 +18,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error({ err: exception, requestId: request.id }, `Unhandled error on ${request.method} ${request.url}`);
     }
     if (exception instanceof RateLimited) reply.header('retry-after', String(exception.retryAfterSeconds));
+    if (exception instanceof RangeNotSatisfiable) reply.header('content-range', `bytes */${exception.size}`);
     void reply.status(body.statusCode).type('application/json; charset=utf-8').send(body);
   }
 }

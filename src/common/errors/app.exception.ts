@@ -62,3 +62,22 @@ export class ServiceUnavailable extends AppException {
     super(HttpStatus.SERVICE_UNAVAILABLE, 'SERVICE_UNAVAILABLE', message, details);
   }
 }
+
+export class PayloadTooLarge extends AppException {
+  constructor(message = 'The request is too large') {
+    super(HttpStatus.PAYLOAD_TOO_LARGE, 'PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+export class UnsupportedMediaType extends AppException {
+  constructor(message = 'This type of content is not accepted') {
+    super(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+/** A `Range` no byte of the resource falls in; the filter adds `content-range: bytes *\/<size>`. */
+export class RangeNotSatisfiable extends AppException {
+  constructor(readonly size: number) {
+    super(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE, 'RANGE_NOT_SATISFIABLE', 'The requested range is outside the content');
+  }
+}
