@@ -23,6 +23,8 @@ export interface SequencedEvent {
   conversationId: string | null;
   userId: string | null;
   data: unknown;
+  /** When the writer's transaction appended it: the start of the commit-to-delivery latency. */
+  createdAt: Date;
 }
 
 /** In-process signal carrying each batch of newly sequenced events, oldest first. */

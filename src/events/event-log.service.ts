@@ -102,17 +102,26 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
       const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEQUENCER_LOCK]);
       if (!locked) return null;
       // TypeORM answers an UPDATE with [rows, affected count].
-      const [rows]: [Array<{ position: string; type: SequencedEvent['type']; conversation_id: string | null; user_id: string | null; data: unknown }>] =
+      const [rows]: [
+        Array<{ position: string; type: SequencedEvent['type']; conversation_id: string | null; user_id: string | null; data: unknown; created_at: Date }>,
+      ] =
         await manager.query(
           `UPDATE chat_event e SET position = s.position
              FROM (SELECT id, nextval('chat_event_position_seq') AS position
                      FROM (SELECT id FROM chat_event WHERE position IS NULL ORDER BY id LIMIT $1) pending) s
             WHERE e.id = s.id
-        RETURNING e.position, e.type, e.conversation_id, e.user_id, e.data`,
+        RETURNING e.position, e.type, e.conversation_id, e.user_id, e.data, e.created_at`,
           [BATCH_SIZE],
         );
       return rows
-        .map((row) => ({ position: String(row.position), type: row.type, conversationId: row.conversation_id, userId: row.user_id, data: row.data }))
+        .map((row) => ({
+          position: String(row.position),
+          type: row.type,
+          conversationId: row.conversation_id,
+          userId: row.user_id,
+          data: row.data,
+          createdAt: new Date(row.created_at),
+        }))
         .sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
     });
   }

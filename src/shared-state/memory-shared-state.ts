@@ -11,6 +11,8 @@ const SWEEP_INTERVAL_MS = 30_000;
 /** One instance only: everything lives in this process and expires on a timer, so memory stays bounded. */
 export class MemorySharedState extends SharedState {
   private readonly entries = new Map<string, Entry>();
+  /** Expiring sets: key → member → when it expires (ms). */
+  private readonly sets = new Map<string, Map<string, number>>();
   private readonly channels = new EventEmitter().setMaxListeners(0);
   private readonly sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref();
 
@@ -44,6 +46,22 @@ export class MemorySharedState extends SharedState {
     return Number(entry.value);
   }
 
+  async addExpiring(key: string, member: string, ttlSeconds: number) {
+    const set = this.sets.get(key) ?? new Map<string, number>();
+    this.sets.set(key, set);
+    set.set(member, Date.now() + ttlSeconds * 1000);
+    return this.liveCount(key);
+  }
+
+  async removeExpiring(key: string, member: string) {
+    this.sets.get(key)?.delete(member);
+    return this.liveCount(key);
+  }
+
+  async countExpiring(key: string) {
+    return this.liveCount(key);
+  }
+
   async publish(channel: string, message: string) {
     // Delivered on a later tick, like a message that went through Redis.
     setImmediate(() => this.channels.emit(channel, message));
@@ -59,6 +77,7 @@ export class MemorySharedState extends SharedState {
     clearInterval(this.sweeper);
     this.channels.removeAllListeners();
     this.entries.clear();
+    this.sets.clear();
   }
 
   private live(key: string, now: number): Entry | undefined {
@@ -70,8 +89,18 @@ export class MemorySharedState extends SharedState {
     return entry;
   }
 
+  private liveCount(key: string): number {
+    const set = this.sets.get(key);
+    if (!set) return 0;
+    const now = Date.now();
+    for (const [member, expiresAt] of set) if (expiresAt <= now) set.delete(member);
+    if (!set.size) this.sets.delete(key);
+    return set.size;
+  }
+
   private sweep() {
     const now = Date.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const key of this.sets.keys()) this.liveCount(key);
   }
 }

@@ -1,15 +1,19 @@
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { DependencyUnavailableError, SharedState } from './shared-state.js';
 
-/** Fails fast while Redis is away (no offline queue, one try), and reconnects by itself. */
-export function createRedisClient(url: string, name: string, logger: Logger): Redis {
+/**
+ * Fails fast while Redis is away (no offline queue, one try), and reconnects by itself. `overrides`
+ * adjust that for clients with other needs (e.g. Socket.IO's adapter subscriber).
+ */
+export function createRedisClient(url: string, name: string, logger: Logger, overrides: RedisOptions = {}): Redis {
   const client = new Redis(url, {
     connectionName: `chat-${name}`,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: name === 'subscriber',
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    ...overrides,
   });
   let reported = false;
   client.on('error', (error: Error) => {
@@ -24,6 +28,34 @@ export function createRedisClient(url: string, name: string, logger: Logger): Re
   return client;
 }
 
+/*
+ * Expiring sets are sorted sets scored by each member's expiry (ms, Redis's own clock, so instances with
+ * skewed clocks agree). Each script drops expired members first, and keeps the key itself alive exactly
+ * as long as its newest member.
+ */
+const DROP_EXPIRED = `
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)`;
+const KEEP_KEY_ALIVE = `
+local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if newest[2] then redis.call('PEXPIREAT', KEYS[1], newest[2]) end
+return redis.call('ZCARD', KEYS[1])`;
+const EXPIRING_SCRIPTS = {
+  addExpiring: `${DROP_EXPIRED}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) * 1000, ARGV[1])
+${KEEP_KEY_ALIVE}`,
+  removeExpiring: `${DROP_EXPIRED}
+redis.call('ZREM', KEYS[1], ARGV[1])
+${KEEP_KEY_ALIVE}`,
+  countExpiring: `${DROP_EXPIRED}
+return redis.call('ZCARD', KEYS[1])`,
+};
+
+type ExpiringCommands = {
+  [name in keyof typeof EXPIRING_SCRIPTS]: (key: string, ...args: Array<string | number>) => Promise<number>;
+};
+
 export class RedisSharedState extends SharedState {
   private readonly logger = new Logger('SharedState');
   readonly client: Redis;
@@ -37,6 +69,7 @@ export class RedisSharedState extends SharedState {
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
     });
+    for (const [name, lua] of Object.entries(EXPIRING_SCRIPTS)) this.client.defineCommand(name, { numberOfKeys: 1, lua });
   }
 
   async hit(key: string, windowSeconds: number) {
@@ -62,6 +95,18 @@ export class RedisSharedState extends SharedState {
     return this.run(() => this.client.incrby(key, delta));
   }
 
+  addExpiring(key: string, member: string, ttlSeconds: number) {
+    return this.run(() => this.scripts.addExpiring(key, member, ttlSeconds));
+  }
+
+  removeExpiring(key: string, member: string) {
+    return this.run(() => this.scripts.removeExpiring(key, member));
+  }
+
+  countExpiring(key: string) {
+    return this.run(() => this.scripts.countExpiring(key));
+  }
+
   async publish(channel: string, message: string) {
     await this.run(() => this.client.publish(channel, message));
   }
@@ -82,6 +127,11 @@ export class RedisSharedState extends SharedState {
   async close() {
     this.client.disconnect();
     this.subscriber.disconnect();
+  }
+
+  /** The commands `defineCommand` added to the client. */
+  private get scripts(): ExpiringCommands {
+    return this.client as unknown as ExpiringCommands;
   }
 
   private async run<T>(command: () => Promise<T>): Promise<T> {

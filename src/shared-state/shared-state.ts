@@ -13,6 +13,16 @@ export abstract class SharedState {
   abstract incrementBy(key: string, delta: number): Promise<number>;
   abstract publish(channel: string, message: string): Promise<void>;
   abstract subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /**
+   * Expiring sets: every member has its own expiry, so an entry written by an instance that crashed
+   * disappears by itself. Adds (or renews) `member` for `ttlSeconds` and answers how many live members
+   * the set has afterwards, atomically: of two instances adding at once, exactly one sees 1.
+   */
+  abstract addExpiring(key: string, member: string, ttlSeconds: number): Promise<number>;
+  /** Removes `member` and answers how many live members remain, atomically. */
+  abstract removeExpiring(key: string, member: string): Promise<number>;
+  /** How many live members the set has. */
+  abstract countExpiring(key: string): Promise<number>;
   /** Resolves when the backing store answers; rejects with DependencyUnavailableError otherwise. */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { SharedState } from '../shared-state/shared-state.js';
 
 /**
- * Presence keys in the shared state. Realtime writes them, everyone else reads:
- * `presence:<userId>` counts that user's open sockets on every instance, and
- * `presence:online-users` counts users whose count is above zero.
+ * Presence keys in the shared state, both expiring sets (see `SharedState.addExpiring`). Realtime writes
+ * them, everyone else reads:
+ * - `presence:instances:<userId>` holds the ids of the server instances where that user has a socket;
+ * - `presence:online` holds the ids of the users with at least one.
+ * Each instance renews its own entries on a heartbeat, so when an instance dies its users stop counting
+ * as online within one entry lifetime instead of staying "online" forever.
  */
-export const presenceKey = (userId: string) => `presence:${userId}`;
-export const ONLINE_USERS_KEY = 'presence:online-users';
+export const presenceKey = (userId: string) => `presence:instances:${userId}`;
+export const ONLINE_USERS_KEY = 'presence:online';
 
 /** Who is online right now, for profiles and stats. */
 export abstract class PresenceReader {
@@ -22,10 +25,10 @@ export class SharedStatePresenceReader extends PresenceReader {
   }
 
   async isOnline(userId: string): Promise<boolean> {
-    return Number(await this.state.get(presenceKey(userId))) > 0;
+    return (await this.state.countExpiring(presenceKey(userId))) > 0;
   }
 
   async onlineUserCount(): Promise<number> {
-    return Math.max(0, Number(await this.state.get(ONLINE_USERS_KEY)));
+    return this.state.countExpiring(ONLINE_USERS_KEY);
   }
 }
