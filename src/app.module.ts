@@ -6,11 +6,13 @@ import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ConversationsModule } from './conversations/conversations.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { MessagesModule } from './messages/messages.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -38,6 +40,8 @@ export class AppModule {
         AuthModule,
         ThrottlingModule,
         UsersModule,
+        ConversationsModule,
+        MessagesModule,
         AdminModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

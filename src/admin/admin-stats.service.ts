@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { ConversationsRepository } from '../conversations/conversations.repository.js';
+import { MessagesRepository } from '../messages/messages.repository.js';
 import { PresenceReader } from '../users/presence-reader.js';
 import { User } from '../users/user.entity.js';
 import type { AdminStatsDto } from './dto/admin-stats.dto.js';
@@ -11,11 +13,18 @@ export class AdminStatsService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly presence: PresenceReader,
+    private readonly conversations: ConversationsRepository,
+    private readonly messages: MessagesRepository,
   ) {}
 
   async stats(): Promise<AdminStatsDto> {
-    const [users, onlineUsers] = await Promise.all([this.userCount(), this.onlineUserCount()]);
-    return { users, onlineUsers };
+    const [users, conversations, messages, onlineUsers] = await Promise.all([
+      this.userCount(),
+      this.conversations.count(),
+      this.messages.count(),
+      this.onlineUserCount(),
+    ]);
+    return { users, conversations, messages, onlineUsers };
   }
 
   private userCount(): Promise<number> {

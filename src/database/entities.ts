@@ -1,8 +1,13 @@
 import { ChatEvent } from '../events/chat-event.entity.js';
+import { ConversationMember } from '../conversations/conversation-member.entity.js';
+import { Conversation } from '../conversations/conversation.entity.js';
+import { MessageAttachment } from '../messages/message-attachment.entity.js';
+import { MessageReaction } from '../messages/message-reaction.entity.js';
+import { Message } from '../messages/message.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { SpentRefreshToken } from '../auth/spent-refresh-token.entity.js';
 import { UserBlock } from '../users/user-block.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every TypeORM entity of the app. A new entity is added here and gets a migration in `migrations/`. */
-export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent];
+export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent, Conversation, ConversationMember, Message, MessageReaction, MessageAttachment];

@@ -1,0 +1,22 @@
+import { Controller, Delete, HttpCode } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth/auth.decorators.js';
+import { ApiErrors } from '../common/errors/api-error-responses.js';
+import { UuidParam } from '../common/validation/uuid-param.js';
+import { MessagesService } from '../messages/messages.service.js';
+
+@ApiTags('admin')
+@Roles('admin')
+@Controller('admin/messages')
+export class AdminMessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete any message, leaving a tombstone as the sender deleting it would' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Not a UUID', 404: 'No such message' })
+  remove(@UuidParam('id') id: string) {
+    return this.messages.removeAny(id);
+  }
+}

@@ -1,0 +1,42 @@
+import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { User } from '../users/user.entity.js';
+import { Conversation } from './conversation.entity.js';
+
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/**
+ * A user's membership of a conversation, with the two markers that only move forward: the highest seq
+ * the user's devices received (`last_delivered_seq`) and read (`last_read_seq`).
+
+ */
+@Entity('conversation_member')
+@Index('conversation_member_user_idx', ['userId'])
+@Check('conversation_member_role_ck', `role IN ('owner', 'admin', 'member')`)
+export class ConversationMember {
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'conversation_member_pk' })
+  conversationId: string;
+
+  @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'conversation_member_pk' })
+  userId: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'member' })
+  role: MemberRole;
+
+  @Column({ type: 'bigint', default: 0 })
+  lastReadSeq: string;
+
+  @Column({ type: 'bigint', default: 0 })
+  lastDeliveredSeq: string;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  joinedAt: Date;
+
+  @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'conversation_member_conversation_fk' })
+  conversation?: Relation<Conversation>;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'conversation_member_user_fk' })
+  user?: Relation<User>;
+}

@@ -1,0 +1,41 @@
+import type { MessageData } from '../messages/message.mapper.js';
+import { messageForViewer } from '../messages/message.mapper.js';
+import type { ProfileDto } from '../users/dto/profile.dto.js';
+import type { ConversationDetailDto, ConversationDto, MemberDto } from './dto/conversation.dto.js';
+import type { ConversationMember } from './conversation-member.entity.js';
+import type { MembershipRow } from './conversations.repository.js';
+
+export interface ConversationFigures {
+  lastMessage: MessageData | undefined;
+  unreadCount: number;
+  memberCount: number;
+}
+
+/** The contract's `Conversation` for the member of `row`: their role, their unread count, their view of the last message. */
+export function toConversation(row: MembershipRow, figures: ConversationFigures): ConversationDto {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    createdAt: row.created_at.toISOString(),
+    lastSeq: Number(row.last_seq),
+    lastMessage: figures.lastMessage ? messageForViewer(figures.lastMessage, row.user_id) : null,
+    unreadCount: figures.unreadCount,
+    myRole: row.role,
+    memberCount: figures.memberCount,
+  };
+}
+
+export function toMember(member: ConversationMember, profile: ProfileDto): MemberDto {
+  return {
+    user: profile,
+    role: member.role,
+    lastReadSeq: Number(member.lastReadSeq),
+    lastDeliveredSeq: Number(member.lastDeliveredSeq),
+    joinedAt: member.joinedAt.toISOString(),
+  };
+}
+
+export function withMembers(conversation: ConversationDto, members: MemberDto[]): ConversationDetailDto {
+  return { ...conversation, members };
+}

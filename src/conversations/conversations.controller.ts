@@ -1,0 +1,113 @@
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
+import { ApiErrors } from '../common/errors/api-error-responses.js';
+import { PageQuery } from '../common/pagination/page-query.dto.js';
+import { UuidParam } from '../common/validation/uuid-param.js';
+import { ConversationsService } from './conversations.service.js';
+import { ConversationDetailDto, ConversationPageDto } from './dto/conversation.dto.js';
+import {
+  type CreateConversationDto,
+  CreateConversationPipe,
+  CreateDirectConversationDto,
+  CreateGroupConversationDto,
+} from './dto/create-conversation.dto.js';
+import { AddMembersDto, MarkReadDto, UpdateMemberDto } from './dto/members.dto.js';
+import { UpdateConversationDto } from './dto/update-conversation.dto.js';
+
+const NOT_A_MEMBER = 'No such conversation, or not a member';
+
+@ApiTags('conversations')
+@Authenticated()
+@Controller('conversations')
+@ApiExtraModels(CreateDirectConversationDto, CreateGroupConversationDto)
+export class ConversationsController {
+  constructor(private readonly conversations: ConversationsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Open the direct conversation with a user (201 new, 200 existing) or create a group' })
+  @ApiBody({ schema: { oneOf: [{ $ref: getSchemaPath(CreateDirectConversationDto) }, { $ref: getSchemaPath(CreateGroupConversationDto) }] } })
+  @ApiCreatedResponse({ type: ConversationDetailDto, description: 'Created' })
+  @ApiOkResponse({ type: ConversationDetailDto, description: 'The direct conversation with this user already existed' })
+  @ApiErrors({
+    400: 'Invalid body, a direct conversation with yourself, or unknown members',
+    403: '`BLOCKED`: one of the two users blocked the other',
+    404: 'No such user (direct)',
+  })
+  async create(@CurrentUser() user: AuthUser, @Body(CreateConversationPipe) dto: CreateConversationDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (dto.type === 'group') return this.conversations.createGroup(user, dto);
+    const { conversation, created } = await this.conversations.openDirect(user, dto);
+    void reply.status(created ? 201 : 200);
+    return conversation;
+  }
+
+  @Get()
+  @ApiOperation({ summary: "The caller's conversations, most recently active first" })
+  @ApiOkResponse({ type: ConversationPageDto })
+  @ApiErrors({ 400: 'Invalid `limit` or `cursor`' })
+  list(@CurrentUser() user: AuthUser, @Query() query: PageQuery) {
+    return this.conversations.list(user, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A conversation with its members' })
+  @ApiOkResponse({ type: ConversationDetailDto })
+  @ApiErrors({ 400: 'Not a UUID', 404: NOT_A_MEMBER })
+  get(@CurrentUser() user: AuthUser, @UuidParam('id') id: string) {
+    return this.conversations.get(user, id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: "Rename a group; its owner or an admin" })
+  @ApiOkResponse({ type: ConversationDetailDto })
+  @ApiErrors({ 400: 'Invalid title', 403: 'Not an owner or admin, or a direct conversation', 404: NOT_A_MEMBER })
+  rename(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
+    return this.conversations.rename(user, id, dto);
+  }
+
+  @Post(':id/members')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Add members to a group; its owner or an admin' })
+  @ApiOkResponse({ type: ConversationDetailDto })
+  @ApiErrors({ 400: 'Invalid body, unknown users, or more than 256 members', 403: 'Not an owner or admin, or a direct conversation', 404: NOT_A_MEMBER })
+  addMembers(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: AddMembersDto) {
+    return this.conversations.addMembers(user, id, dto);
+  }
+
+  @Patch(':id/members/:userId')
+  @ApiOperation({ summary: "Make a member admin or an admin member again; the group's owner only" })
+  @ApiOkResponse({ type: ConversationDetailDto })
+  @ApiErrors({ 400: "Invalid role, or the owner's own role", 403: 'Not the owner, or a direct conversation', 404: `${NOT_A_MEMBER}; or the user is not a member` })
+  setRole(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
+    return this.conversations.setRole(user, id, userId, dto);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Leave a group (your own id), or remove someone: the owner anyone, an admin plain members' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Not a UUID', 403: 'Not allowed to remove this member, or a direct conversation', 404: `${NOT_A_MEMBER}; or the user is not a member` })
+  removeMember(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string) {
+    return this.conversations.removeMember(user, id, userId);
+  }
+
+  @Post(':id/read')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Move the read marker forward (never back)' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Invalid seq', 404: NOT_A_MEMBER })
+  markRead(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: MarkReadDto) {
+    return this.conversations.markRead(user, id, dto.seq);
+  }
+}

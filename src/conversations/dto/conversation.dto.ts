@@ -1,0 +1,65 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Page } from '../../common/pagination/page-query.dto.js';
+import { MessageDto } from '../../messages/dto/message.dto.js';
+import { ProfileDto } from '../../users/dto/profile.dto.js';
+import type { MemberRole } from '../conversation-member.entity.js';
+import type { ConversationType } from '../conversation.entity.js';
+
+export class ConversationDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ enum: ['direct', 'group'] })
+  type: ConversationType;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Groups only' })
+  title: string | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+
+  @ApiProperty({ description: 'The seq of the newest message; 0 before the first' })
+  lastSeq: number;
+
+  @ApiProperty({ type: MessageDto, nullable: true })
+  lastMessage: MessageDto | null;
+
+  @ApiProperty({ description: "Messages from others above the caller's read marker, deleted ones not counted" })
+  unreadCount: number;
+
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] })
+  myRole: MemberRole;
+
+  @ApiProperty()
+  memberCount: number;
+}
+
+export class MemberDto {
+  @ApiProperty({ type: ProfileDto })
+  user: ProfileDto;
+
+  @ApiProperty({ enum: ['owner', 'admin', 'member'] })
+  role: MemberRole;
+
+  @ApiProperty()
+  lastReadSeq: number;
+
+  @ApiProperty()
+  lastDeliveredSeq: number;
+
+  @ApiProperty({ format: 'date-time' })
+  joinedAt: string;
+}
+
+export class ConversationDetailDto extends ConversationDto {
+  @ApiProperty({ type: [MemberDto], description: 'Oldest member first' })
+  members: MemberDto[];
+}
+
+export class ConversationPageDto implements Page<ConversationDto> {
+  @ApiProperty({ type: [ConversationDto] })
+  items: ConversationDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor: string | null;
+}

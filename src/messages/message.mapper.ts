@@ -1,0 +1,114 @@
+/**
+ * Messages as the API shows them. `MessageData` is viewer-neutral — its reactions list who reacted — and
+ * is what durable events carry; `messageForViewer` turns it into the contract's `Message` for one viewer
+ * (`me` instead of the user ids). REST answers, socket acknowledgements and realtime delivery all go
+ * through it, so they can't disagree.
+ */
+
+export type MessageStatus = 'sent' | 'delivered' | 'read';
+
+export interface MessageSender {
+  id: string;
+  username: string;
+  displayName: string;
+}
+
+/** What a message's attachment looks like until the media module maps its own `Media`. */
+export type AttachmentView = Record<string, unknown> & { id: string };
+
+export interface ReactionData {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+export interface ReactionView {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+interface MessageFields {
+  id: string;
+  conversationId: string;
+  seq: number;
+  sender: MessageSender;
+  content: string | null;
+  attachments: AttachmentView[];
+  replyToId: string | null;
+  clientMessageId: string;
+  status: MessageStatus;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface MessageData extends MessageFields {
+  reactions: ReactionData[];
+}
+
+export interface MessageView extends MessageFields {
+  reactions: ReactionView[];
+}
+
+/** A message row as the repository reads it, with its sender joined. */
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: string;
+  sender_id: string;
+  sender_username: string;
+  sender_display_name: string;
+  content: string | null;
+  reply_to_id: string | null;
+  client_message_id: string;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export interface MessageExtras {
+  attachments: AttachmentView[];
+  reactions: ReactionData[];
+  status: MessageStatus;
+}
+
+export function toMessageData(row: MessageRow, extras: MessageExtras): MessageData {
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: Number(row.seq),
+    sender: { id: row.sender_id, username: row.sender_username, displayName: row.sender_display_name },
+    content: row.content,
+    attachments: row.deleted_at ? [] : extras.attachments,
+    replyToId: row.reply_to_id,
+    clientMessageId: row.client_message_id,
+    reactions: extras.reactions,
+    status: extras.status,
+    createdAt: row.created_at.toISOString(),
+    editedAt: row.edited_at?.toISOString() ?? null,
+    deletedAt: row.deleted_at?.toISOString() ?? null,
+  };
+}
+
+/** The reactions as one viewer sees them: counts, and whether the viewer is among those who reacted. */
+export function reactionsForViewer(reactions: ReactionData[], viewerId: string): ReactionView[] {
+  return reactions.map(({ emoji, count, userIds }) => ({ emoji, count, me: userIds.includes(viewerId) }));
+}
+
+/** The contract's `Message` for one viewer. Pure: the realtime layer calls it per recipient. */
+export function messageForViewer(message: MessageData, viewerId: string): MessageView {
+  return { ...message, reactions: reactionsForViewer(message.reactions, viewerId) };
+}
+
+/**
+ * The sender's view of delivery: `read` once every other member's read marker reached `seq`, `delivered`
+ * once every other member's delivered marker did. `others` holds the lowest markers among the members
+ * other than the sender; none (the sender is alone) means nobody received it.
+ */
+export function statusOf(seq: number, others: { readSeq: number; deliveredSeq: number } | undefined): MessageStatus {
+  if (!others) return 'sent';
+  if (others.readSeq >= seq) return 'read';
+  if (others.deliveredSeq >= seq) return 'delivered';
+  return 'sent';
+}

@@ -1,0 +1,89 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
+import { ApiErrors } from '../common/errors/api-error-responses.js';
+import { UuidParam } from '../common/validation/uuid-param.js';
+import { EditMessageDto } from './dto/edit-message.dto.js';
+import { HistoryQuery } from './dto/history.query.js';
+import { MessageDto, MessageHistoryDto, MessagePageDto } from './dto/message.dto.js';
+import { SearchMessagesQuery } from './dto/search-messages.query.js';
+import { SendMessageDto } from './dto/send-message.dto.js';
+import { MessagesService } from './messages.service.js';
+
+@ApiTags('messages')
+@Authenticated()
+@Controller()
+export class MessagesController {
+  constructor(private readonly messages: MessagesService) {}
+
+  @Post('conversations/:id/messages')
+  @ApiOperation({ summary: 'Send a message; the same `clientMessageId` again answers 200 with the first message' })
+  @ApiCreatedResponse({ type: MessageDto, description: 'Sent' })
+  @ApiOkResponse({ type: MessageDto, description: 'Already sent with this `clientMessageId`: the first message' })
+  @ApiErrors({
+    400: 'Invalid body, no content nor attachments, unknown attachment, or a reply to a message of another conversation',
+    403: '`BLOCKED`: one of the two users of this direct conversation blocked the other',
+    404: 'No such conversation, or not a member',
+    429: 'More than `MESSAGE_RATE_LIMIT` messages in 10 s',
+  })
+  async send(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: SendMessageDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    const { message, created } = await this.messages.send(user, id, dto, 'rest');
+    void reply.status(created ? 201 : 200);
+    return message;
+  }
+
+  @Get('conversations/:id/messages')
+  @ApiOperation({ summary: 'A page of history by seq, ascending: the newest page, or before/after a seq' })
+  @ApiOkResponse({ type: MessageHistoryDto })
+  @ApiErrors({ 400: 'Invalid `before`, `after` or `limit`, or both cursors', 404: 'No such conversation, or not a member' })
+  history(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Query() query: HistoryQuery) {
+    return this.messages.history(user, id, query);
+  }
+
+  @Patch('conversations/:id/messages/:messageId')
+  @ApiOperation({ summary: 'Edit the text of your own message' })
+  @ApiOkResponse({ type: MessageDto })
+  @ApiErrors({ 400: 'Invalid content', 403: 'Not the sender', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  edit(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Body() dto: EditMessageDto) {
+    return this.messages.edit(user, id, messageId, dto);
+  }
+
+  @Delete('conversations/:id/messages/:messageId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a message, leaving a tombstone; the sender, a conversation owner/admin or a global admin' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Not a UUID', 403: 'Not allowed to delete this message', 404: 'No such conversation or message, or not a member' })
+  remove(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string) {
+    return this.messages.remove(user, id, messageId);
+  }
+
+  @Put('conversations/:id/messages/:messageId/reactions/:emoji')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'React with an emoji (idempotent)' })
+  @ApiParam({ name: 'emoji', description: 'URL-encoded: an emoji, or a `:shortcode:`, at most 32 characters' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Not an emoji', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  react(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Param('emoji') emoji: string) {
+    return this.messages.react(user, id, messageId, emoji);
+  }
+
+  @Delete('conversations/:id/messages/:messageId/reactions/:emoji')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Take back a reaction (idempotent)' })
+  @ApiParam({ name: 'emoji', description: 'URL-encoded: an emoji, or a `:shortcode:`, at most 32 characters' })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Not an emoji', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  unreact(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Param('emoji') emoji: string) {
+    return this.messages.unreact(user, id, messageId, emoji);
+  }
+
+  @Get('messages/search')
+  @ApiOperation({ summary: "Messages matching `q` in the caller's conversations, newest first" })
+  @ApiOkResponse({ type: MessagePageDto })
+  @ApiErrors({ 400: 'Missing or too long `q`, invalid `limit` or `cursor`', 404: '`conversationId` is not a conversation of the caller' })
+  search(@CurrentUser() user: AuthUser, @Query() query: SearchMessagesQuery) {
+    return this.messages.search(user, query);
+  }
+}

@@ -1,0 +1,244 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { Conflict, Forbidden, NotFound, RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
+import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
+import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
+import { InjectConfig } from '../config/config.module.js';
+import type { AppConfig } from '../config/app-config.js';
+import { MembershipService, peerOf } from '../conversations/membership.service.js';
+import { EventLog } from '../events/event-log.service.js';
+import { SharedState } from '../shared-state/shared-state.js';
+import { UserBlocks } from '../users/user-blocks.service.js';
+import type { EditMessageDto } from './dto/edit-message.dto.js';
+import type { HistoryQuery } from './dto/history.query.js';
+import type { SearchMessagesQuery } from './dto/search-messages.query.js';
+import type { SendMessageDto } from './dto/send-message.dto.js';
+import { isValidEmoji } from './emoji.js';
+import { MessageAttachments } from './message-attachments.js';
+import { MessageViews } from './message-views.js';
+import { type MessageRow, type MessageView, messageForViewer } from './message.mapper.js';
+import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
+import { type LockedMessage, MessagesRepository } from './messages.repository.js';
+
+const RATE_WINDOW_SECONDS = 10;
+
+export interface SendResult {
+  message: MessageView;
+  /** false when this `clientMessageId` was already sent: `message` is the first one. */
+  created: boolean;
+}
+
+/** Thrown inside a send transaction to roll it back when a concurrent copy of the same send won. */
+class DuplicateSend extends Error {}
+
+/** Where a search page ended: the last hit's exact time and id. */
+interface SearchCursor extends Record<string, string> {
+  createdAt: string;
+  id: string;
+}
+
+/**
+ * Owns messages: sending (ordered, idempotent, rate-limited), history, edits, tombstones, reactions and
+ * search. Every method checks membership first; REST and the socket gateway call the same methods, and
+ * every change writes its durable event in its own transaction, then kicks the event log.
+ */
+@Injectable()
+export class MessagesService implements OnModuleInit {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+    @InjectMetric(MESSAGES_SENT) private readonly sent: Counter<string>,
+    private readonly messages: MessagesRepository,
+    private readonly views: MessageViews,
+    private readonly attachments: MessageAttachments,
+    private readonly membership: MembershipService,
+    private readonly blocks: UserBlocks,
+    private readonly state: SharedState,
+    private readonly eventLog: EventLog,
+  ) {}
+
+  onModuleInit() {
+    // Both series exist from the start, so a dashboard's rate() has a zero to start from.
+    for (const transport of TRANSPORTS) this.sent.inc({ transport }, 0);
+  }
+
+  /**
+   * Sends a message: one short row lock on the conversation numbers it, so seqs are gap-free in commit
+   * order. A `clientMessageId` the sender already used here answers the first message (`created: false`),
+   * also when both copies race: the loser's insert hits `message_client_id_uq`, its transaction (and the
+   * seq it took) rolls back, and it answers the winner's message.
+   */
+  async send(user: AuthUser, conversationId: string, dto: SendMessageDto, transport: Transport): Promise<SendResult> {
+    const access = await this.membership.access(user.id, conversationId);
+    await this.throttle(user.id);
+    const content = dto.content ?? null;
+    const attachmentIds = dto.attachmentIds ?? [];
+    if (content === null && !attachmentIds.length) {
+      throw new ValidationFailed([{ field: 'content', message: 'content or attachmentIds is required' }]);
+    }
+    const peer = access.type === 'direct' ? peerOf(access, user.id) : undefined;
+    if (peer && (await this.blocks.eitherBlocked(user.id, peer))) throw new Forbidden('You cannot message this user', 'BLOCKED');
+
+    const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
+    if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
+    if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
+      throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
+    }
+    await this.attachments.verifyOwnUploads(user.id, attachmentIds);
+
+    const message = await this.dataSource
+      .transaction(async (manager) => {
+        const seq = await this.messages.takeNextSeq(manager, conversationId);
+        const row = await this.messages.insert(manager, {
+          conversationId,
+          seq,
+          senderId: user.id,
+          content,
+          replyToId: dto.replyToId ?? null,
+          clientMessageId: dto.clientMessageId,
+        });
+        if (!row) throw new DuplicateSend();
+        await this.attachments.attach(manager, row.id, attachmentIds);
+        const created = await this.views.one(row, manager);
+        await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created });
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof DuplicateSend) return null;
+        throw error;
+      });
+    if (!message) {
+      const first = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
+      if (!first) throw new Error('a duplicate send found no first message');
+      return { message: messageForViewer(await this.views.one(first), user.id), created: false };
+    }
+    this.eventLog.kick();
+    this.sent.inc({ transport });
+    return { message: messageForViewer(message, user.id), created: true };
+  }
+
+  async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<{ items: MessageView[]; hasMore: boolean }> {
+    await this.membership.requireMember(user.id, conversationId);
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new ValidationFailed([{ field: 'before', message: 'use either before or after, not both' }]);
+    }
+    const { rows, hasMore } = await this.messages.pageBySeq({
+      conversationId,
+      before: query.before,
+      after: query.after,
+      pageSize: query.limit ?? DEFAULT_PAGE_SIZE,
+    });
+    return { items: await this.forViewer(rows, user.id), hasMore };
+  }
+
+  /** Sender only; a tombstone can't be edited (409). */
+  async edit(user: AuthUser, conversationId: string, messageId: string, dto: EditMessageDto): Promise<MessageView> {
+    await this.membership.requireMember(user.id, conversationId);
+    const edited = await this.dataSource.transaction(async (manager) => {
+      const message = await this.lockedOrNotFound(manager, conversationId, messageId);
+      if (message.senderId !== user.id) throw new Forbidden('Only the sender can edit a message');
+      if (message.deleted) throw new Conflict('The message was deleted');
+      await this.messages.updateContent(manager, messageId, dto.content);
+      const [data] = await this.views.byIds([messageId], manager);
+      await this.eventLog.append(manager, { type: 'message.updated', conversationId, data });
+      return data;
+    });
+    this.eventLog.kick();
+    return messageForViewer(edited, user.id);
+  }
+
+  /** The sender, an owner or admin of the conversation, or a global admin; deleting twice is a no-op. */
+  async remove(user: AuthUser, conversationId: string, messageId: string): Promise<void> {
+    const { role } = await this.membership.requireMember(user.id, conversationId);
+    await this.tombstone((manager) => this.lockedOrNotFound(manager, conversationId, messageId), (message) => {
+      const allowed = message.senderId === user.id || role === 'owner' || role === 'admin' || user.role === 'admin';
+      if (!allowed) throw new Forbidden('Only the sender or an owner or admin of the conversation can delete this message');
+    });
+  }
+
+  /** Moderation: any message, whoever is asking (the admin routes check the role). */
+  async removeAny(messageId: string): Promise<void> {
+    await this.tombstone(async (manager) => {
+      const message = await this.messages.lockById(manager, messageId);
+      if (!message) throw new NotFound('Message');
+      return message;
+    });
+  }
+
+  /** One reaction per user per emoji: reacting again changes nothing and announces nothing. */
+  async react(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {
+    await this.changeReaction(user, conversationId, messageId, emoji, (manager) => this.messages.addReaction(manager, messageId, user.id, emoji));
+  }
+
+  async unreact(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {
+    await this.changeReaction(user, conversationId, messageId, emoji, (manager) => this.messages.removeReaction(manager, messageId, user.id, emoji));
+  }
+
+  /** Newest first, only in the caller's conversations (or the one asked for, if the caller is in it). */
+  async search(user: AuthUser, query: SearchMessagesQuery): Promise<Page<MessageView>> {
+    if (query.conversationId) await this.membership.requireMember(user.id, query.conversationId);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const before = query.cursor ? decodeCursor<SearchCursor>(query.cursor, ['createdAt', 'id']) : undefined;
+    const rows = await this.messages.search({ userId: user.id, conversationId: query.conversationId, q: query.q, before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      items: await this.forViewer(page, user.id),
+      nextCursor: rows.length > limit ? encodeCursor({ createdAt: last.position_at, id: last.id }) : null,
+    };
+  }
+
+  private async throttle(userId: string): Promise<void> {
+    const { count, resetSeconds } = await this.state.hit(`rate:message:${userId}`, RATE_WINDOW_SECONDS);
+    if (count > this.config.throttle.messageLimit) throw new RateLimited(resetSeconds);
+  }
+
+  private async forViewer(rows: MessageRow[], viewerId: string): Promise<MessageView[]> {
+    return (await this.views.hydrate(rows)).map((message) => messageForViewer(message, viewerId));
+  }
+
+  private async lockedOrNotFound(manager: EntityManager, conversationId: string, messageId: string): Promise<LockedMessage> {
+    const message = await this.messages.lockInConversation(manager, conversationId, messageId);
+    if (!message) throw new NotFound('Message');
+    return message;
+  }
+
+  private async tombstone(find: (manager: EntityManager) => Promise<LockedMessage>, authorize: (message: LockedMessage) => void = () => undefined): Promise<void> {
+    const deleted = await this.dataSource.transaction(async (manager) => {
+      const message = await find(manager);
+      authorize(message);
+      if (message.deleted) return false;
+      await this.messages.tombstone(manager, message.id);
+      await this.attachments.detachAll(manager, message.id);
+      const [data] = await this.views.byIds([message.id], manager);
+      await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data });
+      return true;
+    });
+    if (deleted) this.eventLog.kick();
+  }
+
+  private async changeReaction(
+    user: AuthUser,
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+    change: (manager: EntityManager) => Promise<boolean>,
+  ): Promise<void> {
+    if (!isValidEmoji(emoji)) throw new ValidationFailed([{ field: 'emoji', message: 'emoji must be an emoji or a :shortcode: of at most 32 characters' }]);
+    await this.membership.requireMember(user.id, conversationId);
+    const changed = await this.dataSource.transaction(async (manager) => {
+      // The lock orders concurrent reactions to one message, so each event lists every earlier one.
+      const message = await this.lockedOrNotFound(manager, conversationId, messageId);
+      if (message.deleted) throw new Conflict('The message was deleted');
+      if (!(await change(manager))) return false;
+      const reactions = (await this.messages.reactionsOf([messageId], manager)).get(messageId) ?? [];
+      await this.eventLog.append(manager, { type: 'reaction.updated', conversationId, data: { conversationId, messageId, reactions } });
+      return true;
+    });
+    if (changed) this.eventLog.kick();
+  }
+}
