@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -13,8 +14,11 @@ import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { MessagesModule } from './messages/messages.module.js';
+import { MediaModule } from './media/media.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
+import { SyncModule } from './sync/sync.module.js';
 import { UsersModule } from './users/users.module.js';
 
 export interface AppRuntime {
@@ -34,6 +38,7 @@ export class AppModule {
         DatabaseModule.register(database),
         SharedStateModule,
         EventEmitterModule.forRoot(),
+        ScheduleModule.forRoot(),
         EventsModule,
         // Guards run in the order their modules are listed: authentication first, so the throttler
         // can count signed-in callers per user.
@@ -42,7 +47,10 @@ export class AppModule {
         UsersModule,
         ConversationsModule,
         MessagesModule,
+        MediaModule,
         AdminModule,
+        SyncModule,
+        RealtimeModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
     };

@@ -86,7 +86,7 @@ export class AuthService {
         return { decision, revoked: await this.sessionRepository.revokeOne(manager, spent!.userId, spent!.id, 'token_reused') };
       }
       if (decision.outcome !== 'rotate') return { decision };
-      const user = await manager.findOneByOrFail(User, { id: current!.userId });
+      const user = await manager.findOneOrFail(User, { where: { id: current!.userId }, relations: { avatarMedia: true } });
       const next = newRefreshToken();
       await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client);
       return { decision, result: await this.authResult(user, current!.id, next) };

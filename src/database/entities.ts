@@ -6,8 +6,10 @@ import { MessageReaction } from '../messages/message-reaction.entity.js';
 import { Message } from '../messages/message.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { SpentRefreshToken } from '../auth/spent-refresh-token.entity.js';
+import { Media } from '../media/media.entity.js';
+import { EventLogState } from '../sync/event-log-state.entity.js';
 import { UserBlock } from '../users/user-block.entity.js';
 import { User } from '../users/user.entity.js';
 
 /** Every TypeORM entity of the app. A new entity is added here and gets a migration in `migrations/`. */
-export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent, Conversation, ConversationMember, Message, MessageReaction, MessageAttachment];
+export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent, Media, Conversation, ConversationMember, Message, MessageReaction, MessageAttachment, EventLogState];

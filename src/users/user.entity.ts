@@ -1,6 +1,7 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, Unique, UpdateDateColumn } from 'typeorm';
 import type { Role } from '../common/auth/auth-user.js';
 import { registerConflictMessage } from '../common/errors/unique-constraints.js';
+import { Media } from '../media/media.entity.js';
 
 export const ROLES: readonly Role[] = ['user', 'admin'];
 
@@ -23,6 +24,7 @@ registerConflictMessage('user_username_uq', 'This username is taken');
 @Index('user_username_prefix_idx', { synchronize: false })
 @Index('user_display_name_prefix_idx', { synchronize: false })
 @Index('user_email_prefix_idx', { synchronize: false })
+@Index('user_avatar_media_idx', ['avatarMediaId'], { where: 'avatar_media_id IS NOT NULL' })
 export class User {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'user_pk' })
   id: string;
@@ -41,9 +43,14 @@ export class User {
   @Column({ type: 'varchar', length: 140, nullable: true })
   statusText: string | null;
 
-  /** The avatar upload; no foreign key until media exists. */
+  /** The avatar: an image this user uploaded. Indexed because media access asks "is it someone's avatar?". */
   @Column({ type: 'uuid', nullable: true })
   avatarMediaId: string | null;
+
+  /** Loaded only where a `Me` or `Profile` is shown. */
+  @ManyToOne(() => Media, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'avatar_media_id', foreignKeyConstraintName: 'user_avatar_media_fk' })
+  avatarMedia?: Relation<Media> | null;
 
   @Column({ type: 'varchar', length: 255 })
   passwordHash: string;

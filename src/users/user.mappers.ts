@@ -1,6 +1,10 @@
+import { toMediaDto } from '../media/media.mappers.js';
 import type { MeDto } from './dto/me.dto.js';
 import type { PresenceDto, ProfileDto } from './dto/profile.dto.js';
 import type { User } from './user.entity.js';
+
+/** The avatar as `Media`; `user.avatarMedia` must have been loaded with the user. */
+const avatarOf = (user: User) => (user.avatarMedia ? toMediaDto(user.avatarMedia) : null);
 
 export function toMe(user: User): MeDto {
   return {
@@ -9,7 +13,7 @@ export function toMe(user: User): MeDto {
     username: user.username,
     displayName: user.displayName,
     statusText: user.statusText,
-    avatar: null,
+    avatar: avatarOf(user),
     role: user.role,
     createdAt: user.createdAt.toISOString(),
   };
@@ -22,7 +26,7 @@ export function toProfile(user: User, online: boolean): ProfileDto {
     username: user.username,
     displayName: user.displayName,
     statusText: user.statusText,
-    avatar: null,
+    avatar: avatarOf(user),
     presence,
   };
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MediaModule } from '../media/media.module.js';
 import { PresenceReader, SharedStatePresenceReader } from './presence-reader.js';
 import { UserBlock } from './user-block.entity.js';
 import { UserBlocks } from './user-blocks.service.js';
@@ -13,7 +14,7 @@ import { UsersService } from './users.service.js';
  * `UserBlocks` (conversations check blocks with it) and `PresenceReader`.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserBlock])],
+  imports: [TypeOrmModule.forFeature([User, UserBlock]), MediaModule],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, UserBlocks, { provide: PresenceReader, useClass: SharedStatePresenceReader }],
   exports: [TypeOrmModule, UsersRepository, UserBlocks, PresenceReader],

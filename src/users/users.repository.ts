@@ -23,9 +23,9 @@ export interface UserSearch {
 export class UsersRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  /** Uses `user_email_lower_uq`. */
+  /** Uses `user_email_lower_uq`. With the avatar, for the `Me` of a sign-in. */
   findByEmail(email: string): Promise<User | null> {
-    return this.users.createQueryBuilder('user').where('lower(user.email) = lower(:email)', { email }).getOne();
+    return this.users.createQueryBuilder('user').leftJoinAndSelect('user.avatarMedia', 'avatarMedia').where('lower(user.email) = lower(:email)', { email }).getOne();
   }
 
   /**
@@ -33,7 +33,7 @@ export class UsersRepository {
    * `text_pattern_ops` index (`user_*_prefix_idx`).
    */
   search({ prefix, includeEmail = false, includeBanned = false, after, limit }: UserSearch): Promise<User[]> {
-    const query = this.users.createQueryBuilder('user').orderBy('user.username', 'ASC').limit(limit);
+    const query = this.users.createQueryBuilder('user').leftJoinAndSelect('user.avatarMedia', 'avatarMedia').orderBy('user.username', 'ASC').limit(limit);
     if (prefix) {
       const pattern = `${escapeLike(prefix.toLowerCase())}%`;
       const conditions = ['user.username LIKE :pattern', 'lower(user.displayName) LIKE :pattern'];

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { NotFound } from '../common/errors/app.exception.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
+import { MediaService } from '../media/media.service.js';
 import type { MeDto } from './dto/me.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { SearchUsersQuery } from './dto/search-users.query.js';
@@ -33,26 +34,32 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly queries: UsersRepository,
     private readonly presence: PresenceReader,
+    private readonly media: MediaService,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async me(caller: AuthUser): Promise<MeDto> {
-    return toMe(await this.users.findOneByOrFail({ id: caller.id }));
+    return toMe(await this.users.findOneOrFail({ where: { id: caller.id }, relations: { avatarMedia: true } }));
   }
 
+  /** The avatar must be an image the caller uploaded; it is checked and set in one transaction. */
   async updateMe(caller: AuthUser, dto: UpdateMeDto): Promise<MeDto> {
-    // Until uploads exist there is no media a user could own, so only "no avatar" is valid.
-    if (dto.avatarMediaId) throw new ValidationFailed([{ field: 'avatarMediaId', message: 'avatarMediaId must be an image you uploaded' }]);
     const changes: Partial<User> = {};
     if (dto.displayName !== undefined) changes.displayName = dto.displayName;
     if (dto.statusText !== undefined) changes.statusText = dto.statusText || null;
-    if (dto.avatarMediaId !== undefined) changes.avatarMediaId = null;
-    if (Object.keys(changes).length) await this.users.update({ id: caller.id }, changes);
+    if (dto.avatarMediaId !== undefined) changes.avatarMediaId = dto.avatarMediaId;
+    if (Object.keys(changes).length) {
+      await this.dataSource.transaction(async (manager) => {
+        if (dto.avatarMediaId) await this.media.requireOwnImage(caller.id, dto.avatarMediaId, manager);
+        await manager.update(User, { id: caller.id }, changes);
+      });
+    }
     return this.me(caller);
   }
 
   /** Banned users have no public profile. */
   async profile(userId: string): Promise<ProfileDto> {
-    const user = await this.users.findOneBy({ id: userId, banned: false });
+    const user = await this.users.findOne({ where: { id: userId, banned: false }, relations: { avatarMedia: true } });
     if (!user) throw new NotFound('User');
     return this.toProfile(user);
   }

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MediaDto } from '../../media/dto/media.dto.js';
 import type { Role } from '../../common/auth/auth-user.js';
 
 /** The signed-in user's own account. */
@@ -18,8 +19,8 @@ export class MeDto {
   @ApiProperty({ type: String, nullable: true, example: 'Computing', maxLength: 140 })
   statusText: string | null;
 
-  @ApiProperty({ type: Object, nullable: true, description: 'The avatar `Media`, or null' })
-  avatar: null;
+  @ApiProperty({ type: MediaDto, nullable: true, description: 'The avatar, or null' })
+  avatar: MediaDto | null;
 
   @ApiProperty({ enum: ['user', 'admin'] })
   role: Role;

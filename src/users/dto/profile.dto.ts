@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MediaDto } from '../../media/dto/media.dto.js';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 
 export class PresenceDto {
@@ -23,8 +24,8 @@ export class ProfileDto {
   @ApiProperty({ type: String, nullable: true })
   statusText: string | null;
 
-  @ApiProperty({ type: Object, nullable: true, description: 'The avatar `Media`, or null' })
-  avatar: null;
+  @ApiProperty({ type: MediaDto, nullable: true, description: 'The avatar, or null' })
+  avatar: MediaDto | null;
 
   @ApiProperty({ type: PresenceDto })
   presence: PresenceDto;

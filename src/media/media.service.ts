@@ -1,0 +1,183 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { NotFound, UnsupportedMediaType, ValidationFailed } from '../common/errors/app.exception.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
+import { answerFor, type ContentConditions, type ServedContent } from './content-response.js';
+import type { MediaDto } from './dto/media.dto.js';
+import { prepareImage, type PreparedImage } from './image-processing.js';
+import { Media } from './media.entity.js';
+import { toMediaDto } from './media.mappers.js';
+import { MediaRepository } from './media.repository.js';
+import { ALLOWED_TYPES_DESCRIPTION, type AllowedType, detectAllowedType, extensionOf, isImageType } from './media-types.js';
+import { MediaStorage } from './storage/media-storage.js';
+import { quotaExceeded, type ReceivedUpload } from './upload/media-upload.engine.js';
+
+/** The most attachments one message may carry. */
+export const MAX_ATTACHMENTS = 10;
+const SWEEP_BATCH = 500;
+
+export const thumbnailKey = (mediaId: string) => `${mediaId}.thumb`;
+
+/** A download, ready for the controller to send: status, headers and, except for a 304, the bytes. */
+export interface MediaDownload {
+  status: 200 | 206 | 304;
+  headers: Record<string, string>;
+  body?: Readable;
+}
+
+/**
+ * Owns uploads: accepting them (type decided from the bytes against the allow-list, images measured
+ * and thumbnailed, the per-user quota), who may read them, serving their bytes, and deleting the ones
+ * nothing uses. Messages and profiles use uploads only through `requireOwnUploads`,
+ * `requireOwnImage` and `mediaByIds`.
+ */
+@Injectable()
+export class MediaService {
+  private readonly logger = new Logger(MediaService.name);
+
+  constructor(
+    private readonly storage: MediaStorage,
+    private readonly repository: MediaRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectConfig() private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Turns stored bytes into an upload, or removes them: nothing is kept of a refused file. The bytes
+   * arrive already stored (and size-checked) by the multipart engine.
+   */
+  async upload(caller: AuthUser, received: ReceivedUpload | undefined): Promise<MediaDto> {
+    if (!received) {
+      throw new ValidationFailed([{ field: 'file', message: 'send one file, as multipart/form-data, in the field "file"' }], 'The request carries no file');
+    }
+    try {
+      const type = await detectAllowedType(received.size, (start, end) => this.storage.read(received.key, { start, end }));
+      if (!type) throw new UnsupportedMediaType(`Accepted: ${ALLOWED_TYPES_DESCRIPTION}. The type is decided from the file's content, not its name or declared type`);
+      const image = type.image ? await prepareImage(await buffer(await this.storage.read(received.key))) : null;
+      if (image) await this.storage.write(thumbnailKey(received.key), Readable.from([image.thumbnail]), image.thumbnail.length);
+      return toMediaDto(await this.record(caller.id, received, type, image));
+    } catch (error) {
+      await this.removeFiles(received.key, true);
+      throw error;
+    }
+  }
+
+  async describe(caller: AuthUser, mediaId: string): Promise<MediaDto> {
+    return toMediaDto(await this.readable(caller, mediaId));
+  }
+
+  async content(caller: AuthUser, mediaId: string, conditions: ContentConditions): Promise<MediaDownload> {
+    const media = await this.readable(caller, mediaId);
+    const image = isImageType(media.mimeType);
+    return this.serve(media.id, conditions, {
+      size: media.size,
+      mimeType: media.mimeType,
+      etag: `"${media.sha256}"`,
+      disposition: image ? 'inline' : 'attachment',
+      filename: `${media.id}.${extensionOf(media.mimeType)}`,
+    });
+  }
+
+  async thumbnail(caller: AuthUser, mediaId: string, conditions: ContentConditions): Promise<MediaDownload> {
+    const media = await this.readable(caller, mediaId);
+    const stored = media.hasThumbnail ? await this.storage.stat(thumbnailKey(media.id)) : null;
+    if (!stored) throw new NotFound('Thumbnail');
+    return this.serve(thumbnailKey(media.id), conditions, {
+      size: stored.size,
+      mimeType: 'image/webp',
+      etag: `"${media.sha256}-thumbnail"`,
+      disposition: 'inline',
+      filename: `${media.id}-thumbnail.webp`,
+    });
+  }
+
+  /**
+   * For a message being sent inside `manager`'s transaction: every id must be an upload of
+   * `uploaderId` (at most `MAX_ATTACHMENTS`, no repeats), else 400. Returns them in the given order,
+   * locked against the orphan sweep until the transaction ends.
+   */
+  async requireOwnUploads(uploaderId: string, ids: string[], manager: EntityManager): Promise<Media[]> {
+    const refuse = (message: string) => new ValidationFailed([{ field: 'attachmentIds', message }], message);
+    if (ids.length > MAX_ATTACHMENTS) throw refuse(`at most ${MAX_ATTACHMENTS} attachments per message`);
+    if (new Set(ids).size !== ids.length) throw refuse('the same upload is attached twice');
+    if (!ids.length) return [];
+    const own = new Map((await this.repository.findOwnForUse(manager, uploaderId, ids)).map((media) => [media.id, media]));
+    if (own.size !== ids.length) throw refuse('attachments must be files you uploaded');
+    return ids.map((id) => own.get(id)!);
+  }
+
+  /** For an avatar being set inside `manager`'s transaction: an image `uploaderId` uploaded, else 400. */
+  async requireOwnImage(uploaderId: string, mediaId: string, manager: EntityManager): Promise<Media> {
+    const [media] = await this.repository.findOwnForUse(manager, uploaderId, [mediaId]);
+    if (!media || !isImageType(media.mimeType)) {
+      throw new ValidationFailed([{ field: 'avatarMediaId', message: 'avatarMediaId must be an image you uploaded' }]);
+    }
+    return media;
+  }
+
+  /** The `Media` of each of `ids` that exists, by id: for showing attachments and avatars. */
+  async mediaByIds(ids: string[], manager?: EntityManager): Promise<Map<string, MediaDto>> {
+    const found = await this.repository.findByIds([...new Set(ids)], manager);
+    return new Map(found.map((media) => [media.id, toMediaDto(media)]));
+  }
+
+  /**
+   * Deletes uploads older than `MEDIA_ORPHAN_TTL` that no message carries and that are nobody's
+   * avatar: rows first, so nothing can be served without its file, then their files. Returns how many.
+   */
+  async sweepOrphans(now = new Date()): Promise<number> {
+    const createdBefore = new Date(now.getTime() - this.config.media.orphanTtlSeconds * 1000);
+    let swept = 0;
+    for (;;) {
+      const batch = await this.repository.deleteOrphans(createdBefore, SWEEP_BATCH);
+      for (const media of batch) await this.removeFiles(media.id, media.hasThumbnail);
+      swept += batch.length;
+      if (batch.length < SWEEP_BATCH) return swept;
+    }
+  }
+
+  private async readable(caller: AuthUser, mediaId: string): Promise<Media> {
+    const media = await this.repository.findReadable(mediaId, caller.id);
+    if (!media) throw new NotFound('Media');
+    return media;
+  }
+
+  private async serve(key: string, conditions: ContentConditions, content: ServedContent): Promise<MediaDownload> {
+    const answer = answerFor(content, conditions);
+    return { status: answer.status, headers: answer.headers, body: answer.bytes && (await this.storage.read(key, answer.bytes)) };
+  }
+
+  /** Quota checked again under a per-user lock, so concurrent uploads can't overrun it together. */
+  private record(uploaderId: string, received: ReceivedUpload, type: AllowedType, image: PreparedImage | null): Promise<Media> {
+    const quota = this.config.media.userQuotaBytes;
+    return this.dataSource.transaction(async (manager) => {
+      await this.repository.lockUploader(manager, uploaderId);
+      if ((await this.repository.usedBytes(uploaderId, manager)) + received.size > quota) throw quotaExceeded(quota);
+      const media = manager.create(Media, {
+        id: received.key,
+        uploaderId,
+        mimeType: type.mimeType,
+        size: received.size,
+        sha256: received.sha256,
+        width: image?.width ?? null,
+        height: image?.height ?? null,
+        hasThumbnail: image !== null,
+      });
+      await manager.insert(Media, media);
+      return media;
+    });
+  }
+
+  /** Never fails: a file that can't be removed now is logged, and the caller's own outcome stands. */
+  private async removeFiles(mediaId: string, withThumbnail: boolean) {
+    const keys = withThumbnail ? [mediaId, thumbnailKey(mediaId)] : [mediaId];
+    for (const key of keys) {
+      await this.storage.delete(key).catch((error: unknown) => this.logger.error({ err: error, key }, 'could not delete a media file'));
+    }
+  }
+}
