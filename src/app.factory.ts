@@ -15,6 +15,8 @@ import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
 import { createRootLogger } from './observability/logger.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
+import { serveAsyncApi } from './realtime/asyncapi.js';
+import { createSocketAdapter } from './realtime/socket-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = 1024 * 1024;
@@ -52,6 +54,9 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       bufferLogs: true,
     });
     app.useLogger(app.get(Logger));
+    // Socket.IO on the same HTTP server; app.close() closes every socket (clients see `transport close`
+    // and reconnect, elsewhere if this instance is going away).
+    app.useWebSocketAdapter(createSocketAdapter(app, config));
     configureHttp(app, config);
     return {
       app,
@@ -82,4 +87,5 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
     exposedHeaders: ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
   });
   serveOpenApi(app);
+  serveAsyncApi(app);
 }

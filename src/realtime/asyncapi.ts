@@ -1,0 +1,159 @@
+import type { Type } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
+import { AckErrorDto, DeliveryMetaDto } from './dto/server-events.dto.js';
+import { CLIENT_EVENTS, SERVER_EVENTS } from './events.map.js';
+import { MAX_EVENT_BYTES } from './socket-io.adapter.js';
+import { RealtimeModule } from './realtime.module.js';
+
+export const ASYNCAPI_PATH = '/docs/asyncapi.json';
+
+type Schema = Record<string, unknown>;
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * OpenAPI 3.0 schemas (what @nestjs/swagger makes of the DTO classes) as the JSON Schema AsyncAPI
+ * expects: `nullable: true` becomes a `null` alternative, everything else is kept.
+ */
+export function toJsonSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(toJsonSchema);
+  if (!schema || typeof schema !== 'object') return schema;
+  const { nullable, ...rest } = schema as Schema;
+  const converted = Object.fromEntries(
+    Object.entries(rest).map(([key, value]) => [key, ['properties'].includes(key) ? mapValues(value as Schema, toJsonSchema) : toJsonSchema(value)]),
+  );
+  if (nullable !== true) return converted;
+  if (typeof converted.type === 'string') {
+    const withNull: Schema = { ...converted, type: [converted.type, 'null'] };
+    if (Array.isArray(converted.enum)) withNull.enum = [...converted.enum, null];
+    return withNull;
+  }
+  const { allOf, description, ...others } = converted;
+  const inner = Array.isArray(allOf) && allOf.length === 1 && !Object.keys(others).length ? (allOf[0] as Schema) : converted;
+  return { ...(description ? { description } : {}), oneOf: [inner, { type: 'null' }] };
+}
+
+function mapValues(record: Schema, map: (value: unknown) => unknown): Schema {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+}
+
+/** The JSON schemas of the classes the event map names, and of what they refer to. */
+function schemasOf(app: NestFastifyApplication, classes: Type<object>[]): Schema {
+  const openapi = SwaggerModule.createDocument(app, new DocumentBuilder().build(), { include: [RealtimeModule], extraModels: classes });
+  return mapValues((openapi.components?.schemas ?? {}) as Schema, toJsonSchema);
+}
+
+function ackSchema(data: Type<object> | null): Schema {
+  const success: Schema = {
+    type: 'object',
+    required: data ? ['ok', 'data'] : ['ok'],
+    properties: { ok: { const: true }, ...(data ? { data: ref(data.name) } : {}) },
+  };
+  return { oneOf: [success, ref('AckFailure')] };
+}
+
+/**
+ * The AsyncAPI 2.6 document of the Socket.IO API, generated from the event map the gateway uses, with
+ * the payload schemas of the same classes that validate client payloads and shape REST answers.
+ */
+export function buildAsyncApiDocument(app: NestFastifyApplication) {
+  const classes = new Set<Type<object>>([DeliveryMetaDto, AckErrorDto]);
+  for (const spec of Object.values(SERVER_EVENTS)) classes.add(spec.payload);
+  for (const spec of Object.values(CLIENT_EVENTS)) {
+    classes.add(spec.payload);
+    if (spec.ackData) classes.add(spec.ackData);
+  }
+  const schemas: Schema = {
+    ...schemasOf(app, [...classes]),
+    AckFailure: {
+      type: 'object',
+      required: ['ok', 'error'],
+      properties: { ok: { const: false }, error: ref(AckErrorDto.name) },
+    },
+  };
+  const serverMessages = mapValues(SERVER_EVENTS, (spec) => {
+    const { summary, payload, durable, to } = spec as (typeof SERVER_EVENTS)[keyof typeof SERVER_EVENTS];
+    return {
+      summary,
+      payload: ref(payload.name),
+      'x-recipients': to,
+      'x-durable': durable,
+      ...(durable ? { 'x-second-argument': ref(DeliveryMetaDto.name) } : {}),
+    };
+  });
+  const clientMessages = mapValues(CLIENT_EVENTS, (spec) => {
+    const { summary, payload, ackData } = spec as (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS];
+    return { summary, payload: ref(payload.name), 'x-ack': ackSchema(ackData) };
+  });
+  const messages = {
+    ...mapValues(serverMessages, (message) => message),
+    ...mapValues(clientMessages, (message) => message),
+  };
+  for (const [name, message] of Object.entries(messages)) (message as Schema).name = name;
+  return {
+    asyncapi: '2.6.0',
+    id: 'urn:chat-backend:realtime',
+    defaultContentType: 'application/json',
+    info: {
+      title: 'Chat backend — realtime (Socket.IO)',
+      version: '1.0.0',
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+      description: [
+        'Socket.IO 4 on the same origin as the REST API, path `/socket.io`, default namespace. Connect with',
+        '`io(origin, { auth: { token: accessToken } })`; a missing, invalid, expired or revoked token fails with `connect_error`',
+        'whose message is `UNAUTHORIZED`.',
+        '',
+        'Every client event takes one JSON object and answers through the acknowledgement callback with',
+        '`{ ok: true, data? }` or `{ ok: false, error: { code, message, retryAfter? } }` (see `x-ack`).',
+        'Durable server events (`x-durable`) carry a second argument `{ cursor }`; after a reconnect, pass the',
+        'last cursor to `GET /api/v1/sync?since=` to get exactly what was missed.',
+        '',
+        `Limits: ${MAX_EVENT_BYTES / 1024} KiB per event, 30 client events a second per socket, MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user.`,
+      ].join('\n'),
+    },
+    servers: {
+      default: {
+        url: '{origin}',
+        protocol: 'ws',
+        description: 'Socket.IO v4 (Engine.IO v4: WebSocket, or HTTP long-polling first), path `/socket.io`',
+        variables: { origin: { default: 'localhost:3000', description: 'The host (and port) of the REST API' } },
+        security: [{ accessToken: [] }],
+      },
+    },
+    channels: {
+      '/': {
+        description: 'The default namespace. Rooms: `user:<id>`, `conversation:<id>`; the server manages them.',
+        publish: {
+          operationId: 'clientEvents',
+          summary: 'Events a client emits (always with an acknowledgement callback)',
+          message: { oneOf: Object.keys(clientMessages).map((name) => ({ $ref: `#/components/messages/${name}` })) },
+        },
+        subscribe: {
+          operationId: 'serverEvents',
+          summary: 'Events the server emits',
+          message: { oneOf: Object.keys(serverMessages).map((name) => ({ $ref: `#/components/messages/${name}` })) },
+        },
+      },
+    },
+    components: {
+      messages,
+      schemas,
+      securitySchemes: {
+        accessToken: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'The access token, sent in the Socket.IO handshake as `auth: { token }`',
+        },
+      },
+    },
+  };
+}
+
+/** Serves the document at `/docs/asyncapi.json`, next to the OpenAPI document. */
+export function serveAsyncApi(app: NestFastifyApplication): void {
+  const document = buildAsyncApiDocument(app);
+  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.get(ASYNCAPI_PATH, (_request, reply) => reply.type('application/json; charset=utf-8').send(document));
+}

@@ -1,0 +1,98 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RevocationReason } from '../../auth/session-revoked.event.js';
+import { ReactionDto } from '../../messages/dto/message.dto.js';
+
+/*
+ * Payloads of the server → client events that have no REST twin. `Message` and `Conversation` are the
+ * REST DTOs themselves (see events.map.ts), so the two documents describe one shape.
+ */
+
+export class DeliveryMetaDto {
+  @ApiProperty({ description: 'The /sync cursor just after this event: store it, and pass it as `since` after a reconnect' })
+  cursor: string;
+}
+
+export class ReactionUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  messageId: string;
+
+  @ApiProperty({ type: [ReactionDto], description: "The message's reactions as the recipient sees them (`me`)" })
+  reactions: ReactionDto[];
+}
+
+export class ReceiptEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'Whose marker moved' })
+  userId: string;
+
+  @ApiProperty({ enum: ['delivered', 'read'] })
+  type: 'delivered' | 'read';
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'The new marker: every message up to this seq' })
+  seq: number;
+}
+
+export class ConversationRemovedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+}
+
+export class TypingEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty({ description: 'false on typing.stop, on disconnect, and 6 s after a typing.start that no stop or new start followed' })
+  isTyping: boolean;
+}
+
+export class PresenceEventDto {
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty({ description: 'Connected on any instance right now' })
+  online: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the last connection ended; null if never' })
+  lastSeenAt: string | null;
+}
+
+export const REVOCATION_REASONS: readonly RevocationReason[] = ['logout', 'revoked', 'token_reused', 'password_changed', 'banned', 'role_changed'];
+
+export class SessionRevokedEventDto {
+  @ApiProperty({ enum: REVOCATION_REASONS })
+  reason: RevocationReason;
+}
+
+export class TokenExpiredEventDto {
+  @ApiProperty({ format: 'date-time', description: "When the socket's access token expired" })
+  expiredAt: string;
+}
+
+export class SyncRequiredEventDto {
+  @ApiProperty({ enum: ['redis_reconnected'], description: 'Why live events may have been missed' })
+  reason: 'redis_reconnected';
+}
+
+export class AckErrorDto {
+  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'VALIDATION_FAILED, NOT_FOUND, FORBIDDEN, BLOCKED, RATE_LIMITED, UNAUTHORIZED, SERVICE_UNAVAILABLE, INTERNAL, …' })
+  code: string;
+
+  @ApiProperty()
+  message: string;
+
+  @ApiPropertyOptional({ type: 'integer', description: 'RATE_LIMITED only: seconds to wait' })
+  retryAfter?: number;
+}
+
+export class TokenRenewedDto {
+  @ApiProperty({ format: 'date-time', description: 'When the new token (and so this socket, unless renewed again) expires' })
+  expiresAt: string;
+}

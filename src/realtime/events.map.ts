@@ -1,0 +1,164 @@
+import type { Type } from '@nestjs/common';
+import { ConversationDto } from '../conversations/dto/conversation.dto.js';
+import type { DurableEventType } from '../events/chat-events.js';
+import { MessageDto } from '../messages/dto/message.dto.js';
+import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
+import {
+  ConversationRemovedEventDto,
+  PresenceEventDto,
+  ReactionUpdatedEventDto,
+  ReceiptEventDto,
+  SessionRevokedEventDto,
+  SyncRequiredEventDto,
+  TokenExpiredEventDto,
+  TokenRenewedDto,
+  TypingEventDto,
+} from './dto/server-events.dto.js';
+
+/**
+ * THE list of Socket.IO events, both directions. The gateway's handlers, its typed emits and the AsyncAPI
+ * document at `/docs/asyncapi.json` are all derived from these two maps, so none of them can drift:
+ * a handler for an event not listed here, or an emit with a payload of another shape, does not compile,
+ * and the document is generated from the same classes (which also validate client payloads).
+ */
+
+interface ServerEventSpec {
+  summary: string;
+  payload: Type<object>;
+  /** Written to the event log: emitted with a second argument `{ cursor }` and served by /sync. */
+  durable: boolean;
+  /** Who receives it. */
+  to: string;
+}
+
+export const SERVER_EVENTS = {
+  'message.created': {
+    summary: 'A new message, sent over REST or a socket, after its commit',
+    payload: MessageDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  'message.updated': { summary: 'A message was edited', payload: MessageDto, durable: true, to: "the conversation's room" },
+  'message.deleted': {
+    summary: 'A message became a tombstone (`deletedAt` set, `content` null, no attachments)',
+    payload: MessageDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  'reaction.updated': {
+    summary: "A message's reactions changed; `me` is computed for each recipient",
+    payload: ReactionUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  receipt: { summary: "A member's delivered or read marker moved forward", payload: ReceiptEventDto, durable: true, to: "the conversation's room" },
+  'conversation.updated': {
+    summary: 'A conversation was created, renamed, or its members changed; as that member sees it',
+    payload: ConversationDto,
+    durable: true,
+    to: 'each member (user room)',
+  },
+  'conversation.removed': {
+    summary: 'The recipient was removed from the conversation, or left it',
+    payload: ConversationRemovedEventDto,
+    durable: true,
+    to: 'that user (user room)',
+  },
+  typing: {
+    summary: 'Someone started or stopped typing; a start expires by itself after 6 s',
+    payload: TypingEventDto,
+    durable: false,
+    to: "the conversation's room, except the typist's own sockets",
+  },
+  presence: {
+    summary: "A user's first socket connected or last socket disconnected, on any instance",
+    payload: PresenceEventDto,
+    durable: false,
+    to: 'the rooms of every conversation the user is a member of',
+  },
+  'session.revoked': {
+    summary: 'The session was signed out, revoked, or the user banned; the server disconnects the socket right after. Sign in again',
+    payload: SessionRevokedEventDto,
+    durable: false,
+    to: "the session's sockets",
+  },
+  'token.expired': {
+    summary: "The socket's access token expired (and was not renewed with `auth.renew`); the server disconnects right after. Refresh, reconnect, /sync",
+    payload: TokenExpiredEventDto,
+    durable: false,
+    to: 'that socket',
+  },
+  'sync.required': {
+    summary: 'Live events may have been missed (the server lost its link to the other instances for a while): call /sync now',
+    payload: SyncRequiredEventDto,
+    durable: false,
+    to: 'every socket of the instance',
+  },
+} as const satisfies Record<string, ServerEventSpec>;
+
+export type ServerEventName = keyof typeof SERVER_EVENTS;
+export type ServerEventPayload<E extends ServerEventName> = InstanceType<(typeof SERVER_EVENTS)[E]['payload']>;
+export type DurableServerEvent = { [E in ServerEventName]: (typeof SERVER_EVENTS)[E]['durable'] extends true ? E : never }[ServerEventName];
+
+/** The log's durable events and the map's durable events are the same set, checked at compile time. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const durableEventsMatch: Same<DurableServerEvent, DurableEventType> = true;
+void durableEventsMatch;
+
+/** Socket.IO's typed server → client map: durable events carry `{ cursor }` as a second argument. */
+export type ServerToClientEvents = {
+  [E in ServerEventName]: E extends DurableServerEvent ? (payload: ServerEventPayload<E>, meta: { cursor: string }) => void : (payload: ServerEventPayload<E>) => void;
+};
+
+interface ClientEventSpec {
+  summary: string;
+  payload: Type<object>;
+  /** What `data` holds in a successful acknowledgement; null when the ack is just `{ ok: true }`. */
+  ackData: Type<object> | null;
+}
+
+export const CLIENT_EVENTS = {
+  'conversation.join': {
+    summary: "Join a conversation's room again (after a leave, or beyond the room cap). Members only: NOT_FOUND otherwise",
+    payload: ConversationRefPayload,
+    ackData: null,
+  },
+  'conversation.leave': { summary: "Stop receiving a conversation's room events on this socket", payload: ConversationRefPayload, ackData: null },
+  'message.send': {
+    summary: 'Send a message: the REST body plus `conversationId`, with the same validation, idempotency (`clientMessageId`) and MESSAGE_RATE_LIMIT',
+    payload: SendMessagePayload,
+    ackData: MessageDto,
+  },
+  'typing.start': { summary: 'Tell the others you are typing (TYPING_RATE_LIMIT per user per 10 s)', payload: ConversationRefPayload, ackData: null },
+  'typing.stop': { summary: 'Tell the others you stopped typing', payload: ConversationRefPayload, ackData: null },
+  'message.delivered': { summary: 'Move your delivered marker forward (a lower seq changes nothing)', payload: MarkerPayload, ackData: null },
+  'conversation.read': { summary: 'Move your read marker forward (a lower seq changes nothing)', payload: MarkerPayload, ackData: null },
+  'auth.renew': {
+    summary: "Hand the socket a fresh access token of the same user before the current one expires, so it isn't disconnected",
+    payload: RenewTokenPayload,
+    ackData: TokenRenewedDto,
+  },
+} as const satisfies Record<string, ClientEventSpec>;
+
+export type ClientEventName = keyof typeof CLIENT_EVENTS;
+
+/** A handler's name for `@SubscribeMessage`, checked against the map. */
+export const clientEvent = <E extends ClientEventName>(name: E): E => name;
+
+export type AckError = { code: string; message: string; retryAfter?: number };
+/** Every client event is answered through its acknowledgement callback with one of these. */
+export type Ack = { ok: true; data?: unknown } | { ok: false; error: AckError };
+
+/** Socket.IO's typed client → server map: a payload and an optional acknowledgement callback. */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: unknown, ack?: (response: Ack) => void) => void;
+};
+
+/** What the gateway keeps on each socket. */
+export interface SocketData {
+  userId: string;
+  role: string;
+  sessionId: string;
+  /** Access-token expiry (ms since epoch). */
+  expiresAt: number;
+}
