@@ -1,25 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ValidationFailed } from '../common/errors/app.exception.js';
+import { MediaService } from '../media/media.service.js';
 import type { AttachmentView } from './message.mapper.js';
 
 /**
  * The seam between messages and media uploads: which uploads a sender may attach, and how a message's
- * attachments are shown. Messages never read the media tables directly; the media module replaces the
- * two marked methods when it exists.
+ * attachments are shown. Messages never read the media tables directly: both go through `MediaService`.
  */
 @Injectable()
 export class MessageAttachments {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly media: MediaService,
+  ) {}
 
   /**
-   * MEDIA SEAM: every id must be an upload of `userId`. Until a media module exists there is no upload
-   * anyone could own, so any attachment is refused.
+   * Every id must be an upload of `userId` (400 otherwise). Inside the send's transaction: the uploads
+   * stay locked against the orphan sweep until the message that carries them is committed.
    */
-  async verifyOwnUploads(_userId: string, mediaIds: string[]): Promise<void> {
-    if (!mediaIds.length) return;
-    throw new ValidationFailed([{ field: 'attachmentIds', message: 'unknown attachment' }], 'unknown attachment');
+  async verifyOwnUploads(manager: EntityManager, userId: string, mediaIds: string[]): Promise<void> {
+    await this.media.requireOwnUploads(userId, mediaIds, manager);
   }
 
   /** Keeps the sender's order. */
@@ -36,7 +37,7 @@ export class MessageAttachments {
     await manager.query(`DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
   }
 
-  /** MEDIA SEAM: each message's attachments in order; the media module maps them to its `Media`. */
+  /** Each message's attachments in order, as `Media`. */
   async attachmentsOf(messageIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, AttachmentView[]>> {
     const byMessage = new Map<string, AttachmentView[]>();
     if (!messageIds.length) return byMessage;
@@ -44,9 +45,13 @@ export class MessageAttachments {
       `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`,
       [messageIds],
     );
+    const media = await this.media.mediaByIds(
+      rows.map((row) => row.media_id),
+      manager,
+    );
     for (const row of rows) {
       const list = byMessage.get(row.message_id) ?? [];
-      list.push({ id: row.media_id });
+      list.push(media.get(row.media_id)!);
       byMessage.set(row.message_id, list);
     }
     return byMessage;

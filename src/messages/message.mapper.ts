@@ -5,6 +5,8 @@
  * through it, so they can't disagree.
  */
 
+import type { MediaDto } from '../media/dto/media.dto.js';
+
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
 export interface MessageSender {
@@ -13,8 +15,8 @@ export interface MessageSender {
   displayName: string;
 }
 
-/** What a message's attachment looks like until the media module maps its own `Media`. */
-export type AttachmentView = Record<string, unknown> & { id: string };
+/** A message's attachment: the upload's `Media`. */
+export type AttachmentView = MediaDto;
 
 export interface ReactionData {
   emoji: string;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MembershipModule } from '../conversations/membership.module.js';
+import { MediaModule } from '../media/media.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { MessageAttachment } from './message-attachment.entity.js';
 import { MessageAttachments } from './message-attachments.js';
@@ -17,7 +18,7 @@ import { MessagesService } from './messages.service.js';
  * (the socket gateway sends through it) and `MessageViews` (conversations show their last message).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment]), MembershipModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment]), MembershipModule, UsersModule, MediaModule],
   controllers: [MessagesController],
   providers: [MessagesRepository, MessageViews, MessageAttachments, MessagesService, messagesSentCounter],
   exports: [TypeOrmModule, MessagesService, MessageViews, MessagesRepository],

@@ -88,10 +88,10 @@ export class MessagesService implements OnModuleInit {
     if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
     }
-    await this.attachments.verifyOwnUploads(user.id, attachmentIds);
 
     const message = await this.dataSource
       .transaction(async (manager) => {
+        await this.attachments.verifyOwnUploads(manager, user.id, attachmentIds);
         const seq = await this.messages.takeNextSeq(manager, conversationId);
         const row = await this.messages.insert(manager, {
           conversationId,

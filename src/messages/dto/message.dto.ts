@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Page } from '../../common/pagination/page-query.dto.js';
+import { MediaDto } from '../../media/dto/media.dto.js';
 import type { MessageStatus, MessageView } from '../message.mapper.js';
 
 export class MessageSenderDto {
@@ -40,7 +41,7 @@ export class MessageDto implements MessageView {
   @ApiProperty({ type: String, nullable: true, description: 'Plain text; null once deleted or for attachments only' })
   content: string | null;
 
-  @ApiProperty({ type: Object, isArray: true, description: '`Media` of the attachments, in order; empty once deleted' })
+  @ApiProperty({ type: [MediaDto], description: 'The attachments, in order; empty once deleted' })
   attachments: MessageView['attachments'];
 
   @ApiProperty({ type: String, format: 'uuid', nullable: true })
