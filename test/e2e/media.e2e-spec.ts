@@ -264,6 +264,34 @@ describe('media: uploads, downloads and access', () => {
     });
   });
 
+  it('answers HEAD with the headers of the content and no body', async () => {
+    const ada = await given.user();
+    const bytes = pdf();
+    const body = await media.uploaded(ada, bytes);
+    const response = await running.app.inject({ method: 'HEAD', url: body.url, headers: ada.auth });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({ 'content-type': 'application/pdf', 'content-length': String(bytes.length), etag: `"${body.sha256}"` });
+    expect(response.rawPayload.length).toBe(0);
+  });
+
+  it('documents the multipart upload so Swagger UI can send a file, with its 413 and 415', async () => {
+    const document = (await running.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    const upload = document.paths['/api/v1/media'].post;
+    expect(upload.requestBody.content['multipart/form-data'].schema).toMatchObject({
+      type: 'object',
+      required: ['file'],
+      properties: { file: { type: 'string', format: 'binary' } },
+    });
+    expect(upload.responses['201'].content['application/json'].schema.$ref).toBe('#/components/schemas/MediaDto');
+    for (const status of ['400', '401', '413', '415']) {
+      expect(upload.responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorEnvelopeDto');
+    }
+    expect(upload.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
+    const content = document.paths['/api/v1/media/{id}/content'].get;
+    expect(Object.keys(content.responses)).toEqual(expect.arrayContaining(['200', '206', '304', '404', '416']));
+    expect(document.components.schemas.MeDto.properties.avatar).toBeDefined();
+  });
+
   describe('who may read an upload', () => {
     it('answers 404 to anyone but the uploader, exactly as for an upload that does not exist', async () => {
       const ada = await given.user();
