@@ -24,14 +24,17 @@ export function toJsonSchema(schema: unknown): unknown {
     Object.entries(rest).map(([key, value]) => [key, ['properties'].includes(key) ? mapValues(value as Schema, toJsonSchema) : toJsonSchema(value)]),
   );
   if (nullable !== true) return converted;
+  const { allOf, description, type: _type, ...others } = converted;
+  // `{ type: 'object', nullable: true, allOf: [{ $ref }] }`: what a nullable DTO-typed property becomes.
+  if (Array.isArray(allOf) && allOf.length === 1 && !Object.keys(others).length) {
+    return { ...(description ? { description } : {}), oneOf: [allOf[0], { type: 'null' }] };
+  }
   if (typeof converted.type === 'string') {
     const withNull: Schema = { ...converted, type: [converted.type, 'null'] };
     if (Array.isArray(converted.enum)) withNull.enum = [...converted.enum, null];
     return withNull;
   }
-  const { allOf, description, ...others } = converted;
-  const inner = Array.isArray(allOf) && allOf.length === 1 && !Object.keys(others).length ? (allOf[0] as Schema) : converted;
-  return { ...(description ? { description } : {}), oneOf: [inner, { type: 'null' }] };
+  return { oneOf: [converted, { type: 'null' }] };
 }
 
 function mapValues(record: Schema, map: (value: unknown) => unknown): Schema {

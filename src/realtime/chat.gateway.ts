@@ -9,6 +9,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { SkipThrottle } from '@nestjs/throttler';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AccessTokens } from '../auth/access-tokens.js';
@@ -66,6 +67,9 @@ function expiryOf(token: string): number {
  * as REST, and answered through its acknowledgement: the handlers never throw.
  */
 @WebSocketGateway()
+// The global HTTP throttler counts requests per minute and answers with headers; sockets have their own
+// limits (per socket here, MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user in the services).
+@SkipThrottle()
 export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnection<ChatSocket>, OnGatewayDisconnect<ChatSocket>, BeforeApplicationShutdown {
   private readonly logger = new Logger(ChatGateway.name);
   private server?: ChatServer;
