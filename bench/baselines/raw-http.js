@@ -1,0 +1,184 @@
+// Baseline for the HTTP scenarios: raw Fastify + pg + jsonwebtoken, no framework on top, running the
+// same SQL as the server for the same answer. Whatever the candidate costs beyond this is the price of
+// NestJS, validation, guards, interceptors, TypeORM's query path and the mappers.
+//
+//   node bench/baselines/raw-http.js   (PORT, DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE)
+import Fastify from 'fastify';
+import jwt from 'jsonwebtoken';
+import pg from 'pg';
+import { conversationListQuery, unreadCountsQuery } from '../../dist/src/conversations/conversations.repository.js';
+import { historyQuery } from '../../dist/src/messages/messages.repository.js';
+
+const secret = process.env.JWT_SECRET;
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE) || 10 });
+const app = Fastify({ logger: false });
+
+// The statements of src/messages and src/conversations that are not exported as query builders, verbatim.
+const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
+       u.display_name AS sender_display_name, m.content, m.reply_to_id, m.client_message_id,
+       m.created_at, m.edited_at, m.deleted_at`;
+const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
+const ACCESS = `SELECT c.type, c.title, c.direct_key, c.last_seq, mb.role
+         FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
+        WHERE mb.conversation_id = $1 AND mb.user_id = $2
+        `;
+const REACTIONS = `SELECT message_id, emoji, array_agg(user_id::text ORDER BY created_at, user_id) AS user_ids
+         FROM message_reaction WHERE message_id = ANY($1::uuid[])
+        GROUP BY message_id, emoji
+        ORDER BY message_id, min(created_at), emoji`;
+const ATTACHMENTS = `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`;
+const MARKERS = `SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
+         FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
+         JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
+        GROUP BY s.conversation_id, s.sender_id`;
+const AT_SEQS = `${MESSAGE_SELECT}
+         JOIN unnest($1::uuid[], $2::bigint[]) AS p(conversation_id, seq) ON m.conversation_id = p.conversation_id AND m.seq = p.seq`;
+const MEMBER_COUNTS = `SELECT conversation_id, count(*)::int AS members FROM conversation_member WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`;
+const SEQ_BUMP = `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1 RETURNING last_seq`;
+const INSERT = `INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT last_message_at FROM conversation WHERE id = $1))
+         RETURNING *`;
+
+/** The same check as the server's guard: Bearer token, HS256 only, expiry, the claims' shape. */
+function caller(request, reply) {
+  const header = request.headers.authorization ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice(7) : '';
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw new Error('claims');
+    return payload.sub;
+  } catch {
+    reply.code(401).send({ statusCode: 401, error: 'Unauthorized', code: 'UNAUTHORIZED', message: 'A valid access token is required' });
+    return null;
+  }
+}
+
+function notFound(reply) {
+  return reply.code(404).send({ statusCode: 404, error: 'Not Found', code: 'NOT_FOUND', message: 'Conversation not found' });
+}
+
+const iso = (date) => (date ? date.toISOString() : null);
+
+/** The same three follow-up queries as MessageViews.hydrate, then the same shape. */
+async function hydrate(rows, viewerId) {
+  if (!rows.length) return [];
+  const ids = rows.map((row) => row.id);
+  const pairs = [...new Map(rows.map((row) => [`${row.conversation_id}:${row.sender_id}`, row])).values()];
+  const reactions = (await pool.query(REACTIONS, [ids])).rows;
+  const attachments = (await pool.query(ATTACHMENTS, [ids])).rows;
+  const markers = (await pool.query(MARKERS, [pairs.map((row) => row.conversation_id), pairs.map((row) => row.sender_id)])).rows;
+  const markersByPair = new Map(markers.map((marker) => [`${marker.conversation_id}:${marker.sender_id}`, marker]));
+  return rows.map((row) => {
+    const seq = Number(row.seq);
+    const others = markersByPair.get(`${row.conversation_id}:${row.sender_id}`);
+    const status = !others ? 'sent' : Number(others.read_seq) >= seq ? 'read' : Number(others.delivered_seq) >= seq ? 'delivered' : 'sent';
+    return {
+      id: row.id,
+      conversationId: row.conversation_id,
+      seq,
+      sender: { id: row.sender_id, username: row.sender_username, displayName: row.sender_display_name },
+      content: row.content,
+      attachments: attachments.filter((attachment) => attachment.message_id === row.id),
+      replyToId: row.reply_to_id,
+      clientMessageId: row.client_message_id,
+      reactions: reactions
+        .filter((reaction) => reaction.message_id === row.id)
+        .map((reaction) => ({ emoji: reaction.emoji, count: reaction.user_ids.length, me: reaction.user_ids.includes(viewerId) })),
+      status,
+      createdAt: iso(row.created_at),
+      editedAt: iso(row.edited_at),
+      deletedAt: iso(row.deleted_at),
+    };
+  });
+}
+
+app.get('/health/live', async () => ({ status: 'ok' }));
+
+app.get('/api/v1/conversations/:id/messages', async (request, reply) => {
+  const userId = caller(request, reply);
+  if (!userId) return reply;
+  const conversationId = request.params.id;
+  const limit = Number(request.query.limit ?? 50);
+  if ((await pool.query(ACCESS, [conversationId, userId])).rows.length === 0) return notFound(reply);
+  const after = request.query.after === undefined ? undefined : Number(request.query.after);
+  const before = request.query.before === undefined ? undefined : Number(request.query.before);
+  const { sql, parameters } = historyQuery({ conversationId, after, before, limit: limit + 1 });
+  const rows = (await pool.query(sql, parameters)).rows;
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  return { items: await hydrate(after !== undefined ? page : page.reverse(), userId), hasMore };
+});
+
+app.post('/api/v1/conversations/:id/messages', async (request, reply) => {
+  const userId = caller(request, reply);
+  if (!userId) return reply;
+  const { content, clientMessageId } = request.body ?? {};
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const bumped = await client.query(SEQ_BUMP, [request.params.id]);
+    if (!bumped.rows.length) {
+      await client.query('ROLLBACK');
+      return notFound(reply);
+    }
+    const { rows } = await client.query(INSERT, [request.params.id, bumped.rows[0].last_seq, userId, content, null, clientMessageId]);
+    await client.query('COMMIT');
+    const row = rows[0];
+    return reply.code(201).send({
+      id: row.id,
+      conversationId: row.conversation_id,
+      seq: Number(row.seq),
+      sender: { id: userId },
+      content: row.content,
+      attachments: [],
+      replyToId: null,
+      clientMessageId: row.client_message_id,
+      reactions: [],
+      status: 'sent',
+      createdAt: iso(row.created_at),
+      editedAt: null,
+      deletedAt: null,
+    });
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+});
+
+app.get('/api/v1/conversations', async (request, reply) => {
+  const userId = caller(request, reply);
+  if (!userId) return reply;
+  const limit = Number(request.query.limit ?? 50);
+  const list = conversationListQuery({ userId, limit: limit + 1 });
+  const rows = (await pool.query(list.sql, list.parameters)).rows;
+  const page = rows.slice(0, limit);
+  const newest = page.filter((row) => Number(row.last_seq) > 0);
+  const lastRows = (await pool.query(AT_SEQS, [newest.map((row) => row.id), newest.map((row) => row.last_seq)])).rows;
+  const lastMessages = new Map((await hydrate(lastRows, userId)).map((message) => [message.conversationId, message]));
+  const unread = unreadCountsQuery(page.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })));
+  const unreadRows = (await pool.query(unread.sql, unread.parameters)).rows;
+  const unreadBy = new Map(unreadRows.map((row) => [row.conversation_id, row.unread]));
+  const counts = new Map((await pool.query(MEMBER_COUNTS, [page.map((row) => row.id)])).rows.map((row) => [row.conversation_id, row.members]));
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      type: row.type,
+      title: row.title,
+      createdAt: iso(row.created_at),
+      lastSeq: Number(row.last_seq),
+      lastMessage: lastMessages.get(row.id) ?? null,
+      unreadCount: unreadBy.get(row.id) ?? 0,
+      myRole: row.role,
+      memberCount: counts.get(row.id) ?? 0,
+    })),
+    nextCursor: rows.length > limit ? Buffer.from(JSON.stringify({ positionAt: last.position_at, id: last.id })).toString('base64url') : null,
+  };
+});
+
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+process.on('SIGTERM', () => {
+  void app.close().then(() => pool.end()).then(() => process.exit(0));
+});

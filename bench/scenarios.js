@@ -1,0 +1,454 @@
+// The nine scenarios of issue 7. Each answers { metrics: [...], details } where a metric is
+// { label, unit, candidate, baseline, ratio, target, met } and `details` keeps every round's figures.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { BENCH_DIR, QUICK, SERVER_CPU, abbaOrder, log, median, rssOf, sleep, spawnPinned } from './lib/common.js';
+import { BENCH_PASSWORD } from './lib/db.js';
+import { collectFleet, connectFleet, measureFleet, SocketWorker, stopFleet } from './lib/fleet.js';
+import { Histogram } from './lib/histogram.js';
+import { httpLoad } from './lib/http-load.js';
+import { startApp, startRawHttp, startRawSocketIo } from './lib/servers.js';
+
+const SECONDS = QUICK ? 1.5 : 5;
+const WARMUP_SECONDS = QUICK ? 1 : 3;
+const HTTP_CONNECTIONS = 10;
+
+/** Runs `a` and `b` in A B B A A B order; answers each side's results in order. */
+async function abba(label, a, b) {
+  const results = { A: [], B: [] };
+  const order = abbaOrder();
+  for (const [index, side] of order.entries()) {
+    const result = await (side === 'A' ? a() : b());
+    results[side].push(result);
+    log(`  ${label} round ${index + 1}/${order.length} ${side === 'A' ? 'candidate' : 'baseline '}: ${summarize(result)}`);
+  }
+  return results;
+}
+
+function summarize(result) {
+  return Object.entries(result)
+    .filter(([, value]) => typeof value === 'number')
+    .map(([key, value]) => `${key}=${value >= 100 ? Math.round(value) : Number(value.toFixed(2))}`)
+    .join(' ');
+}
+
+const med = (list, key) => median(list.map((item) => item[key]));
+
+/** A metric where more is better (throughput): ratio = candidate ÷ baseline ≥ min. */
+function higher(label, unit, candidate, baseline, min) {
+  const ratio = candidate / baseline;
+  return { label, unit, candidate, baseline, ratio, target: min === undefined ? undefined : `≥ ${min.toFixed(2)}×`, met: min === undefined ? undefined : ratio >= min };
+}
+
+/** A metric where less is better (latency, memory): ratio = candidate ÷ baseline ≤ max. */
+function lower(label, unit, candidate, baseline, max) {
+  const ratio = candidate / baseline;
+  return { label, unit, candidate, baseline, ratio, target: max === undefined ? undefined : `≤ ${max.toFixed(2)}×`, met: max === undefined ? undefined : ratio <= max };
+}
+
+const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+/** The raw Fastify baseline, started once and shared by the HTTP scenarios. */
+async function rawHttp(context) {
+  if (!context.shared.rawHttp) {
+    context.shared.rawHttp = await startRawHttp('raw-http', context.settings);
+    context.cleanups.push(() => context.shared.rawHttp.stop());
+  }
+  return context.shared.rawHttp;
+}
+
+/** Users, conversations and tokens the HTTP scenarios share, seeded once. */
+async function people(context) {
+  if (context.shared.people) return context.shared.people;
+  const { seeder } = context;
+  const [alice, ...others] = await seeder.users('member', 5);
+  const history = await seeder.group('History', [alice.id, ...others.map((user) => user.id)]);
+  await seeder.messages(history, [alice.id, ...others.map((user) => user.id)], 500);
+  // Every sender has a conversation of its own, so sends measure the work, not one row lock.
+  const senders = await seeder.users('sender', 16);
+  const peers = await seeder.users('peer', 16);
+  for (const [index, sender] of senders.entries()) sender.conversationId = await seeder.group(`Sends ${index}`, [sender.id, peers[index].id]);
+  await seeder.analyze();
+  context.shared.people = { alice, others, history, senders };
+  return context.shared.people;
+}
+
+async function warm(fn) {
+  await fn(WARMUP_SECONDS);
+}
+
+// 1 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function healthLive(context) {
+  const raw = await rawHttp(context);
+  const load = (url) => (duration = SECONDS) => httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  await warm(load(context.app.url));
+  await warm(load(raw.url));
+  const rounds = await abba('GET /health/live', load(context.app.url), load(raw.url));
+  return {
+    metrics: [higher('GET /health/live req/s', 'req/s', med(rounds.A, 'rps'), med(rounds.B, 'rps'), 0.8)],
+    details: rounds,
+  };
+}
+
+// 2 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function historyPage(context) {
+  const raw = await rawHttp(context);
+  const { alice, history } = await people(context);
+  const load = (url) => (duration = SECONDS) =>
+    httpLoad({ url: `${url}/api/v1/conversations/${history}/messages?limit=50`, headers: bearer(alice.token), durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  await warm(load(context.app.url));
+  await warm(load(raw.url));
+  const rounds = await abba('history page', load(context.app.url), load(raw.url));
+  context.shared.historyRps = med(rounds.A, 'rps');
+  return {
+    metrics: [
+      higher('history page (50) req/s', 'req/s', med(rounds.A, 'rps'), med(rounds.B, 'rps'), 0.6),
+      lower('history page (50) p99 at saturation', 'ms', med(rounds.A, 'p99'), med(rounds.B, 'p99')),
+    ],
+    details: rounds,
+  };
+}
+
+// 3 ─────────────────────────────────────────────────────────────────────────────────────────────────
+function sendRequests(senders) {
+  let next = 0;
+  return [
+    {
+      method: 'POST',
+      setupRequest(request, context) {
+        context.sender ??= senders[next++ % senders.length];
+        request.path = `/api/v1/conversations/${context.sender.conversationId}/messages`;
+        request.headers = { ...request.headers, 'content-type': 'application/json', ...bearer(context.sender.token) };
+        request.body = JSON.stringify({ clientMessageId: randomUUID(), content: 'A benchmark message of ordinary length, about sixty characters.' });
+        return request;
+      },
+    },
+  ];
+}
+
+/** Socket senders: four sockets per sender user (the server allows 30 events/s per socket). */
+async function socketSenders(url, senders, name) {
+  const specs = senders.flatMap((sender) => Array.from({ length: 4 }, () => ({ token: sender.token, rooms: [sender.conversationId], conversationId: sender.conversationId })));
+  const worker = new SocketWorker(name);
+  const connected = await worker.call('connect', { url, specs, concurrency: 16 });
+  if (connected.failed) throw new Error(`${name}: ${connected.failed} sockets failed to connect: ${connected.firstError}`);
+  return worker;
+}
+
+async function messageSend(context) {
+  const raw = await rawHttp(context);
+  const { senders } = await people(context);
+  const rest = (url) => (duration = SECONDS) =>
+    httpLoad({ url, requests: sendRequests(senders), durationSeconds: duration, connections: senders.length });
+  await warm(rest(context.app.url));
+  await warm(rest(raw.url));
+  const restRounds = await abba('REST send', rest(context.app.url), rest(raw.url));
+
+  const rawIo = await startRawSocketIo('raw-socketio-persist', context.settings, { persist: true });
+  try {
+    const appSenders = await socketSenders(context.app.url, senders, 'send-app');
+    const rawSenders = await socketSenders(rawIo.url, senders, 'send-raw');
+    const socketLoad = (worker) => async (duration = SECONDS) => {
+      const result = await worker.call('send', { durationMs: duration * 1000, window: 32 });
+      if (result.failed) throw new Error(`socket send: ${result.failed} failed (${result.firstError})`);
+      return { msgsPerSecond: (result.acked / result.totalMs) * 1000, p99: Histogram.fromSparse(result.ack).percentile(99), p50: Histogram.fromSparse(result.ack).percentile(50) };
+    };
+    await warm(socketLoad(appSenders));
+    await warm(socketLoad(rawSenders));
+    const socketRounds = await abba('socket send', socketLoad(appSenders), socketLoad(rawSenders));
+    await appSenders.stop();
+    await rawSenders.stop();
+    return {
+      metrics: [
+        higher('send, REST, persisted msgs/s', 'msgs/s', med(restRounds.A, 'rps'), med(restRounds.B, 'rps'), 0.6),
+        lower('send, REST p99', 'ms', med(restRounds.A, 'p99'), med(restRounds.B, 'p99')),
+        higher('send, socket (ack), persisted msgs/s', 'msgs/s', med(socketRounds.A, 'msgsPerSecond'), med(socketRounds.B, 'msgsPerSecond'), 0.6),
+        lower('send, socket p99 (send→ack)', 'ms', med(socketRounds.A, 'p99'), med(socketRounds.B, 'p99')),
+      ],
+      details: { rest: restRounds, socket: socketRounds },
+    };
+  } finally {
+    await rawIo.stop();
+  }
+}
+
+// 4 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function historyDepth(context) {
+  const { seeder, app } = context;
+  const { alice, others } = await people(context);
+  const count = QUICK ? 100_000 : 1_000_000;
+  log(`  seeding ${count.toLocaleString('en-US')} messages in one conversation`);
+  const deep = await seeder.group('Deep history', [alice.id, others[0].id]);
+  const seeded = Date.now();
+  await seeder.messages(deep, [alice.id, others[0].id], count);
+  await seeder.analyze();
+  log(`  seeded in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
+  const base = `${app.url}/api/v1/conversations/${deep}/messages`;
+  // Paced at half the history page's saturation, so p99 is the page's own cost, not the queue's.
+  const rate = Math.max(20, Math.round((context.shared.historyRps ?? 400) / 2));
+  const load = (query) => (duration = SECONDS) =>
+    httpLoad({ url: `${base}?${query}`, headers: bearer(alice.token), durationSeconds: duration, connections: 4, overallRate: rate });
+  await warm(load('after=0&limit=50'));
+  await warm(load('limit=50'));
+  const rounds = await abba(`history depth @ ${rate} req/s`, load('after=0&limit=50'), load('limit=50'));
+  return {
+    metrics: [lower(`oldest page of ${count.toLocaleString('en-US')} vs newest, p99 @ ${rate} req/s`, 'ms', med(rounds.A, 'p99'), med(rounds.B, 'p99'), 1.2)],
+    details: { rate, rounds },
+  };
+}
+
+// 5 ─────────────────────────────────────────────────────────────────────────────────────────────────
+const SENDER_SOCKETS = 128;
+
+/** A room: its conversation, its receivers and the sender, seeded in the database. */
+async function seedRoom(seeder, size, label) {
+  const [sender] = await seeder.users(`${label}_sender_${size}`, 1);
+  const receivers = await seeder.users(`${label}_recv_${size}`, size);
+  const conversationId = await seeder.group(`Room of ${size}`, [sender.id, ...receivers.map((user) => user.id)]);
+  return { sender, receivers, conversationId, size };
+}
+
+/** Receivers and a sender on one server; the sender's sockets leave the room so only receivers count. */
+async function roomOnServer(url, room, name, { leave }) {
+  const processes = Math.min(4, Math.max(1, Math.ceil(room.size / 250)));
+  const fleet = await connectFleet(`${name}-recv`, url, room.receivers.map((user) => ({ token: user.token, rooms: [room.conversationId] })), processes, 50);
+  if (fleet.failed) throw new Error(`${name}: ${fleet.failed} receivers failed to connect: ${fleet.firstError}`);
+  const sender = new SocketWorker(`${name}-send`);
+  const specs = Array.from({ length: SENDER_SOCKETS }, () => ({ token: room.sender.token, rooms: [], conversationId: room.conversationId }));
+  const connected = await sender.call('connect', { url, specs, concurrency: 32 });
+  if (connected.failed) throw new Error(`${name}: sender sockets failed: ${connected.firstError}`);
+  if (leave) {
+    const left = await sender.call('emitAll', { event: 'conversation.leave', payload: { conversationId: room.conversationId } });
+    if (left.failed) throw new Error(`${name}: ${left.failed} sender sockets could not leave the room`);
+  }
+  return { fleet, sender, async stop() {
+    await sender.stop();
+    await stopFleet(fleet.workers);
+  } };
+}
+
+/** One round: the sender sends (saturating, or at `rate`), the receivers count and time deliveries. */
+async function fanoutRound(side, durationMs, rate) {
+  await measureFleet(side.fleet.workers, true);
+  const sent = await side.sender.call('send', { durationMs, rate, window: 64 });
+  await sleep(300);
+  await measureFleet(side.fleet.workers, false);
+  const { delivered, latency } = await collectFleet(side.fleet.workers);
+  if (sent.failed) throw new Error(`fan-out: ${sent.failed} sends failed (${sent.firstError})`);
+  const seconds = (sent.totalMs + 300) / 1000;
+  return { msgsPerSecond: sent.acked / seconds, deliveredPerSecond: delivered / seconds, p50: latency.percentile(50), p99: latency.percentile(99), latency };
+}
+
+async function fanout(context) {
+  const sizes = QUICK ? [10, 100] : [10, 100, 1000];
+  const raw = await startRawSocketIo('raw-socketio', context.settings);
+  const metrics = [];
+  const details = {};
+  try {
+    for (const size of sizes) {
+      const room = await seedRoom(context.seeder, size, 'fan');
+      log(`  room of ${size}: connecting ${size} receivers and ${SENDER_SOCKETS} sender sockets to each server`);
+      const app = await roomOnServer(context.app.url, room, `fan${size}-app`, { leave: true });
+      const base = await roomOnServer(raw.url, room, `fan${size}-raw`, { leave: false });
+      try {
+        const saturate = (side) => (duration = SECONDS) => fanoutRound(side, duration * 1000);
+        await warm(saturate(app));
+        await warm(saturate(base));
+        const saturation = await abba(`room ${size} saturation`, saturate(app), saturate(base));
+        const rate = Math.max(5, Math.round(med(saturation.A, 'msgsPerSecond') / 2));
+        const pacedRun = (side) => () => fanoutRound(side, SECONDS * 1000, rate);
+        const paced = await abba(`room ${size} @ ${rate} msgs/s`, pacedRun(app), pacedRun(base));
+        const merged = (list) => list.reduce((histogram, round) => histogram.merge(round.latency), new Histogram());
+        metrics.push(higher(`fan-out room ${size}: delivered/s at saturation`, 'deliveries/s', med(saturation.A, 'deliveredPerSecond'), med(saturation.B, 'deliveredPerSecond'), 0.8));
+        const p99 = lower(`fan-out room ${size}: send→receive p99 @ ${rate} msgs/s (half of saturation)`, 'ms', med(paced.A, 'p99'), med(paced.B, 'p99'));
+        p99.target = '< 50 ms';
+        p99.met = p99.candidate < 50;
+        metrics.push(p99);
+        const strip = (rounds) => ({ A: rounds.A.map(({ latency, ...rest }) => rest), B: rounds.B.map(({ latency, ...rest }) => rest) });
+        details[size] = {
+          rate,
+          saturation: strip(saturation),
+          paced: strip(paced),
+          latency: { candidate: merged(paced.A).toSparse(), baseline: merged(paced.B).toSparse() },
+        };
+      } finally {
+        await app.stop();
+        await base.stop();
+      }
+    }
+  } finally {
+    await raw.stop();
+  }
+  return { metrics, details };
+}
+
+// 6 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function idleSockets(context) {
+  const count = QUICK ? 1000 : 10_000;
+  log(`  seeding ${count.toLocaleString('en-US')} users in groups of 10`);
+  const users = await context.seeder.users('idle', count);
+  for (let start = 0; start < count; start += 10) {
+    const group = users.slice(start, start + 10);
+    const id = await context.seeder.group(`Idle ${start / 10}`, group.map((user) => user.id));
+    for (const user of group) user.conversationId = id;
+  }
+  const specs = users.map((user) => ({ token: user.token, rooms: [user.conversationId] }));
+  const round = (start) => async () => {
+    const server = await start();
+    try {
+      await sleep(2000);
+      const before = rssOf(server.pid);
+      const fleet = await connectFleet('idle', server.url, specs, 4, 50);
+      if (fleet.failed) throw new Error(`${fleet.failed} sockets failed to connect: ${fleet.firstError}`);
+      await sleep(QUICK ? 2000 : 4000);
+      const after = rssOf(server.pid);
+      await stopFleet(fleet.workers);
+      return { connectsPerSecond: fleet.perSecond, bytesPerConnection: (after - before) / count, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20 };
+    } finally {
+      await server.stop();
+    }
+  };
+  const rounds = await abba(`${count} idle sockets`, round(() => startApp('app-idle', context.settings)), round(() => startRawSocketIo('raw-socketio-idle', context.settings)));
+  return {
+    metrics: [
+      lower(`${count.toLocaleString('en-US')} idle sockets: memory per connection`, 'KiB', med(rounds.A, 'bytesPerConnection') / 1024, med(rounds.B, 'bytesPerConnection') / 1024, 1.3),
+      higher(`${count.toLocaleString('en-US')} idle sockets: connect rate`, 'conn/s', med(rounds.A, 'connectsPerSecond'), med(rounds.B, 'connectsPerSecond')),
+    ],
+    details: rounds,
+  };
+}
+
+// 7 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function scaleOut(context) {
+  const { settings } = context;
+  const size = 100;
+  // The two Redis-backed instances get a database of their own: the main instance (no Redis) would
+  // otherwise sequence and deliver some of their events locally, a mix no real deployment has.
+  const { createDatabase, dropDatabase, databaseUrlFor, Seeder } = await import('./lib/db.js');
+  const name = `${settings.databaseName}_redis`;
+  await createDatabase(settings.adminUrl, name);
+  context.cleanups.push(() => dropDatabase(settings.adminUrl, name));
+  const redisSettings = { ...settings, databaseUrl: databaseUrlFor(settings.adminUrl, name) };
+  const env = { REDIS_URL: settings.redisUrl };
+  const first = await startApp('app-redis-1', redisSettings, env);
+  const second = await startApp('app-redis-2', redisSettings, env);
+  const redisSeeder = new Seeder(redisSettings.databaseUrl, settings.jwtSecret);
+  const metrics = [];
+  try {
+    const twoRoom = await seedRoom(redisSeeder, size, 'x');
+    const oneRoom = await seedRoom(context.seeder, size, 'one');
+    log(`  room of ${size}: sender on instance 1, receivers on instance 2; baseline: both on one instance`);
+    // Sender on the first instance, receivers on the second: every delivery crosses Redis.
+    const twoFleet = await connectFleet('x-recv', second.url, twoRoom.receivers.map((user) => ({ token: user.token })), 1, 50);
+    const twoSender = new SocketWorker('x-send');
+    await twoSender.call('connect', { url: first.url, specs: Array.from({ length: SENDER_SOCKETS }, () => ({ token: twoRoom.sender.token, conversationId: twoRoom.conversationId })), concurrency: 32 });
+    await twoSender.call('emitAll', { event: 'conversation.leave', payload: { conversationId: twoRoom.conversationId } });
+    const one = await roomOnServer(context.app.url, oneRoom, 'one', { leave: true });
+    const two = { fleet: twoFleet, sender: twoSender };
+    if (twoFleet.failed) throw new Error(`${twoFleet.failed} receivers failed: ${twoFleet.firstError}`);
+    try {
+      const saturate = (side) => (duration = SECONDS) => fanoutRound(side, duration * 1000);
+      await warm(saturate(two));
+      await warm(saturate(one));
+      const saturation = await abba('cross-instance saturation', saturate(two), saturate(one));
+      const rate = Math.max(5, Math.round(Math.min(med(saturation.A, 'msgsPerSecond'), med(saturation.B, 'msgsPerSecond')) / 2));
+      const paced = await abba(`cross-instance @ ${rate} msgs/s`, () => fanoutRound(two, SECONDS * 1000, rate), () => fanoutRound(one, SECONDS * 1000, rate));
+      metrics.push(higher(`two instances + Redis, room ${size}: msgs/s`, 'msgs/s', med(saturation.A, 'msgsPerSecond'), med(saturation.B, 'msgsPerSecond'), 0.7));
+      metrics.push(lower(`two instances + Redis: send→receive p99 @ ${rate} msgs/s`, 'ms', med(paced.A, 'p99'), med(paced.B, 'p99'), 2));
+      const strip = (rounds) => ({ A: rounds.A.map(({ latency, ...rest }) => rest), B: rounds.B.map(({ latency, ...rest }) => rest) });
+      return { metrics, details: { rate, saturation: strip(saturation), paced: strip(paced) } };
+    } finally {
+      await twoSender.stop();
+      await stopFleet(twoFleet.workers);
+      await one.stop();
+    }
+  } finally {
+    await redisSeeder.close();
+    await first.stop();
+    await second.stop();
+  }
+}
+
+// 8 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function loginFlood(context) {
+  const { app } = context;
+  const { senders } = await people(context);
+  // A real account, through the API, so the flood verifies a hash the server made itself.
+  const email = `flood_${Date.now()}@bench.example`;
+  const signup = await fetch(`${app.url}/api/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, username: `flood_${Date.now() % 1e9}`, password: BENCH_PASSWORD }),
+  });
+  if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${await signup.text()}`);
+  const probeRate = 50;
+  const probe = (duration) =>
+    httpLoad({ url: app.url, requests: sendRequests(senders.slice(0, 4)), durationSeconds: duration, connections: 4, overallRate: probeRate });
+  const flood = (duration) =>
+    httpLoad({ url: `${app.url}/api/v1/auth/login`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: BENCH_PASSWORD }), durationSeconds: duration, connections: 16 });
+  const withFlood = async (duration = SECONDS) => {
+    const [logins, messages] = await Promise.all([flood(duration), probe(duration)]);
+    if (logins.non2xx) throw new Error(`login flood: ${logins.non2xx} answers were not 2xx: ${JSON.stringify(logins.statusCodes)}`);
+    return { hashesPerSecond: logins.rps, messageP99: messages.p99, messageP50: messages.p50, loginP99: logins.p99 };
+  };
+  const idle = async (duration = SECONDS) => {
+    const messages = await probe(duration);
+    return { messageP99: messages.p99, messageP50: messages.p50 };
+  };
+  const rawLoop = async (duration = SECONDS) => {
+    const child = spawnPinned('argon2-loop', SERVER_CPU, join(BENCH_DIR, 'workers', 'argon2-loop.js'), [String(duration)]);
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    await child.exited;
+    const { hashes, seconds } = JSON.parse(output.trim().split('\n').pop());
+    return { hashesPerSecond: hashes / seconds };
+  };
+  await warm(withFlood);
+  await warm(rawLoop);
+  // flood raw idle, idle raw flood, flood raw idle: three rounds of each, none always first.
+  const rounds = { flood: [], raw: [], idle: [] };
+  const steps = [];
+  for (let round = 0; round < abbaOrder().length / 2; round++) steps.push(...(round % 2 ? ['idle', 'raw', 'flood'] : ['flood', 'raw', 'idle']));
+  for (const [index, step] of steps.entries()) {
+    const result = await (step === 'flood' ? withFlood() : step === 'raw' ? rawLoop() : idle());
+    rounds[step].push(result);
+    log(`  login flood round ${index + 1}/${steps.length} ${step}: ${summarize(result)}`);
+  }
+  const p99 = lower(`message send p99 during the flood vs idle (@ ${probeRate} msgs/s)`, 'ms', med(rounds.flood, 'messageP99'), med(rounds.idle, 'messageP99'), 2);
+  return {
+    metrics: [higher('login flood: argon2 verifications/s', 'hashes/s', med(rounds.flood, 'hashesPerSecond'), med(rounds.raw, 'hashesPerSecond'), 0.9), p99],
+    details: rounds,
+  };
+}
+
+// 9 ─────────────────────────────────────────────────────────────────────────────────────────────────
+async function conversationList(context) {
+  const raw = await rawHttp(context);
+  const { seeder, app } = context;
+  const [owner] = await seeder.users('inbox', 1);
+  const others = await seeder.users('inbox_peer', 100);
+  log('  seeding 1,000 conversations of 20 messages, 5 unread each');
+  await seeder.inbox(owner.id, others.map((user) => user.id), 1000, 20, 15);
+  await seeder.analyze();
+  const load = (url) => (duration = SECONDS) => httpLoad({ url: `${url}/api/v1/conversations?limit=50`, headers: bearer(owner.token), durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  await warm(load(app.url));
+  await warm(load(raw.url));
+  const rounds = await abba('conversation list', load(app.url), load(raw.url));
+  const p99 = lower('conversation list (1,000 conversations, page of 50) p99', 'ms', med(rounds.A, 'p99'), med(rounds.B, 'p99'), 1 / 0.6);
+  return {
+    metrics: [higher('conversation list req/s', 'req/s', med(rounds.A, 'rps'), med(rounds.B, 'rps'), 0.6), p99],
+    details: rounds,
+  };
+}
+
+export const SCENARIOS = [
+  { id: 1, title: 'GET /health/live vs raw Fastify', run: healthLive },
+  { id: 2, title: 'history page vs raw Fastify + pg', run: historyPage },
+  { id: 3, title: 'message send (REST, socket) vs raw pg', run: messageSend },
+  { id: 4, title: 'history depth: oldest vs newest page of 1,000,000', run: historyDepth },
+  { id: 5, title: 'fan-out to rooms of 10, 100, 1,000 vs plain socket.io', run: fanout },
+  { id: 6, title: 'idle authenticated sockets vs plain socket.io', run: idleSockets },
+  { id: 7, title: 'two instances + Redis vs one instance', run: scaleOut, needsRedis: true },
+  { id: 8, title: 'login flood vs raw argon2 loop', run: loginFlood },
+  { id: 9, title: 'conversation list (1,000 conversations) vs raw pg', run: conversationList },
+];
