@@ -78,7 +78,9 @@ try {
     log(`private Redis on ${redis.url}`);
   }
   // The main candidate runs the migrations; scenarios that need their own instances start them.
-  const app = await startApp('app-main', settings);
+  // BENCH_PROFILE=<dir>: the main candidate writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const app = await startApp('app-main', settings, {}, profile);
   cleanups.push(() => app.stop());
   log(`candidate server up on ${app.url} (pid ${app.pid})`);
   const seeder = new Seeder(settings.databaseUrl, settings.jwtSecret);

@@ -65,8 +65,8 @@ async function people(context) {
   const history = await seeder.group('History', [alice.id, ...others.map((user) => user.id)]);
   await seeder.messages(history, [alice.id, ...others.map((user) => user.id)], 500);
   // Every sender has a conversation of its own, so sends measure the work, not one row lock.
-  const senders = await seeder.users('sender', 16);
-  const peers = await seeder.users('peer', 16);
+  const senders = await seeder.users('sender', 64);
+  const peers = await seeder.users('peer', 64);
   for (const [index, sender] of senders.entries()) sender.conversationId = await seeder.group(`Sends ${index}`, [sender.id, peers[index].id]);
   await seeder.analyze();
   context.shared.people = { alice, others, history, senders };
@@ -110,25 +110,37 @@ async function historyPage(context) {
 }
 
 // 3 ─────────────────────────────────────────────────────────────────────────────────────────────────
-function sendRequests(senders) {
+/**
+ * Message sends for autocannon: each connection sends as its own sender into that sender's own
+ * conversation (autocannon resets a request's context after each request, so the sender is set on the
+ * connection's initial context in `setupClient`), each with a fresh clientMessageId.
+ */
+function sendLoad(senders) {
   let next = 0;
-  return [
-    {
-      method: 'POST',
-      setupRequest(request, context) {
-        context.sender ??= senders[next++ % senders.length];
-        request.path = `/api/v1/conversations/${context.sender.conversationId}/messages`;
-        request.headers = { ...request.headers, 'content-type': 'application/json', ...bearer(context.sender.token) };
-        request.body = JSON.stringify({ clientMessageId: randomUUID(), content: 'A benchmark message of ordinary length, about sixty characters.' });
-        return request;
-      },
+  return {
+    setupClient(client) {
+      client.requestIterator.initialContext = { sender: senders[next++ % senders.length] };
+      client.requestIterator.resetContext();
     },
-  ];
+    requests: [
+      {
+        method: 'POST',
+        setupRequest(request, context) {
+          // The very first request of a connection is built before setupClient runs.
+          const sender = context.sender ?? senders[0];
+          request.path = `/api/v1/conversations/${sender.conversationId}/messages`;
+          request.headers = { ...request.headers, 'content-type': 'application/json', ...bearer(sender.token) };
+          request.body = JSON.stringify({ clientMessageId: randomUUID(), content: 'A benchmark message of ordinary length, about sixty characters.' });
+          return request;
+        },
+      },
+    ],
+  };
 }
 
-/** Socket senders: four sockets per sender user (the server allows 30 events/s per socket). */
+/** Socket senders: one socket per sender (64 of them: the server allows 30 events/s per socket). */
 async function socketSenders(url, senders, name) {
-  const specs = senders.flatMap((sender) => Array.from({ length: 4 }, () => ({ token: sender.token, rooms: [sender.conversationId], conversationId: sender.conversationId })));
+  const specs = senders.map((sender) => ({ token: sender.token, rooms: [sender.conversationId], conversationId: sender.conversationId }));
   const worker = new SocketWorker(name);
   const connected = await worker.call('connect', { url, specs, concurrency: 16 });
   if (connected.failed) throw new Error(`${name}: ${connected.failed} sockets failed to connect: ${connected.firstError}`);
@@ -137,19 +149,20 @@ async function socketSenders(url, senders, name) {
 
 async function messageSend(context) {
   const raw = await rawHttp(context);
-  const { senders } = await people(context);
+  const { senders: all } = await people(context);
+  const senders = all.slice(0, 16);
   const rest = (url) => (duration = SECONDS) =>
-    httpLoad({ url, requests: sendRequests(senders), durationSeconds: duration, connections: senders.length });
+    httpLoad({ url, ...sendLoad(senders), durationSeconds: duration, connections: senders.length });
   await warm(rest(context.app.url));
   await warm(rest(raw.url));
   const restRounds = await abba('REST send', rest(context.app.url), rest(raw.url));
 
   const rawIo = await startRawSocketIo('raw-socketio-persist', context.settings, { persist: true });
   try {
-    const appSenders = await socketSenders(context.app.url, senders, 'send-app');
-    const rawSenders = await socketSenders(rawIo.url, senders, 'send-raw');
+    const appSenders = await socketSenders(context.app.url, all, 'send-app');
+    const rawSenders = await socketSenders(rawIo.url, all, 'send-raw');
     const socketLoad = (worker) => async (duration = SECONDS) => {
-      const result = await worker.call('send', { durationMs: duration * 1000, window: 32 });
+      const result = await worker.call('send', { durationMs: duration * 1000, window: senders.length });
       if (result.failed) throw new Error(`socket send: ${result.failed} failed (${result.firstError})`);
       return { msgsPerSecond: (result.acked / result.totalMs) * 1000, p99: Histogram.fromSparse(result.ack).percentile(99), p50: Histogram.fromSparse(result.ack).percentile(50) };
     };
@@ -383,7 +396,7 @@ async function loginFlood(context) {
   if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${await signup.text()}`);
   const probeRate = 50;
   const probe = (duration) =>
-    httpLoad({ url: app.url, requests: sendRequests(senders.slice(0, 4)), durationSeconds: duration, connections: 4, overallRate: probeRate });
+    httpLoad({ url: app.url, ...sendLoad(senders.slice(0, 4)), durationSeconds: duration, connections: 4, overallRate: probeRate });
   const flood = (duration) =>
     httpLoad({ url: `${app.url}/api/v1/auth/login`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: BENCH_PASSWORD }), durationSeconds: duration, connections: 16 });
   const withFlood = async (duration = SECONDS) => {

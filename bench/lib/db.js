@@ -117,9 +117,9 @@ export class Seeder {
     const others = ids.map((_, index) => otherIds[index % otherIds.length]);
     await this.query(
       `INSERT INTO conversation_member (conversation_id, user_id, role, last_read_seq, last_delivered_seq)
-       SELECT c.id, $2::uuid, 'owner', $4, $4 FROM unnest($1::uuid[]) AS c(id)
+       SELECT c.id, $2::uuid, 'owner', $4::bigint, $4::bigint FROM unnest($1::uuid[]) AS c(id)
        UNION ALL
-       SELECT c.id, c.other, 'member', $5, $5 FROM unnest($1::uuid[], $3::uuid[]) AS c(id, other)`,
+       SELECT c.id, c.other, 'member', $5::bigint, $5::bigint FROM unnest($1::uuid[], $3::uuid[]) AS c(id, other)`,
       [ids, userId, others, readUpTo, perConversation],
     );
     await this.query(

@@ -5,13 +5,14 @@ import autocannon from 'autocannon';
  * Runs autocannon and answers the figures the report uses. `requests` as autocannon takes them;
  * `overallRate` paces the load (then latency is corrected for coordinated omission by autocannon).
  */
-export async function httpLoad({ url, durationSeconds, connections = 10, method = 'GET', headers = {}, body, requests, overallRate }) {
+export async function httpLoad({ url, durationSeconds, connections = 10, method = 'GET', headers = {}, body, requests, setupClient, overallRate }) {
   const result = await autocannon({
     url,
     method,
     headers,
     body,
     requests,
+    setupClient,
     connections,
     duration: durationSeconds,
     overallRate,
