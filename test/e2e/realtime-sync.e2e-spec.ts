@@ -55,7 +55,7 @@ describe('catch-up with /api/v1/sync', () => {
   });
 
   async function sync(user: GivenUser, query: { since?: string; limit?: number } = {}, app: TestApp = running): Promise<SyncResult> {
-    const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
+    const search = new URLSearchParams(Object.entries(query).map(([key, value]): [string, string] => [key, String(value)]));
     const response = await app.app.inject({ method: 'GET', url: `/api/v1/sync?${search}`, headers: user.auth });
     expect(response.statusCode).toBe(200);
     return response.json();
