@@ -4,7 +4,9 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { AckErrorDto, DeliveryMetaDto } from './dto/server-events.dto.js';
 import { CLIENT_EVENTS, SERVER_EVENTS } from './events.map.js';
+import { MAX_CONVERSATION_ROOMS } from './rooms.js';
 import { MAX_EVENT_BYTES } from './socket-io.adapter.js';
+import { SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND } from './socket-rate-limiter.js';
 import { RealtimeModule } from './realtime.module.js';
 
 export const ASYNCAPI_PATH = '/docs/asyncapi.json';
@@ -89,11 +91,8 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
     const { summary, payload, ackData } = spec as (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS];
     return { summary, payload: ref(payload.name), 'x-ack': ackSchema(ackData) };
   });
-  const messages = {
-    ...mapValues(serverMessages, (message) => message),
-    ...mapValues(clientMessages, (message) => message),
-  };
-  for (const [name, message] of Object.entries(messages)) (message as Schema).name = name;
+  const messages: Record<string, Schema> = { ...serverMessages, ...clientMessages } as Record<string, Schema>;
+  for (const [name, message] of Object.entries(messages)) message.name = name;
   return {
     asyncapi: '2.6.0',
     id: 'urn:chat-backend:realtime',
@@ -112,7 +111,8 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
         'Durable server events (`x-durable`) carry a second argument `{ cursor }`; after a reconnect, pass the',
         'last cursor to `GET /api/v1/sync?since=` to get exactly what was missed.',
         '',
-        `Limits: ${MAX_EVENT_BYTES / 1024} KiB per event, 30 client events a second per socket, MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user.`,
+        `Limits: ${MAX_EVENT_BYTES / 1024} KiB per event; ${SOCKET_EVENTS_PER_SECOND} client events a second per socket (bursts of ${SOCKET_EVENT_BURST});`,
+        `MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user, shared with REST and every instance; ${MAX_CONVERSATION_ROOMS} conversation rooms per socket.`,
       ].join('\n'),
     },
     servers: {

@@ -16,8 +16,9 @@ export class SocketRateLimiter {
 
   /** Takes one token; answers the seconds to wait when there is none. */
   take(now = Date.now()): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.refilledAt) / 1000) * this.perSecond);
-    this.refilledAt = now;
+    const elapsedMs = Math.max(0, now - this.refilledAt);
+    this.tokens = Math.min(this.capacity, this.tokens + (elapsedMs / 1000) * this.perSecond);
+    this.refilledAt = Math.max(this.refilledAt, now);
     if (this.tokens >= 1) {
       this.tokens -= 1;
       return { allowed: true };

@@ -60,11 +60,6 @@ export class TypingService implements OnModuleDestroy {
     this.timers.delete(socketId);
   }
 
-  /** The user left the conversation: its typing there ends without another word. */
-  forget(socketId: string, conversationId: string): void {
-    this.clear(socketId, conversationId);
-  }
-
   private clear(socketId: string, conversationId: string): void {
     const timers = this.timers.get(socketId);
     const timer = timers?.get(conversationId);

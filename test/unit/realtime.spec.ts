@@ -1,0 +1,81 @@
+import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
+import { toJsonSchema } from '../../src/realtime/asyncapi.js';
+import { ChatGateway } from '../../src/realtime/chat.gateway.js';
+import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/realtime/events.map.js';
+import { isOriginAllowed } from '../../src/realtime/socket-io.adapter.js';
+import { SocketRateLimiter } from '../../src/realtime/socket-rate-limiter.js';
+
+describe('the realtime event map', () => {
+  const handled = Object.getOwnPropertyNames(ChatGateway.prototype)
+    .map((name) => (ChatGateway.prototype as unknown as Record<string, unknown>)[name])
+    .filter((method) => typeof method === 'function' && Reflect.getMetadata(MESSAGE_MAPPING_METADATA, method))
+    .map((method) => Reflect.getMetadata(MESSAGE_METADATA, method as object) as string);
+
+  it('has a gateway handler for every client event, and no handler for an event it does not list', () => {
+    expect([...handled].sort()).toEqual(Object.keys(CLIENT_EVENTS).sort());
+    expect(new Set(handled).size).toBe(handled.length);
+  });
+
+  it('never uses one name in both directions', () => {
+    expect(Object.keys(SERVER_EVENTS).filter((name) => name in CLIENT_EVENTS)).toEqual([]);
+  });
+});
+
+describe('OpenAPI schemas as AsyncAPI (JSON Schema) schemas', () => {
+  it('turns a nullable scalar into a type list, enums included', () => {
+    expect(toJsonSchema({ type: 'string', format: 'date-time', nullable: true })).toEqual({ type: ['string', 'null'], format: 'date-time' });
+    expect(toJsonSchema({ type: 'string', enum: ['a', 'b'], nullable: true })).toEqual({ type: ['string', 'null'], enum: ['a', 'b', null] });
+  });
+
+  it('turns a nullable reference into a choice between it and null, inside properties too', () => {
+    const schema = { type: 'object', properties: { lastMessage: { type: 'object', nullable: true, allOf: [{ $ref: '#/components/schemas/MessageDto' }] } } };
+    expect(toJsonSchema(schema)).toEqual({
+      type: 'object',
+      properties: { lastMessage: { oneOf: [{ $ref: '#/components/schemas/MessageDto' }, { type: 'null' }] } },
+    });
+  });
+
+  it('leaves everything else alone', () => {
+    const schema = { type: 'array', items: { type: 'integer', minimum: 0 }, description: 'seqs' };
+    expect(toJsonSchema(schema)).toEqual(schema);
+  });
+});
+
+describe('the Socket.IO origin check', () => {
+  const request = (origin: string | undefined, host = 'chat.example:3000') => ({ headers: { ...(origin ? { origin } : {}), host } });
+
+  it('lets in clients that send no Origin (apps, servers: the token authenticates them)', () => {
+    expect(isOriginAllowed(request(undefined), [])).toBe(true);
+  });
+
+  it('lets in configured origins, any origin with *, and the server’s own origin', () => {
+    expect(isOriginAllowed(request('https://app.example'), ['https://app.example'])).toBe(true);
+    expect(isOriginAllowed(request('https://anything.example'), ['*'])).toBe(true);
+    expect(isOriginAllowed(request('http://chat.example:3000'), [])).toBe(true);
+  });
+
+  it('refuses other origins and origins that are not URLs', () => {
+    expect(isOriginAllowed(request('https://evil.example'), ['https://app.example'])).toBe(false);
+    expect(isOriginAllowed(request('https://app.example.evil.example'), ['https://app.example'])).toBe(false);
+    expect(isOriginAllowed(request('null'), [])).toBe(false);
+  });
+});
+
+describe('SocketRateLimiter', () => {
+  it('allows a burst of its capacity, then refuses with the seconds to wait', () => {
+    const limiter = new SocketRateLimiter(3, 1);
+    const now = Date.now();
+    expect([1, 2, 3].map(() => limiter.take(now).allowed)).toEqual([true, true, true]);
+    expect(limiter.take(now)).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+
+  it('refills at its rate, never above its capacity', () => {
+    const limiter = new SocketRateLimiter(2, 10);
+    const now = Date.now();
+    limiter.take(now);
+    limiter.take(now);
+    expect(limiter.take(now).allowed).toBe(false);
+    expect(limiter.take(now + 100).allowed).toBe(true);
+    expect([1, 2, 3].map(() => limiter.take(now + 60_000).allowed)).toEqual([true, true, false]);
+  });
+});
