@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { toMediaDto } from '../media/media.mappers.js';
 import { MediaService } from '../media/media.service.js';
 import type { AttachmentView } from './message.mapper.js';
 
@@ -17,10 +18,11 @@ export class MessageAttachments {
 
   /**
    * Every id must be an upload of `userId` (400 otherwise). Inside the send's transaction: the uploads
-   * stay locked against the orphan sweep until the message that carries them is committed.
+   * stay locked against the orphan sweep until the message that carries them is committed. Answers them
+   * as the message shows them, in the given order.
    */
-  async verifyOwnUploads(manager: EntityManager, userId: string, mediaIds: string[]): Promise<void> {
-    await this.media.requireOwnUploads(userId, mediaIds, manager);
+  async verifyOwnUploads(manager: EntityManager, userId: string, mediaIds: string[]): Promise<AttachmentView[]> {
+    return (await this.media.requireOwnUploads(userId, mediaIds, manager)).map(toMediaDto);
   }
 
   /** Keeps the sender's order. */

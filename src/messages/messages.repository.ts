@@ -104,7 +104,6 @@ export interface OtherMembersMarkers {
 
 export interface NewMessage {
   conversationId: string;
-  seq: number;
   senderId: string;
   content: string | null;
   replyToId: string | null;
@@ -116,11 +115,6 @@ export interface LockedMessage {
   conversationId: string;
   senderId: string;
   deleted: boolean;
-}
-
-/** TypeORM answers UPDATE and DELETE with `[rows, affected]`, everything else with the rows. */
-function rowsOfChange<T>(result: [T[], number]): T[] {
-  return result[0];
 }
 
 /** The queries on messages that deserve a name. Methods taking a manager run in the caller's transaction. */
@@ -176,31 +170,25 @@ export class MessagesRepository {
   }
 
   /**
-   * The row lock that orders a conversation's messages: it makes this send wait for the previous one to
-   * commit, then takes the next seq. Held until the sending transaction ends.
+   * Numbers and inserts a message in one statement: the conversation's row lock (taken by the seq bump,
+   * held until the sending transaction ends) makes this send wait for the previous one to commit, then
+   * the message gets the next seq and the time stamped on the conversation, to the microsecond.
+   * Undefined when the sender already sent this `clientMessageId` here: the caller rolls back, which
+   * also takes the seq back.
    */
-  async takeNextSeq(manager: EntityManager, conversationId: string): Promise<number> {
-    const [row] = rowsOfChange<{ last_seq: string }>(
-      await manager.query(
-        `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1 RETURNING last_seq`,
-        [conversationId],
-      ),
-    );
-    return Number(row.last_seq);
-  }
-
-  /** Undefined when the sender already sent this `clientMessageId` here: the caller rolls back. */
-  async insert(manager: EntityManager, message: NewMessage): Promise<MessageRow | undefined> {
+  async insertNext(manager: EntityManager, message: NewMessage): Promise<MessageRow | undefined> {
     const rows: MessageRow[] = await manager.query(
-      `WITH m AS (
+      `WITH c AS (
+         UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
+         RETURNING last_seq, last_message_at
+       ), m AS (
          INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at)
-         -- the time \`takeNextSeq\` stamped on the conversation, to the microsecond
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT last_message_at FROM conversation WHERE id = $1))
+         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at FROM c
          ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
          RETURNING *
        )
        ${MESSAGE_SELECT.replace('FROM message m', 'FROM m')}`,
-      [message.conversationId, message.seq, message.senderId, message.content, message.replyToId, message.clientMessageId],
+      [message.conversationId, message.senderId, message.content, message.replyToId, message.clientMessageId],
     );
     return rows[0];
   }
