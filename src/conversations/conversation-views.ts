@@ -52,7 +52,7 @@ export class ConversationViews {
     const [conversation] = await this.build(rows);
     const members = await this.dataSource.manager.find(ConversationMember, {
       where: { conversationId },
-      relations: { user: true },
+      relations: { user: { avatarMedia: true } },
       order: { joinedAt: 'ASC', userId: 'ASC' },
     });
     const profiles = await Promise.all(members.map(async (member) => toProfile(member.user!, await this.presence.isOnline(member.userId))));

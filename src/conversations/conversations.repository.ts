@@ -34,7 +34,10 @@ export interface ConversationListWindow {
 /**
  * One page of a user's conversations, most recently active first: by the newest message, or by creation
  * for a conversation without messages yet, then by id. Reads the user's memberships through
- * `conversation_member_user_idx` and each conversation by its key. Exported for the EXPLAIN test.
+ * `conversation_member_user_idx` and each of their conversations by its key: the cost follows the user's
+ * conversations, never the size of the table. (`OFFSET 0` keeps the planner from turning the per-membership
+ * lookup into a hash join that scans every conversation, which it prefers while the table is small.)
+ * Exported for the EXPLAIN test.
  */
 export function conversationListQuery({ userId, after, limit }: ConversationListWindow): SqlQuery {
   const activity = 'coalesce(c.last_message_at, c.created_at)';
@@ -48,7 +51,8 @@ export function conversationListQuery({ userId, after, limit }: ConversationList
   return {
     sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq,
                  to_char(${activity} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
-            FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
+            FROM conversation_member mb
+           CROSS JOIN LATERAL (SELECT * FROM conversation WHERE id = mb.conversation_id OFFSET 0) c
            WHERE mb.user_id = $1 ${cursor}
            ORDER BY ${activity} DESC, c.id DESC
            LIMIT $${parameters.length}`,
@@ -142,12 +146,14 @@ export class ConversationsRepository {
 
   /**
    * Adds members whose markers start at the conversation's newest message: they joined after it, so it
-   * is neither unread for them nor made "unread" again for its sender. Answers who was actually added.
+   * is neither unread for them nor made "unread" again for its sender. Members added together join a
+   * microsecond apart in the order given (the owner first), so "longest-standing" is never a tie a
+   * coarse clock would leave to chance. Answers who was actually added.
    */
   async addMembers(manager: EntityManager, conversationId: string, members: Array<{ userId: string; role: MemberRole }>): Promise<string[]> {
     const rows: Array<{ user_id: string }> = await manager.query(
       `INSERT INTO conversation_member (conversation_id, user_id, role, last_read_seq, last_delivered_seq, joined_at)
-       SELECT c.id, n.user_id, n.role, c.last_seq, c.last_seq, clock_timestamp()
+       SELECT c.id, n.user_id, n.role, c.last_seq, c.last_seq, clock_timestamp() + (n.position - 1) * interval '1 microsecond'
          FROM conversation c, unnest($2::uuid[], $3::varchar[]) WITH ORDINALITY AS n(user_id, role, position)
         WHERE c.id = $1
         ORDER BY n.position

@@ -276,6 +276,155 @@ describe('messages: send, history, edit, delete, reactions', () => {
     });
   });
 
+  describe('editing', () => {
+    it('lets the sender edit the text, setting editedAt and announcing message.updated', async () => {
+      const [ada, bob] = [await given.user(), await given.user()];
+      const room = await chat.direct(ada, bob);
+      const message = await chat.message(ada, room, 'typo');
+      const edited = await inject('PATCH', `/conversations/${room.id}/messages/${message.id}`, ada, { content: '  fixed  ' });
+      expect(edited.statusCode).toBe(200);
+      expect(edited.json()).toMatchObject({ id: message.id, seq: message.seq, content: 'fixed', editedAt: expect.stringMatching(/Z$/), deletedAt: null });
+      expect((await history(bob, room.id)).items[0].content).toBe('fixed');
+      await running.app.get(EventLog).flush();
+      const [event] = await database.query(`SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'message.updated'`, [room.id]);
+      expect(event.data).toMatchObject({ id: message.id, content: 'fixed', reactions: [] });
+    });
+
+    it("refuses someone else's message (403), a deleted one (409), bad content (400) and unknown ids (404)", async () => {
+      const [ada, bob] = [await given.user(), await given.user()];
+      const room = await chat.group(ada, [bob]);
+      const message = await chat.message(ada, room);
+      const url = `/conversations/${room.id}/messages/${message.id}`;
+      const byOwner = await inject('PATCH', `/conversations/${room.id}/messages/${(await chat.message(bob, room)).id}`, ada, { content: 'mine now' });
+      expect(byOwner.statusCode).toBe(403);
+      for (const payload of [{ content: '  ' }, { content: 'x'.repeat(4001) }, {}, { content: 'ok', seq: 9 }]) {
+        expect((await inject('PATCH', url, ada, payload)).statusCode).toBe(400);
+      }
+      expect((await inject('PATCH', `/conversations/${room.id}/messages/${randomUUID()}`, ada, { content: 'x' })).statusCode).toBe(404);
+      await inject('DELETE', url, ada);
+      const deleted = await inject('PATCH', url, ada, { content: 'resurrect' });
+      expect(deleted.statusCode).toBe(409);
+      expect(deleted.json().code).toBe('CONFLICT');
+    });
+  });
+
+  describe('deleting', () => {
+    it('leaves a tombstone: content null, deletedAt set, reactions gone, seq kept, message.deleted announced', async () => {
+      const [ada, bob] = [await given.user(), await given.user()];
+      const room = await chat.direct(ada, bob);
+      const message = await chat.message(ada, room, 'regrettable');
+      await chat.message(ada, room, 'fine');
+      await inject('PUT', `/conversations/${room.id}/messages/${message.id}/reactions/${encodeURIComponent('😮')}`, bob);
+      expect((await inject('DELETE', `/conversations/${room.id}/messages/${message.id}`, ada)).statusCode).toBe(204);
+      const [tombstone, kept] = (await history(bob, room.id)).items as Array<Record<string, unknown>>;
+      expect(tombstone).toMatchObject({ id: message.id, seq: 1, content: null, attachments: [], reactions: [], deletedAt: expect.stringMatching(/Z$/) });
+      expect(kept).toMatchObject({ seq: 2, content: 'fine', deletedAt: null });
+      expect((await inject('DELETE', `/conversations/${room.id}/messages/${message.id}`, ada)).statusCode).toBe(204);
+      await running.app.get(EventLog).flush();
+      const events = await database.query(`SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'message.deleted'`, [room.id]);
+      expect(events).toHaveLength(1);
+      expect(events[0].data).toMatchObject({ id: message.id, content: null, deletedAt: expect.any(String) });
+    });
+
+    it('lets the sender, a conversation owner or admin, or a global admin member delete; other members get 403', async () => {
+      const [owner, admin, member, other] = [await given.user(), await given.user(), await given.user(), await given.user()];
+      const globalAdmin = await given.admin();
+      const room = await chat.group(owner, [admin, member, other, globalAdmin]);
+      await inject('PATCH', `/conversations/${room.id}/members/${admin.id}`, owner, { role: 'admin' });
+      const remove = (user: GivenUser, message: { id: string }) => inject('DELETE', `/conversations/${room.id}/messages/${message.id}`, user);
+      const byMember = await chat.message(member, room);
+      expect((await remove(other, byMember)).statusCode).toBe(403);
+      expect((await remove(member, byMember)).statusCode).toBe(204);
+      expect((await remove(admin, await chat.message(member, room))).statusCode).toBe(204);
+      expect((await remove(owner, await chat.message(admin, room))).statusCode).toBe(204);
+      expect((await remove(globalAdmin, await chat.message(owner, room))).statusCode).toBe(204);
+      expect((await remove(member, await chat.message(owner, room))).statusCode).toBe(403);
+    });
+
+    it('lets a global admin delete any message through the admin API, and no one else', async () => {
+      const [ada, bob] = [await given.user(), await given.user()];
+      const admin = await given.admin();
+      const room = await chat.direct(ada, bob);
+      const message = await chat.message(ada, room, 'spam');
+      const denied = await inject('DELETE', `/admin/messages/${message.id}`, bob);
+      expect(denied.statusCode).toBe(403);
+      expect((await inject('DELETE', `/admin/messages/${message.id}`, undefined)).statusCode).toBe(401);
+      expect((await inject('DELETE', `/admin/messages/${message.id}`, admin)).statusCode).toBe(204);
+      expect((await history(ada, room.id)).items[0]).toMatchObject({ id: message.id, content: null, deletedAt: expect.any(String) });
+      expect((await inject('DELETE', `/admin/messages/${randomUUID()}`, admin)).statusCode).toBe(404);
+      expect((await inject('DELETE', '/admin/messages/nope', admin)).statusCode).toBe(400);
+    });
+
+    it('counts conversations and messages in the admin stats', async () => {
+      const admin = await given.admin();
+      const [ada, bob] = [await given.user(), await given.user()];
+      await chat.message(ada, await chat.direct(ada, bob));
+      const response = await inject('GET', '/admin/stats', admin);
+      expect(response.statusCode).toBe(200);
+      const [{ conversations, messages }] = await database.query(
+        'SELECT (SELECT count(*)::int FROM conversation) AS conversations, (SELECT count(*)::int FROM message) AS messages',
+      );
+      expect(response.json()).toMatchObject({ conversations, messages, users: expect.any(Number), onlineUsers: expect.any(Number) });
+      expect(messages).toBeGreaterThan(0);
+    });
+  });
+
+  describe('reactions', () => {
+    const reactionUrl = (conversationId: string, messageId: string, emoji: string) =>
+      `/conversations/${conversationId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;
+
+    it('keeps one reaction per user per emoji, counts them, marks mine, and announces only real changes', async () => {
+      const [ada, bob, cy] = [await given.user(), await given.user(), await given.user()];
+      const room = await chat.group(ada, [bob, cy]);
+      const message = await chat.message(ada, room);
+      for (const [user, emoji] of [[bob, '👍'], [bob, '👍'], [cy, '👍'], [cy, '❤️'], [ada, ':party_parrot:']] as const) {
+        expect((await inject('PUT', reactionUrl(room.id, message.id, emoji), user)).statusCode).toBe(204);
+      }
+      const reactionsAs = async (user: GivenUser) => (await history(user, room.id)).items[0] as unknown as { reactions: unknown[] };
+      expect((await reactionsAs(bob)).reactions).toEqual([
+        { emoji: '👍', count: 2, me: true },
+        { emoji: '❤️', count: 1, me: false },
+        { emoji: ':party_parrot:', count: 1, me: false },
+      ]);
+      expect((await inject('DELETE', reactionUrl(room.id, message.id, '👍'), bob)).statusCode).toBe(204);
+      expect((await inject('DELETE', reactionUrl(room.id, message.id, '👍'), bob)).statusCode).toBe(204);
+      expect((await reactionsAs(cy)).reactions).toEqual([
+        { emoji: '👍', count: 1, me: true },
+        { emoji: '❤️', count: 1, me: true },
+        { emoji: ':party_parrot:', count: 1, me: false },
+      ]);
+      await running.app.get(EventLog).flush();
+      const events: Array<{ data: { messageId: string; reactions: Array<{ emoji: string; userIds: string[] }> } }> = await database.query(
+        `SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'reaction.updated' ORDER BY position`,
+        [room.id],
+      );
+      expect(events).toHaveLength(5);
+      expect(events[4].data).toEqual({
+        conversationId: room.id,
+        messageId: message.id,
+        reactions: [
+          { emoji: '👍', count: 1, userIds: [cy.id] },
+          { emoji: '❤️', count: 1, userIds: [cy.id] },
+          { emoji: ':party_parrot:', count: 1, userIds: [ada.id] },
+        ],
+      });
+    });
+
+    it('refuses what is not an emoji (400), unknown messages (404) and deleted ones (409)', async () => {
+      const [ada, bob] = [await given.user(), await given.user()];
+      const room = await chat.direct(ada, bob);
+      const message = await chat.message(ada, room);
+      for (const emoji of ['a', 'thumbsup', '1', ':bad shortcode:', `${'👍'.repeat(17)}`, '👍 👍']) {
+        const response = await inject('PUT', reactionUrl(room.id, message.id, emoji), bob);
+        expect(response.statusCode).toBe(400);
+        expect(response.json().details).toEqual([{ field: 'emoji', message: expect.any(String) }]);
+      }
+      expect((await inject('PUT', reactionUrl(room.id, randomUUID(), '👍'), bob)).statusCode).toBe(404);
+      await inject('DELETE', `/conversations/${room.id}/messages/${message.id}`, ada);
+      expect((await inject('PUT', reactionUrl(room.id, message.id, '👍'), bob)).statusCode).toBe(409);
+    });
+  });
+
   describe('status', () => {
     it("goes sent → delivered → read as the other members' markers reach it", async () => {
       const [ada, bob, cy] = [await given.user(), await given.user(), await given.user()];

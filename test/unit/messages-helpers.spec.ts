@@ -1,0 +1,69 @@
+import { isValidEmoji } from '../../src/messages/emoji.js';
+import { type MessageData, messageForViewer, statusOf } from '../../src/messages/message.mapper.js';
+import { searchQuery } from '../../src/messages/messages.repository.js';
+
+describe('reaction emoji', () => {
+  it.each(['👍', '❤️', '👍🏽', '🇯🇵', '1️⃣', '👨‍👩‍👧', ':thumbsup:', ':party_parrot:', ':+1:'])('accepts %s', (emoji) => {
+    expect(isValidEmoji(emoji)).toBe(true);
+  });
+
+  it.each(['', 'a', 'ok', '1', '#', ':Thumbs:', ':no spaces:', '::', '👍 ', 'x\u0000👍', '👍'.repeat(17)])('refuses %j', (emoji) => {
+    expect(isValidEmoji(emoji)).toBe(false);
+  });
+});
+
+describe('messageForViewer', () => {
+  const message: MessageData = {
+    id: 'm',
+    conversationId: 'c',
+    seq: 3,
+    sender: { id: 'ada', username: 'ada', displayName: 'Ada' },
+    content: 'hi',
+    attachments: [],
+    replyToId: null,
+    clientMessageId: 'x',
+    reactions: [
+      { emoji: '👍', count: 2, userIds: ['bob', 'cy'] },
+      { emoji: '🎉', count: 1, userIds: ['ada'] },
+    ],
+    status: 'sent',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    editedAt: null,
+    deletedAt: null,
+  };
+
+  it("tells each viewer which reactions are theirs and never shows who else reacted", () => {
+    expect(messageForViewer(message, 'bob').reactions).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: false },
+    ]);
+    expect(JSON.stringify(messageForViewer(message, 'ada'))).not.toContain('userIds');
+    expect(messageForViewer(message, 'ada')).toMatchObject({ id: 'm', seq: 3, content: 'hi', status: 'sent' });
+  });
+});
+
+describe('statusOf', () => {
+  it("is the sender's view of the other members' lowest markers", () => {
+    expect(statusOf(5, undefined)).toBe('sent');
+    expect(statusOf(5, { readSeq: 4, deliveredSeq: 4 })).toBe('sent');
+    expect(statusOf(5, { readSeq: 4, deliveredSeq: 5 })).toBe('delivered');
+    expect(statusOf(5, { readSeq: 7, deliveredSeq: 7 })).toBe('read');
+  });
+});
+
+describe('searchQuery', () => {
+  it('needs every term, at a word start for spaced scripts and anywhere for CJK, with wildcards escaped', () => {
+    const { sql, parameters } = searchQuery({ userId: 'u', q: 'Deploy 100%_ 北京', limit: 11 });
+    expect(parameters).toEqual(['u', '%Deploy%', '(^|[^[:alnum:]_])Deploy', '%100\\%\\_%', '(^|[^[:alnum:]_])100%_', '%北京%', 11]);
+    expect(sql).toContain('m.deleted_at IS NULL');
+    expect(sql).toContain('conversation_member mb WHERE mb.user_id = $1');
+    expect(sql).toMatch(/ORDER BY m\.created_at DESC, m\.id DESC LIMIT \$7$/);
+  });
+
+  it('escapes regular-expression characters and continues after a cursor', () => {
+    const { sql, parameters } = searchQuery({ userId: 'u', conversationId: 'c', q: 'a.b(c)', before: { createdAt: '2026-01-01T00:00:00.000001Z', id: 'm' }, limit: 5 });
+    expect(parameters.slice(0, 3)).toEqual(['c', '%a.b(c)%', '(^|[^[:alnum:]_])a\\.b\\(c\\)']);
+    expect(sql).toContain('m.conversation_id = $1');
+    expect(sql).toContain('(m.created_at, m.id) < ($4::timestamptz, $5::uuid)');
+  });
+});
