@@ -3,7 +3,9 @@ import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
-import type { Server, ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { createRedisClient } from '../shared-state/redis-shared-state.js';
 import type { ChatServer } from './realtime-server.js';
@@ -42,6 +44,36 @@ export class ChatIoAdapter extends IoAdapter {
     protected readonly config: AppConfig,
   ) {
     super(app);
+  }
+
+  /**
+   * The same contract as Nest's (each handler's result goes to the acknowledgement, or is emitted when it
+   * names an event), without Nest's RxJS chain per handler per socket, which a socket keeps for its whole
+   * life: ~40 KiB of retained heap per idle socket with this gateway's nine handlers (bench scenario 6).
+   * A plain listener per handler, and a subscription only while an event is being handled.
+   */
+  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(message as string, (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
+        let result$: Observable<unknown>;
+        try {
+          result$ = transform(callback(data, ack));
+        } catch (error) {
+          this.logger.error(error);
+          return;
+        }
+        result$.subscribe({
+          next: (response) => {
+            if (response === null || response === undefined) return;
+            const { event, data: payload } = response as { event?: string; data?: unknown };
+            if (event) socket.emit(event, payload);
+            else if (!isAckHandledManually && typeof ack === 'function') (ack as (response: unknown) => void)(response);
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
+      });
+    }
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
