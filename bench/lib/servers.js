@@ -47,9 +47,10 @@ export async function startRawHttp(name, settings) {
   return started(child, port);
 }
 
-export async function startRawSocketIo(name, settings, { persist = false } = {}) {
+export async function startRawSocketIo(name, settings, { persist = false, nodeArgs = [] } = {}) {
   const port = await freePort();
   const child = spawnPinned(name, SERVER_CPU, join(BENCH_DIR, 'baselines', 'raw-socketio.js'), [], {
+    nodeArgs,
     env: { PORT: String(port), DATABASE_URL: settings.databaseUrl, JWT_SECRET: settings.jwtSecret, BASELINE_PERSIST: persist ? '1' : '0' },
   });
   return started(child, port);
