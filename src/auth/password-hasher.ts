@@ -1,5 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, setPriority } from 'node:os';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { ServiceUnavailable } from '../common/errors/app.exception.js';
@@ -15,6 +16,26 @@ export function hashingConcurrency(threadPoolSize = Number(process.env.UV_THREAD
 
 const MAX_QUEUED_HASHES = 500;
 
+/** Niceness of libuv's worker threads, where the hashes run (the event loop stays at 0). */
+const THREAD_POOL_NICENESS = 10;
+
+/**
+ * Linux: lowers the priority of libuv's worker threads (the process's threads named `libuv-worker`), so
+ * on a busy CPU a login flood's hashes take the time the event loop leaves idle instead of half of it:
+ * on one core, message sends during a flood then answer about as fast as without it, at the same hashes
+ * per second (bench scenario 8, docs/BENCHMARKS.md). Elsewhere, or where not permitted, nothing changes.
+ */
+export function deprioritizeThreadPool(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    for (const thread of readdirSync('/proc/self/task')) {
+      if (readFileSync(`/proc/self/task/${thread}/comm`, 'utf8').trim() === 'libuv-worker') setPriority(Number(thread), THREAD_POOL_NICENESS);
+    }
+  } catch {
+    // No procfs or not permitted: the threads keep the process's priority.
+  }
+}
+
 /**
  * argon2id hashing behind a small semaphore. `verifyOrDummy` checks a password against nothing in the
  * same time it takes against a real hash, so a login can't tell whether an email is registered.
@@ -25,7 +46,9 @@ export class PasswordHasher implements OnModuleInit {
   private dummyHash: string;
 
   async onModuleInit() {
+    // The first hash starts libuv's thread pool, so its threads exist to be deprioritized.
     this.dummyHash = await this.hash(randomBytes(16).toString('base64url'));
+    deprioritizeThreadPool();
   }
 
   hash(password: string): Promise<string> {
