@@ -1,7 +1,18 @@
+import type { EventEmitter } from 'node:events';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
 import { entities } from './entities.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+
+/**
+ * pg hands a new connection to TypeORM one tick before TypeORM listens for its errors. A server-side error
+ * arriving in that gap (a backend terminated right after it started: failover, `pg_terminate_backend`)
+ * would be an 'error' event with no listener, which kills the process. This listener closes the gap; the
+ * error still fails that connection's queries (503), and the pool drops the connection when it comes back.
+ */
+function keepConnectionErrorsFromCrashing(client: EventEmitter): void {
+  client.on('error', () => {});
+}
 
 export interface DatabaseConnection {
   url: string;
@@ -31,6 +42,7 @@ export function dataSourceOptions({ url, poolSize }: DatabaseConnection): DataSo
       idleTimeoutMillis: 30_000,
       query_timeout: 15_000,
       keepAlive: true,
+      onConnect: keepConnectionErrorsFromCrashing,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DependencyUnavailableError } from '../../shared-state/shared-state.js';
 import { AppException, type ErrorDetail } from './app.exception.js';
 import { conflictMessageFor } from './unique-constraints.js';
@@ -64,6 +64,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!candidate) return false;
   if (candidate.code && CONNECTION_ERROR_CODES.has(candidate.code)) return true;
   if (candidate.driverError && candidate.driverError !== error) return isDatabaseUnavailable(candidate.driverError);
+  // TypeORM gives a connection back to the pool as soon as it reports an error, even between two queries
+  // of one operation or transaction; the next query then fails with one of these instead.
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|Connection is not established/i.test(
     candidate.message ?? '',
   );
