@@ -83,8 +83,13 @@ export class MessagesService implements OnModuleInit {
     const peer = access.type === 'direct' ? peerOf(access, user.id) : undefined;
     if (peer && (await this.blocks.eitherBlocked(user.id, peer))) throw new Forbidden('You cannot message this user', 'BLOCKED');
 
-    const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
-    if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
+    // A retry carrying attachments or a reply answers the first message before they are checked again
+    // (its uploads may be gone since). A text-only retry needs no look-up first: its insert conflicts and
+    // answers the first message below, so the common send saves a query.
+    if (attachmentIds.length || dto.replyToId) {
+      const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
+      if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
+    }
     if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
     }
