@@ -1,4 +1,4 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Generated, PrimaryColumn } from 'typeorm';
 
 /**
  * One row about the event log as a whole, for `/sync` cursors:
@@ -14,7 +14,10 @@ export class EventLogState {
   @PrimaryColumn({ type: 'smallint', primaryKeyConstraintName: 'event_log_state_pk' })
   id: number;
 
-  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  // `@Generated('uuid')` rather than a default expression: TypeORM reads a gen_random_uuid() default back
+  // as a generated uuid and would otherwise report a schema change that is not there.
+  @Column({ type: 'uuid' })
+  @Generated('uuid')
   epoch: string;
 
   @Column({ type: 'bigint', default: 0 })
