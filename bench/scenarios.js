@@ -227,6 +227,7 @@ async function roomOnServer(url, room, name, { leave }) {
   const processes = Math.min(4, Math.max(1, Math.ceil(room.size / 250)));
   const fleet = await connectFleet(`${name}-recv`, url, room.receivers.map((user) => ({ token: user.token, rooms: [room.conversationId] })), processes, 50);
   if (fleet.failed) throw new Error(`${name}: ${fleet.failed} receivers failed to connect: ${fleet.firstError}`);
+  if (fleet.retried) log(`  ${name}: ${fleet.retried} handshakes were refused (${fleet.firstError}) and tried again`);
   const sender = new SocketWorker(`${name}-send`);
   const specs = Array.from({ length: SENDER_SOCKETS }, () => ({ token: room.sender.token, rooms: [], conversationId: room.conversationId }));
   const connected = await sender.call('connect', { url, specs, concurrency: 32 });
@@ -263,6 +264,21 @@ async function fanout(context) {
   const details = {};
   try {
     for (const size of sizes) {
+      try {
+        await fanoutRoom(size);
+      } catch (error) {
+        log(`  room of ${size} failed: ${error.message}`);
+        metrics.push({ label: `fan-out room ${size}: FAILED (${error.message.slice(0, 80)})`, unit: '', candidate: null, baseline: null, ratio: null, met: false });
+      }
+    }
+  } finally {
+    await raw.stop();
+    await persisted.stop();
+  }
+  return { metrics, details };
+
+  async function fanoutRoom(size) {
+    {
       const room = await seedRoom(context.seeder, size, 'fan');
       log(`  room of ${size}: connecting ${size} receivers and ${SENDER_SOCKETS} sender sockets to each server`);
       const app = await roomOnServer(context.app.url, room, `fan${size}-app`, { leave: true });
@@ -305,11 +321,7 @@ async function fanout(context) {
         await base.stop();
       }
     }
-  } finally {
-    await raw.stop();
-    await persisted.stop();
   }
-  return { metrics, details };
 }
 
 // 6 ─────────────────────────────────────────────────────────────────────────────────────────────────

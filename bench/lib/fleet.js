@@ -47,7 +47,8 @@ export async function connectFleet(name, url, specs, processes, concurrency = 10
   const ms = performance.now() - started;
   const connected = results.reduce((sum, result) => sum + result.connected, 0);
   const failed = results.reduce((sum, result) => sum + result.failed, 0);
-  return { workers, connected, failed, firstError: results.find((result) => result.firstError)?.firstError, ms, perSecond: (connected / ms) * 1000 };
+  const retried = results.reduce((sum, result) => sum + result.retried, 0);
+  return { workers, connected, failed, retried, firstError: results.find((result) => result.firstError)?.firstError, ms, perSecond: (connected / ms) * 1000 };
 }
 
 export async function measureFleet(workers, on) {

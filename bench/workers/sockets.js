@@ -48,20 +48,25 @@ async function connect({ url, specs, concurrency = 100 }) {
   const started = now();
   let next = 0;
   let failed = 0;
+  let retried = 0;
   let firstError;
   const lane = async () => {
     while (next < specs.length) {
       const spec = specs[next++];
-      const result = await connectOne(url, spec);
-      if (result.ok) sockets.push(result.socket);
-      else {
-        failed++;
+      // A refused handshake is tried again after a pause, as socket.io-client's reconnection would.
+      let result = await connectOne(url, spec);
+      for (let attempt = 1; !result.ok && attempt <= 3; attempt++) {
+        retried++;
         firstError ??= result.error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+        result = await connectOne(url, spec);
       }
+      if (result.ok) sockets.push(result.socket);
+      else failed++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return { connected: sockets.length, failed, firstError, ms: now() - started };
+  return { connected: sockets.length, failed, retried, firstError, ms: now() - started };
 }
 
 /** One `message.send` with an ack; resolves with the ack's latency, or null on a refusal. */
