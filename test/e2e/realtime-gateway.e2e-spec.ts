@@ -180,6 +180,16 @@ describe('realtime gateway (Socket.IO)', () => {
   });
 
   describe('membership changes', () => {
+    it('puts connected sockets into the room of a conversation created after they connected', async () => {
+      const [ada, bob] = await Promise.all([given.user(), given.user()]);
+      const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
+      const conversation = await chat.direct(ada, bob);
+      await adaSocket.next('conversation.updated', (created: { id: string }) => created.id === conversation.id);
+      const ack = await adaSocket.request<MessageEvent>('message.send', { conversationId: conversation.id, clientMessageId: randomUUID(), content: 'first words' });
+      expect(ack.ok).toBe(true);
+      await bobSocket.next<MessageEvent>('message.created', (message) => message.conversationId === conversation.id);
+    });
+
     it('joins an added member to the room at once, and stops delivery to a removed one at once, telling it conversation.removed', async () => {
       const [owner, member, newcomer] = await Promise.all([given.user(), given.user(), given.user()]);
       const group = await chat.group(owner, [member]);
