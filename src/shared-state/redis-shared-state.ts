@@ -2,19 +2,51 @@ import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { DependencyUnavailableError, SharedState } from './shared-state.js';
 
+/** Redis answers in well under a millisecond; a command unanswered after this means a stuck connection. */
+const COMMAND_TIMEOUT_MS = 1_000;
+const COMMAND_TIMED_OUT = 'Command timed out';
+
 /**
- * Fails fast while Redis is away (no offline queue, one try), and reconnects by itself. `overrides`
- * adjust that for clients with other needs (e.g. Socket.IO's adapter subscriber).
+ * A client without an offline queue, that also gives up on a command Redis does not answer. A hung Redis
+ * or a network partition that sends no reset leaves the connection open: every command sent on it would
+ * wait (and stay queued in memory, the timed-out ones too) until TCP gives up, minutes later. The first
+ * timed-out command drops the connection, which releases the queue at once; ioredis reconnects by itself.
+ */
+class FailFastRedis extends Redis {
+  /** The connection already being dropped: every command that timed out on it asks again. */
+  private droppedStream: unknown;
+
+  override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
+    const [command] = args;
+    const result = super.sendCommand(...args);
+    command.promise.catch((error: Error) => {
+      const { stream } = this as unknown as { stream?: unknown };
+      if (error.message !== COMMAND_TIMED_OUT || this.status !== 'ready' || stream === this.droppedStream) return;
+      this.droppedStream = stream;
+      this.disconnect(true);
+    });
+    return result;
+  }
+}
+
+/**
+ * Fails fast while Redis is away (no offline queue, one try, at most a second per command), and
+ * reconnects by itself. `overrides` adjust that for clients with other needs (e.g. Socket.IO's adapter
+ * subscriber); a client given an offline queue waits for Redis instead, without a command timeout.
  */
 export function createRedisClient(url: string, name: string, logger: Logger, overrides: RedisOptions = {}): Redis {
-  const client = new Redis(url, {
+  const options: RedisOptions = {
     connectionName: `chat-${name}`,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: name === 'subscriber',
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     ...overrides,
-  });
+  };
+  // A command whose caller already got an error must not run later on a new connection (an INCR twice).
+  const client = options.enableOfflineQueue
+    ? new Redis(url, options)
+    : new FailFastRedis(url, { commandTimeout: COMMAND_TIMEOUT_MS, autoResendUnfulfilledCommands: false, ...options });
   let reported = false;
   client.on('error', (error: Error) => {
     // ioredis reports every failed reconnect; one line per outage is enough.
