@@ -1,8 +1,6 @@
 import { type BeforeApplicationShutdown, HttpStatus, Logger, type Type } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
-  ConnectedSocket,
-  MessageBody,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
   type OnGatewayInit,
@@ -67,6 +65,8 @@ function expiryOf(token: string): number {
  * as REST, and answered through its acknowledgement: the handlers never throw.
  */
 @WebSocketGateway()
+// Handlers take (socket, payload) without parameter decorators on purpose: decorated parameters go through
+// the app's global (HTTP) pipes; payloads are validated in `handle`, by the event map's classes.
 // The global HTTP throttler counts requests per minute and answers with headers; sockets have their own
 // limits (per socket here, MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user in the services).
 @SkipThrottle()
@@ -165,7 +165,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('conversation.join'))
-  join(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  join(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'conversation.join', payload, async ({ conversationId }, user) => {
       await this.membership.requireMember(user.id, conversationId);
       const room = conversationRoom(conversationId);
@@ -181,7 +181,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('conversation.leave'))
-  leave(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  leave(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'conversation.leave', payload, async ({ conversationId }, user) => {
       await this.membership.requireMember(user.id, conversationId);
       await socket.leave(conversationRoom(conversationId));
@@ -189,7 +189,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('message.send'))
-  send(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  send(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'message.send', payload, async ({ conversationId, ...body }, user) => {
       const { message } = await this.messages.send(user, conversationId, body, 'ws');
       return message;
@@ -197,7 +197,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('typing.start'))
-  typingStart(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  typingStart(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'typing.start', payload, async ({ conversationId }, user) => {
       await this.typing.throttle(user.id);
       await this.requireMember(socket, conversationId);
@@ -206,7 +206,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('typing.stop'))
-  typingStop(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  typingStop(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'typing.stop', payload, async ({ conversationId }, user) => {
       await this.typing.throttle(user.id);
       await this.requireMember(socket, conversationId);
@@ -215,17 +215,17 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   @SubscribeMessage(clientEvent('message.delivered'))
-  delivered(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  delivered(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'message.delivered', payload, ({ conversationId, seq }, user) => this.conversations.markDelivered(user, conversationId, seq));
   }
 
   @SubscribeMessage(clientEvent('conversation.read'))
-  read(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  read(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'conversation.read', payload, ({ conversationId, seq }, user) => this.conversations.markRead(user, conversationId, seq));
   }
 
   @SubscribeMessage(clientEvent('auth.renew'))
-  renew(@ConnectedSocket() socket: ChatSocket, @MessageBody() payload: unknown): Promise<Ack> {
+  renew(socket: ChatSocket, payload: unknown): Promise<Ack> {
     return this.handle(socket, 'auth.renew', payload, async ({ token }) => {
       const user = await this.tokens.verify(token);
       if (user.id !== socket.data.userId) throw new Unauthorized('The token belongs to another user');
