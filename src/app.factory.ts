@@ -4,11 +4,13 @@ import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getToken } from '@willsoto/nestjs-prometheus';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import type { Histogram } from 'prom-client';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { ValidationFailed } from './common/errors/app.exception.js';
+import { toErrorEnvelope } from './common/errors/error-envelope.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { resolveDatabase } from './database/database-connection.js';
 import { serveOpenApi } from './docs/openapi.js';
@@ -21,11 +23,27 @@ import { createSocketAdapter } from './realtime/socket-io.adapter.js';
 export const API_PREFIX = 'api/v1';
 const JSON_BODY_LIMIT = 1024 * 1024;
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
+/**
+ * Longer than any URL Node lets in (16 KiB of request line and headers), so a long path parameter is
+ * judged by its route's validation (400 naming it) instead of being refused by the router.
+ */
+const MAX_PATH_PARAMETER_LENGTH = 16 * 1024;
 
 /** A client's own `x-request-id` is kept when it is a sane token, so a trace can cross services. */
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * What Fastify's router refuses before any hook or filter runs (a path with a malformed percent-escape),
+ * in the envelope like every other error, instead of Fastify's own body without a request id.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const refusal =
+    error.code === 'FST_ERR_BAD_URL' ? new ValidationFailed([{ field: 'path', message: 'the path has a malformed percent-escape' }], 'The URL is not valid') : error;
+  const { body } = toErrorEnvelope(refusal, String(request.id));
+  void reply.header('x-request-id', request.id).status(body.statusCode).type('application/json; charset=utf-8').send(body);
 }
 
 export interface RunningApp {
@@ -49,6 +67,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       bodyLimit: JSON_BODY_LIMIT,
       genReqId: requestIdOf,
       requestIdHeader: false,
+      routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+      frameworkErrors: answerFrameworkError,
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, database, logger }), adapter, {
       bufferLogs: true,
