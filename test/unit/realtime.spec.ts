@@ -1,4 +1,8 @@
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
+import { Logger } from '@nestjs/common';
+import { NotFound, RateLimited, ValidationFailed } from '../../src/common/errors/app.exception.js';
+import { DependencyUnavailableError } from '../../src/shared-state/shared-state.js';
+import { toFailedAck } from '../../src/realtime/acks.js';
 import { toJsonSchema } from '../../src/realtime/asyncapi.js';
 import { ChatGateway } from '../../src/realtime/chat.gateway.js';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/realtime/events.map.js';
@@ -77,5 +81,37 @@ describe('SocketRateLimiter', () => {
     expect(limiter.take(now).allowed).toBe(false);
     expect(limiter.take(now + 100).allowed).toBe(true);
     expect([1, 2, 3].map(() => limiter.take(now + 60_000).allowed)).toEqual([true, true, false]);
+  });
+});
+
+describe('acknowledgements of failed client events', () => {
+  const logger = new Logger('test');
+  const logged: unknown[] = [];
+  logger.error = (...args: unknown[]) => void logged.push(args);
+  const ack = (error: unknown) => toFailedAck(error, logger, { event: 'message.send', userId: 'u' });
+
+  it('answers validation errors with VALIDATION_FAILED naming the fields', () => {
+    const failed = ack(new ValidationFailed([{ field: 'conversationId', message: 'conversationId must be a UUID' }]));
+    expect(failed).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: conversationId: conversationId must be a UUID' } });
+  });
+
+  it('answers NOT_FOUND, and RATE_LIMITED with retryAfter', () => {
+    expect(ack(new NotFound('Conversation'))).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'Conversation not found' } });
+    expect(ack(new RateLimited(7))).toEqual({ ok: false, error: { code: 'RATE_LIMITED', message: expect.any(String), retryAfter: 7 } });
+  });
+
+  it('answers SERVICE_UNAVAILABLE while Redis or the database is away', () => {
+    expect(ack(new DependencyUnavailableError('redis'))).toMatchObject({ ok: false, error: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(ack(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toMatchObject({
+      ok: false,
+      error: { code: 'SERVICE_UNAVAILABLE' },
+    });
+  });
+
+  it('answers anything unexpected with INTERNAL and no details, and logs it', () => {
+    logged.length = 0;
+    const failed = ack(new TypeError("Cannot read properties of undefined (reading 'password_hash')"));
+    expect(failed).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'Something went wrong on our side' } });
+    expect(logged).toHaveLength(1);
   });
 });
