@@ -1,7 +1,18 @@
+import type { FastifyInstance } from 'fastify';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
 import { ConfigError } from './config/env-readers.js';
+import { ServiceUnavailable } from './common/errors/app.exception.js';
+import { toErrorEnvelope } from './common/errors/error-envelope.js';
 import { createApp, type RunningApp } from './app.factory.js';
+
+/**
+ * How long a stopping server keeps its listener open, answering 503, before it closes it. Closing at once
+ * resets the connections the kernel accepted just before the signal that a busy server had not taken in
+ * yet: a socket hang-up for requests their clients sent before the signal. Draining them into 503s first
+ * gives those clients an answer they can retry elsewhere.
+ */
+const DRAIN_MS = 300;
 
 function readConfig(): AppConfig {
   try {
@@ -13,9 +24,26 @@ function readConfig(): AppConfig {
   }
 }
 
-/** SIGTERM / SIGINT: stop accepting, finish in-flight requests, close sockets and connections, exit 0. */
+/**
+ * Once `stopping()` says so, every request that reaches the server from then on is answered 503 with
+ * `connection: close`, while the requests it was already serving finish normally.
+ */
+function turnAwayWhile(running: RunningApp, stopping: () => boolean) {
+  const fastify = running.app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!stopping()) return done();
+    const { body } = toErrorEnvelope(new ServiceUnavailable('The server is shutting down, try again'), String(request.id));
+    void reply.header('connection', 'close').header('retry-after', '1').status(503).type('application/json; charset=utf-8').send(body);
+  });
+}
+
+/**
+ * SIGTERM / SIGINT: turn new requests away with 503, stop accepting after a short drain, finish in-flight
+ * requests, close sockets and connections, exit 0.
+ */
 function exitGracefully(running: RunningApp) {
   let stopping = false;
+  turnAwayWhile(running, () => stopping);
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
@@ -25,8 +53,8 @@ function exitGracefully(running: RunningApp) {
       logger.error(`shutdown took longer than ${running.config.shutdownTimeoutMs} ms, exiting anyway`);
       process.exit(1);
     }, running.config.shutdownTimeoutMs).unref();
-    running
-      .close()
+    new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
+      .then(() => running.close())
       .then(() => {
         clearTimeout(deadline);
         logger.info('stopped');
