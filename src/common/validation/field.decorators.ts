@@ -70,14 +70,18 @@ export function UuidArrayField(options: FieldOptions & { min?: number; max: numb
   );
 }
 
+/**
+ * An integer, never beyond ±2^53 - 1 even without a `max`: JavaScript calls `1e308` an integer, and the
+ * database would refuse it as a bigint out of range (a 500) where the client deserves a 400.
+ */
 export function IntField(options: FieldOptions & { min?: number; max?: number; fromQuery?: boolean }) {
-  const { min, max, fromQuery } = options;
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER, fromQuery } = options;
   return applyDecorators(
     ...presence(options),
     ...(fromQuery ? [Type(() => Number)] : []),
     IsInt(),
-    ...(min !== undefined ? [Min(min)] : []),
-    ...(max !== undefined ? [Max(max)] : []),
+    Min(min),
+    Max(max),
     documented(options, { type: 'integer', minimum: min, maximum: max }),
   );
 }
