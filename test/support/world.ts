@@ -52,7 +52,12 @@ let png: Buffer | undefined;
 export async function makeWorld(running: TestApp, cast: Cast): Promise<World> {
   const chat = chatBuilders(running);
   const media = mediaClient(running);
-  const group = await chat.group(cast.owner, [cast.conversationAdmin, cast.member, cast.bystander], 'The world');
+  png ??= await image.png(32, 24);
+  const [group, upload, direct] = await Promise.all([
+    chat.group(cast.owner, [cast.conversationAdmin, cast.member, cast.bystander], 'The world'),
+    media.uploaded(cast.member, png, 'world.png'),
+    chat.direct(cast.owner, cast.member),
+  ]);
   const promoted = await running.app.inject({
     method: 'PATCH',
     url: `/api/v1/conversations/${group.id}/members/${cast.conversationAdmin.id}`,
@@ -60,10 +65,7 @@ export async function makeWorld(running: TestApp, cast: Cast): Promise<World> {
     payload: { role: 'admin' },
   });
   if (promoted.statusCode !== 200) throw new Error(`promoting the conversation admin answered ${promoted.statusCode}: ${promoted.body}`);
-  png ??= await image.png(32, 24);
-  const upload = await media.uploaded(cast.member, png, 'world.png');
-  const [direct, ownerMessage, memberMessage] = await Promise.all([
-    chat.direct(cast.owner, cast.member),
+  const [ownerMessage, memberMessage] = await Promise.all([
     chat.message(cast.owner, group, 'from the owner'),
     chat.message(cast.member, group, 'from the member, with a picture', { attachmentIds: [upload.id] }),
   ]);

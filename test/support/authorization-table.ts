@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatGiven } from './given-chat.js';
+import { type Given, type GivenUser, uniqueName } from './given.js';
+import { fileForm } from './multipart.js';
+import type { HttpMethod } from './openapi-responses.js';
+import { sessionIdOf, type World } from './world.js';
+
+/**
+ * THE authorization matrix: every route of the app × every kind of caller → the status it answers.
+ * `authorization-matrix.e2e-spec.ts` runs every cell, and fails when the OpenAPI document has a route
+ * this table lacks — add the row with the route.
+ *
+ * The callers, for the world's group (see test/support/world.ts): `anonymous` (no token), `nonMember`
+ * (signed in, not in the group), `member`, `conversationAdmin`, `owner`, and `globalAdmin` (role admin,
+ * not in the group — admins get no look into other people's conversations).
+ */
+export const CALLERS = ['anonymous', 'nonMember', 'member', 'conversationAdmin', 'owner', 'globalAdmin'] as const;
+export type Caller = (typeof CALLERS)[number];
+
+export interface CellRequest {
+  /** The path with its parameters filled in, and any query. */
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What a row's request is built from. */
+export interface CellContext {
+  world: World;
+  /** The signed-in caller of this cell; null for `anonymous`. */
+  caller: GivenUser | null;
+  given: Given;
+  chat: ChatGiven;
+  png: Buffer;
+}
+
+export interface AuthorizationRow {
+  method: HttpMethod;
+  /** The path template as the OpenAPI document writes it (`{id}`). */
+  route: string;
+  expect: Record<Caller, number>;
+  request: (context: CellContext) => CellRequest | Promise<CellRequest>;
+  /**
+   * What a cell must not share with the others, because the request changes it: `world` — a fresh group
+   * (and its messages and media) among the same people; `session` — the caller signs in anew first;
+   * `user` — the caller is a new user with the same global role (for what concerns only one's own account).
+   */
+  fresh?: 'world' | 'session' | 'user';
+  /** Served, but not part of the OpenAPI document (Swagger UI and the documents themselves). */
+  undocumented?: true;
+}
+
+const API = '/api/v1';
+
+/** Everyone, signed in or not. */
+const everyone = (status: number): Record<Caller, number> => ({
+  anonymous: status,
+  nonMember: status,
+  member: status,
+  conversationAdmin: status,
+  owner: status,
+  globalAdmin: status,
+});
+
+/** Any signed-in user, for what is their own; 401 without a token. */
+const signedIn = (status: number): Record<Caller, number> => ({ ...everyone(status), anonymous: 401 });
+
+/** The group's members; someone outside it (a global admin too) gets 404, as for a group that does not exist. */
+const members = (status: number, overrides: Partial<Record<Caller, number>> = {}): Record<Caller, number> => ({
+  anonymous: 401,
+  nonMember: 404,
+  member: status,
+  conversationAdmin: status,
+  owner: status,
+  globalAdmin: 404,
+  ...overrides,
+});
+
+/** Global admins only: 403 for everyone else signed in. */
+const admins = (status: number): Record<Caller, number> => ({ ...everyone(403), anonymous: 401, globalAdmin: status });
+
+const group = ({ world }: CellContext) => `${API}/conversations/${world.group.id}`;
+const ownerMessage = (context: CellContext) => `${group(context)}/messages/${context.world.ownerMessage.id}`;
+const thumbsUp = encodeURIComponent('👍');
+
+export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
+  // Service routes: open to everyone.
+  { method: 'GET', route: '/health/live', expect: everyone(200), request: () => ({ url: '/health/live' }) },
+  { method: 'GET', route: '/health/ready', expect: everyone(200), request: () => ({ url: '/health/ready' }) },
+  { method: 'GET', route: '/metrics', expect: everyone(200), request: () => ({ url: '/metrics' }) },
+  { method: 'GET', route: '/docs', expect: everyone(200), request: () => ({ url: '/docs' }), undocumented: true },
+  { method: 'GET', route: '/docs/openapi.json', expect: everyone(200), request: () => ({ url: '/docs/openapi.json' }), undocumented: true },
+  { method: 'GET', route: '/docs/openapi.yaml', expect: everyone(200), request: () => ({ url: '/docs/openapi.yaml' }), undocumented: true },
+  { method: 'GET', route: '/docs/asyncapi.json', expect: everyone(200), request: () => ({ url: '/docs/asyncapi.json' }), undocumented: true },
+
+  // Auth: the credential routes are public; the rest is the caller's own.
+  {
+    method: 'POST',
+    route: `${API}/auth/signup`,
+    expect: everyone(201),
+    request: () => {
+      const username = uniqueName('m');
+      return { url: `${API}/auth/signup`, payload: { email: `${username}@example.test`, username, password: 'a long password' } };
+    },
+  },
+  {
+    method: 'POST',
+    route: `${API}/auth/login`,
+    expect: everyone(200),
+    request: ({ world }) => ({ url: `${API}/auth/login`, payload: { email: world.bystander.email, password: world.bystander.password } }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/auth/refresh`,
+    expect: everyone(200),
+    request: async ({ world, given }) => ({ url: `${API}/auth/refresh`, payload: { refreshToken: (await given.anotherSession(world.bystander)).refreshToken } }),
+  },
+  { method: 'POST', route: `${API}/auth/logout`, expect: signedIn(204), request: () => ({ url: `${API}/auth/logout` }), fresh: 'session' },
+  { method: 'GET', route: `${API}/auth/sessions`, expect: signedIn(200), request: () => ({ url: `${API}/auth/sessions` }) },
+  {
+    // One of the owner's sessions: nobody else may end it, and learns nothing (404, as for no session).
+    method: 'DELETE',
+    route: `${API}/auth/sessions/{id}`,
+    expect: { anonymous: 401, nonMember: 404, member: 404, conversationAdmin: 404, owner: 204, globalAdmin: 404 },
+    request: async ({ world, given }) => ({ url: `${API}/auth/sessions/${sessionIdOf(await given.anotherSession(world.owner))}` }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/auth/password`,
+    expect: signedIn(204),
+    request: ({ caller }) => ({ url: `${API}/auth/password`, payload: { currentPassword: caller?.password ?? 'a long password', newPassword: 'another long password' } }),
+    fresh: 'user',
+  },
+
+  // Users: profiles are for everyone signed in; `me` is the caller's own.
+  { method: 'GET', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me` }) },
+  { method: 'PATCH', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me`, payload: { statusText: 'In the matrix' } }) },
+  { method: 'GET', route: `${API}/users`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users?search=${world.member.username}` }) },
+  { method: 'GET', route: `${API}/users/{id}`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users/${world.member.id}` }) },
+  { method: 'PUT', route: `${API}/users/{id}/block`, expect: signedIn(204), request: ({ world }) => ({ url: `${API}/users/${world.bystander.id}/block` }) },
+  { method: 'DELETE', route: `${API}/users/{id}/block`, expect: signedIn(204), request: ({ world }) => ({ url: `${API}/users/${world.bystander.id}/block` }) },
+
+  // Conversations: members see them; owner and admins manage them; only the owner hands out roles.
+  {
+    method: 'POST',
+    route: `${API}/conversations`,
+    expect: signedIn(201),
+    request: () => ({ url: `${API}/conversations`, payload: { type: 'group', title: 'Made in the matrix', memberIds: [] } }),
+  },
+  { method: 'GET', route: `${API}/conversations`, expect: signedIn(200), request: () => ({ url: `${API}/conversations` }) },
+  { method: 'GET', route: `${API}/conversations/{id}`, expect: members(200), request: (context) => ({ url: group(context) }) },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: group(context), payload: { title: 'Renamed in the matrix' } }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/members`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/members`, payload: { userIds: [context.world.nonMember.id] } }),
+    fresh: 'world',
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/members/{userId}`,
+    expect: members(200, { member: 403, conversationAdmin: 403 }),
+    request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}`, payload: { role: 'admin' } }),
+    fresh: 'world',
+  },
+  {
+    // Removing a plain member (not leaving: that is anyone's right, in conversations.e2e-spec.ts).
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/members/{userId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}` }),
+    fresh: 'world',
+  },
+  { method: 'POST', route: `${API}/conversations/{id}/read`, expect: members(204), request: (context) => ({ url: `${group(context)}/read`, payload: { seq: 1 } }) },
+
+  // Messages: members read and write; only the sender edits; the sender, owner and admins delete.
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/messages`,
+    expect: members(201),
+    request: (context) => ({ url: `${group(context)}/messages`, payload: { clientMessageId: randomUUID(), content: 'from the matrix' } }),
+  },
+  { method: 'GET', route: `${API}/conversations/{id}/messages`, expect: members(200), request: (context) => ({ url: `${group(context)}/messages?after=0` }) },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/messages/{messageId}`,
+    expect: members(200, { member: 403, conversationAdmin: 403 }),
+    request: (context) => ({ url: ownerMessage(context), payload: { content: 'edited in the matrix' } }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/messages/{messageId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: ownerMessage(context) }),
+    fresh: 'world',
+  },
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/messages/{messageId}/reactions/{emoji}`,
+    expect: members(204),
+    request: (context) => ({ url: `${ownerMessage(context)}/reactions/${thumbsUp}` }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/messages/{messageId}/reactions/{emoji}`,
+    expect: members(204),
+    request: (context) => ({ url: `${ownerMessage(context)}/reactions/${thumbsUp}` }),
+  },
+  {
+    method: 'GET',
+    route: `${API}/messages/search`,
+    expect: members(200),
+    request: ({ world }) => ({ url: `${API}/messages/search?q=owner&conversationId=${world.group.id}` }),
+  },
+
+  // Media: anyone signed in uploads; a file is readable by its uploader and the members of a conversation carrying it.
+  {
+    method: 'POST',
+    route: `${API}/media`,
+    expect: signedIn(201),
+    request: ({ png }) => {
+      const form = fileForm(png, 'matrix.png');
+      return { url: `${API}/media`, payload: form.payload, headers: form.headers };
+    },
+  },
+  { method: 'GET', route: `${API}/media/{id}`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}` }) },
+  { method: 'GET', route: `${API}/media/{id}/content`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/content` }) },
+  { method: 'GET', route: `${API}/media/{id}/thumbnail`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/thumbnail` }) },
+
+  // Admin: global admins only.
+  { method: 'GET', route: `${API}/admin/users`, expect: admins(200), request: () => ({ url: `${API}/admin/users` }) },
+  {
+    method: 'PATCH',
+    route: `${API}/admin/users/{id}`,
+    expect: admins(200),
+    request: async ({ given }) => ({ url: `${API}/admin/users/${(await given.user()).id}`, payload: { banned: true } }),
+  },
+  { method: 'GET', route: `${API}/admin/stats`, expect: admins(200), request: () => ({ url: `${API}/admin/stats` }) },
+  {
+    method: 'DELETE',
+    route: `${API}/admin/messages/{id}`,
+    expect: admins(204),
+    request: async ({ world, chat }) => ({ url: `${API}/admin/messages/${(await chat.message(world.member, world.group, 'to be moderated')).id}` }),
+  },
+
+  // Sync: the caller's own events.
+  { method: 'GET', route: `${API}/sync`, expect: signedIn(200), request: () => ({ url: `${API}/sync` }) },
+];
