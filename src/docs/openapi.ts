@@ -1,5 +1,7 @@
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, type OperationObject, type ResponsesObject, SwaggerModule } from '@nestjs/swagger';
+import { IS_PUBLIC } from '../common/auth/auth.decorators.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 
 const ENVELOPE = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorEnvelopeDto' } } };
@@ -35,6 +37,41 @@ function withCommonAnswers(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+const operationIdOf = (controllerKey: string, methodKey: string) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`;
+
+/** The operations of the routes `@Public()` opens (on the handler or its controller). */
+function publicOperationIds(app: NestFastifyApplication): Set<string> {
+  const reflector = app.get(Reflector);
+  const ids = new Set<string>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype, instance } of module.controllers.values()) {
+      if (!metatype || !instance) continue;
+      const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+      for (const method of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[method];
+        if (method === 'constructor' || typeof handler !== 'function') continue;
+        if (reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, metatype])) ids.add(operationIdOf(metatype.name, method));
+      }
+    }
+  }
+  return ids;
+}
+
+/**
+ * Security as the global guard applies it: every operation needs the bearer token unless `@Public()`
+ * opened its route, which says so with an explicit empty `security`. Read from the same metadata the guard
+ * reads, so a route can't be documented as public while the guard protects it, or the other way round.
+ */
+function withSecurity(document: OpenAPIObject, publicIds: Set<string>): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as OperationObject[]) {
+      if (!operation?.operationId) continue;
+      operation.security = publicIds.has(operation.operationId) ? [] : [{ bearer: [] }];
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Chat backend')
@@ -46,12 +83,8 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addServer('/')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
-  return withCommonAnswers(
-    SwaggerModule.createDocument(app, config, {
-      extraModels: [ErrorEnvelopeDto],
-      operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
-    }),
-  );
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorEnvelopeDto], operationIdFactory: operationIdOf });
+  return withSecurity(withCommonAnswers(document), publicOperationIds(app));
 }
 
 /** Swagger UI at `/docs`, the document at `/docs/openapi.json`. */

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Optional } from '@nestjs/common';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, type HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -25,6 +25,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: 200 while the process runs, whatever its dependencies do' })
   @ApiOkResponse({ schema: { example: { status: 'ok' } } })
   live() {
     return { status: 'ok' };
@@ -32,6 +33,7 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: 200 when the database (and Redis, when configured) answer, 503 naming the ones that do not' })
   @ApiOkResponse({ schema: { example: { status: 'ok', checks: { database: 'up', redis: 'up' } } } })
   @ApiServiceUnavailableResponse({ type: ErrorEnvelopeDto, description: '`details` names each dependency that is down' })
   async ready() {
