@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
 import { timedFetch, SERVICE_UNAVAILABLE_ENVELOPE, type TimedResponse } from '../support/faults/http.js';
 import { eventually, sleep } from '../support/faults/ports.js';
 import { startServerProcess, type ServerProcess } from '../support/faults/server-process.js';
@@ -21,6 +22,8 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
   let server: ServerProcess;
   let accessToken: string;
   let credentials: { email: string; password: string };
+  let conversationId: string;
+  let socket: Socket | undefined;
 
   const api = (path: string, init: Parameters<typeof timedFetch>[1] = {}) => timedFetch(`${server.url}${path}`, { deadlineMs: 15_000, ...init });
   const me = () => api('/api/v1/users/me', { token: accessToken });
@@ -33,9 +36,13 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     const signup = await api('/api/v1/auth/signup', { method: 'POST', json: { ...credentials, username } });
     expect(signup.status).toBe(201);
     accessToken = signup.body.accessToken;
+    const group = await api('/api/v1/conversations', { method: 'POST', token: accessToken, json: { type: 'group', title: 'outage', memberIds: [] } });
+    expect(group.status).toBe(201);
+    conversationId = group.body.id;
   });
 
   afterAll(async () => {
+    socket?.close();
     await server?.destroy();
     await cluster?.destroy();
   });
@@ -49,6 +56,13 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     // Several requests at once, so the pool holds several connections when the database goes away.
     const warm = await Promise.all(Array.from({ length: 5 }, () => me()));
     expect(warm.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    const connected = io(server.url, { auth: { token: accessToken }, transports: ['websocket'], reconnection: false });
+    socket = connected;
+    await new Promise<void>((resolve, reject) => {
+      connected.once('connect', resolve);
+      connected.once('connect_error', reject);
+    });
+    const send = (content: string) => connected.timeout(FAST_MS).emitWithAck('message.send', { conversationId, clientMessageId: randomUUID(), content });
 
     await cluster.stop('immediate');
 
@@ -74,6 +88,10 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     expect(live.status).toBe(200);
     expect(live.body).toEqual({ status: 'ok' });
 
+    // A socket stays connected; what it asks for fails with an error ack instead of hanging.
+    expect(await send('during the outage')).toEqual({ ok: false, error: { code: 'SERVICE_UNAVAILABLE', message: expect.any(String) } });
+    expect(connected.connected).toBe(true);
+
     // Still down a while later: the answers stay fast and the process stays up (afterEach checks).
     await sleep(500);
     const later = await me();
@@ -86,6 +104,9 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     expect((await api('/health/ready')).status).toBe(200);
     const login = await api('/api/v1/auth/login', { method: 'POST', json: credentials });
     expect(login.status).toBe(200);
+    // The same socket, never reconnected, works again.
+    expect(await send('after the outage')).toMatchObject({ ok: true, data: { conversationId, content: 'after the outage' } });
+    expect(connected.connected).toBe(true);
   });
 
   it('survives the server terminating its idle pooled connections, and serves the next requests', async () => {
