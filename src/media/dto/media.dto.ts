@@ -14,7 +14,7 @@ export class MediaDto {
   @ApiProperty({ example: 48213, description: 'Bytes' })
   size: number;
 
-  @ApiProperty({ example: 'a3f1…', description: 'SHA-256 of the content, lower-case hex; also its ETag', pattern: '^[0-9a-f]{64}$' })
+  @ApiProperty({ example: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', description: 'SHA-256 of the content, lower-case hex; also its ETag', pattern: '^[0-9a-f]{64}$' })
   sha256: string;
 
   @ApiProperty({ type: 'integer', nullable: true, description: 'Images only: displayed width (EXIF orientation applied)' })
