@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, type ThrottlerRequest } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimited } from '../errors/app.exception.js';
@@ -13,6 +13,11 @@ type ThrottledReply = FastifyReply & { [HEADERS_SET]?: number };
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  /** Socket events have their own per-socket and per-user limits (src/realtime); this guard is for HTTP. */
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    return context.getType() !== 'http' || super.canActivate(context);
+  }
+
   protected override async handleRequest({ context, limit, ttl, throttler, blockDuration, getTracker, generateKey }: ThrottlerRequest) {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const reply = context.switchToHttp().getResponse<ThrottledReply>();
