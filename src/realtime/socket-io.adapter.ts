@@ -105,7 +105,7 @@ export class RedisChatIoAdapter extends ChatIoAdapter {
     const publisher = createRedisClient(url, 'io-publisher', this.redisLogger);
     const subscriber = createRedisClient(url, 'io-subscriber', this.redisLogger, { enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.clients.push(publisher, subscriber);
-    server.adapter(createAdapter(ignorePublishFailures(publisher), subscriber, { key: REDIS_ADAPTER_KEY }));
+    server.adapter(createAdapter(ignorePublishFailures(publisher), ignoreUnsubscribeFailures(subscriber), { key: REDIS_ADAPTER_KEY }));
     this.hintResyncAfterOutages(server as ChatServer, subscriber);
     return server;
   }
@@ -140,6 +140,20 @@ export class RedisChatIoAdapter extends ChatIoAdapter {
 function ignorePublishFailures(client: Redis): Redis {
   const publish = client.publish.bind(client) as (channel: string | Buffer, message: string | Buffer) => Promise<number>;
   (client as { publish: unknown }).publish = (channel: string | Buffer, message: string | Buffer) => publish(channel, message).catch(() => 0);
+  return client;
+}
+
+/**
+ * At shutdown the Redis adapter's `close()` unsubscribes without awaiting, and `dispose()` disconnects the
+ * subscriber right after: unless Redis answered in between, both commands reject with "Connection is
+ * closed" with nobody listening — unhandled rejections, which end a Node process (and fail a test suite).
+ * A closed connection has nothing left to unsubscribe from.
+ */
+function ignoreUnsubscribeFailures(client: Redis): Redis {
+  for (const name of ['unsubscribe', 'punsubscribe'] as const) {
+    const unsubscribe = client[name].bind(client) as (...channels: unknown[]) => Promise<unknown>;
+    (client as unknown as Record<string, unknown>)[name] = (...channels: unknown[]) => unsubscribe(...channels).catch(() => 0);
+  }
   return client;
 }
 
