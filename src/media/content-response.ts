@@ -1,3 +1,5 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { RangeNotSatisfiable } from '../common/errors/app.exception.js';
 import type { ByteRange } from './storage/media-storage.js';
 
@@ -7,6 +9,19 @@ export interface ContentConditions {
   ifRange?: string;
   ifNoneMatch?: string;
 }
+
+const header = (request: FastifyRequest, name: string) => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** The `range`, `if-range` and `if-none-match` headers of a download request. */
+export const Conditions = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ContentConditions => {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    return { range: header(request, 'range'), ifRange: header(request, 'if-range'), ifNoneMatch: header(request, 'if-none-match') };
+  },
+);
 
 /** What is about to be served. */
 export interface ServedContent {

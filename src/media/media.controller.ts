@@ -1,10 +1,11 @@
-import { applyDecorators, Controller, Get, Headers, HttpCode, Post, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Controller, Get, HttpCode, Post, Res, StreamableFile, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
+import { Conditions, type ContentConditions } from './content-response.js';
 import { MediaDto } from './dto/media.dto.js';
 import { MAX_IMAGE_PIXELS } from './image-processing.js';
 import { MediaService, type MediaDownload } from './media.service.js';
@@ -82,12 +83,10 @@ export class MediaController {
   async content(
     @CurrentUser() user: AuthUser,
     @UuidParam('id') id: string,
-    @Headers('range') range: string | undefined,
-    @Headers('if-range') ifRange: string | undefined,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Conditions() conditions: ContentConditions,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return send(reply, await this.media.content(user, id, { range, ifRange, ifNoneMatch }));
+    return send(reply, await this.media.content(user, id, conditions));
   }
 
   @Get(':id/thumbnail')
@@ -101,11 +100,9 @@ export class MediaController {
   async thumbnail(
     @CurrentUser() user: AuthUser,
     @UuidParam('id') id: string,
-    @Headers('range') range: string | undefined,
-    @Headers('if-range') ifRange: string | undefined,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Conditions() conditions: ContentConditions,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return send(reply, await this.media.thumbnail(user, id, { range, ifRange, ifNoneMatch }));
+    return send(reply, await this.media.thumbnail(user, id, conditions));
   }
 }
