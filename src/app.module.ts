@@ -3,13 +3,14 @@ import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
+import { AccessModule } from './access/access.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
-import { ThrottlingModule } from './common/throttling/throttling.module.js';
+import { RateLimitsModule } from './common/rate-limits/rate-limits.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -40,10 +41,11 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         EventsModule,
-        // Guards run in the order their modules are listed: authentication first, so the throttler
+        AccessModule,
+        // Guards run in the order their modules are listed: authentication first, so the rate limits
         // can count signed-in callers per user.
         AuthModule,
-        ThrottlingModule,
+        RateLimitsModule,
         UsersModule,
         ConversationsModule,
         MessagesModule,

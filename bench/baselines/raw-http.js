@@ -6,8 +6,8 @@
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
-import { conversationListQuery, unreadCountsQuery } from '../../dist/src/conversations/conversations.repository.js';
-import { historyQuery } from '../../dist/src/messages/messages.repository.js';
+import { conversationListQuery } from '../../dist/src/memberships/conversations.repository.js';
+import { historyQuery, unreadCountsQuery } from '../../dist/src/messages/messages.repository.js';
 
 const secret = process.env.JWT_SECRET;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE) || 10 });

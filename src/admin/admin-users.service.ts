@@ -7,7 +7,8 @@ import type { RevokedSession } from '../auth/session.repository.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { NotFound, ValidationFailed } from '../common/errors/app.exception.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
-import { User } from '../users/user.entity.js';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { cursorAfter, pageOf } from '../users/users.service.js';
 import { toAdminUser } from './admin.mappers.js';
@@ -20,13 +21,15 @@ import type { UpdateUserDto } from './dto/update-user.dto.js';
 export class AdminUsersService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly queries: UsersRepository,
+    private readonly users: UsersRepository,
     private readonly sessions: SessionsService,
+    private readonly access: AccessService,
   ) {}
 
-  async search(query: AdminUserSearchQuery): Promise<Page<AdminUserDto>> {
+  async search(caller: AuthUser, query: AdminUserSearchQuery): Promise<Page<AdminUserDto>> {
+    await this.access.require(caller, Permission.AdminUsers, {});
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const users = await this.queries.search({
+    const users = await this.users.search({
       prefix: query.search,
       includeEmail: true,
       includeBanned: true,
@@ -41,6 +44,7 @@ export class AdminUsersService {
    * otherwise keep saying "admin" until they expire. A promotion takes effect at the next refresh.
    */
   async update(caller: AuthUser, userId: string, dto: UpdateUserDto): Promise<AdminUserDto> {
+    await this.access.require(caller, Permission.AdminUsers, {});
     if (userId === caller.id && (dto.banned || dto.role === 'user')) {
       throw new ValidationFailed([{ field: dto.banned ? 'banned' : 'role', message: 'you cannot ban or demote yourself' }]);
     }
@@ -49,13 +53,12 @@ export class AdminUsersService {
     const user = await this.dataSource.transaction(async (manager) => {
       // Locks the row: a sign-in running now either finishes first (and its session is revoked
       // below) or waits and sees the ban.
-      const found = await manager.findOne(User, { where: { id: userId }, lock: { mode: 'pessimistic_write' } });
+      const found = await this.users.lockForUpdate(manager, userId);
       if (!found) throw new NotFound('User');
       const banning = dto.banned === true && !found.banned;
       const demoting = dto.role === 'user' && found.role === 'admin';
-      if (dto.banned !== undefined) found.banned = dto.banned;
-      if (dto.role !== undefined) found.role = dto.role;
-      const saved = await manager.save(found);
+      await this.users.setRoleAndBan(manager, userId, { ...(dto.banned !== undefined ? { banned: dto.banned } : {}), ...(dto.role !== undefined ? { role: dto.role } : {}) });
+      const saved = { ...found, banned: dto.banned ?? found.banned, role: dto.role ?? found.role };
       if (banning || demoting) {
         reason = banning ? 'banned' : 'role_changed';
         revoked = await this.sessions.revokeAllWithin(manager, userId, reason);

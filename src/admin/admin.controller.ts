@@ -24,8 +24,8 @@ export class AdminController {
   @ApiOperation({ summary: 'Every user, banned ones included, by username; `search` matches a prefix of email, username or display name' })
   @ApiOkResponse({ type: AdminUserPageDto })
   @ApiErrors({ 400: 'Invalid `limit` or `cursor`' })
-  searchUsers(@Query() query: AdminUserSearchQuery) {
-    return this.users.search(query);
+  searchUsers(@CurrentUser() caller: AuthUser, @Query() query: AdminUserSearchQuery) {
+    return this.users.search(caller, query);
   }
 
   @Patch('users/:id')
@@ -39,7 +39,7 @@ export class AdminController {
   @Get('stats')
   @ApiOperation({ summary: 'Counts for the dashboard' })
   @ApiOkResponse({ type: AdminStatsDto })
-  stats() {
-    return this.statistics.stats();
+  stats(@CurrentUser() caller: AuthUser) {
+    return this.statistics.stats(caller);
   }
 }

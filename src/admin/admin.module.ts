@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
-import { ConversationsModule } from '../conversations/conversations.module.js';
+import { MembershipsModule } from '../memberships/memberships.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
@@ -10,7 +10,7 @@ import { AdminUsersService } from './admin-users.service.js';
 
 /** The `/admin` routes, for the global `admin` role only. */
 @Module({
-  imports: [AuthModule, UsersModule, ConversationsModule, MessagesModule],
+  imports: [AuthModule, UsersModule, MembershipsModule, MessagesModule],
   controllers: [AdminController, AdminMessagesController],
   providers: [AdminUsersService, AdminStatsService],
 })

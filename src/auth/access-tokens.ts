@@ -17,6 +17,12 @@ export interface AccessTokenPayload {
   sid: string;
 }
 
+/** A verified token: who it proves, and until when. */
+export interface VerifiedToken {
+  user: AuthUser;
+  expiresAt: number;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads a verified payload; anything not shaped like one of ours is refused. */
@@ -49,15 +55,16 @@ export class AccessTokens {
     return this.jwt.signAsync({ sub: user.id, role: user.role, sid: sessionId } satisfies AccessTokenPayload);
   }
 
-  /** The caller a raw token proves, or `Unauthorized`. */
-  async verify(token: string): Promise<AuthUser> {
+  /** The caller a raw token proves and when the token expires (ms since the epoch), or `Unauthorized`. */
+  async verify(token: string): Promise<VerifiedToken> {
     let payload: unknown;
     try {
       payload = await this.jwt.verifyAsync(token, { algorithms: JWT_ALGORITHMS });
     } catch {
       throw new Unauthorized('The access token is invalid or expired');
     }
-    return this.accept(payload);
+    const exp = (payload as { exp?: unknown }).exp;
+    return { user: await this.accept(payload), expiresAt: typeof exp === 'number' ? exp * 1000 : Date.now() };
   }
 
   /** For a payload whose signature and expiry were already checked. */

@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, 
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
-import { AuthRateLimit } from '../common/throttling/rate-limit.decorators.js';
+import { AuthRateLimit } from '../common/rate-limits/rate-limit.decorators.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
 import { AuthService } from './auth.service.js';
 import { Client } from './client-info.js';

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ValidationFailed } from '../common/errors/app.exception.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
-import { User } from '../users/user.entity.js';
+import type { User } from '../users/user.entity.js';
 import { toMe } from '../users/user.mappers.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { InvalidCredentials, InvalidRefreshToken, TokenReused, UserBanned } from './auth.errors.js';
@@ -27,8 +26,7 @@ import { SessionsService } from './sessions.service.js';
 @Injectable()
 export class AuthService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly userQueries: UsersRepository,
+    private readonly users: UsersRepository,
     private readonly sessionRepository: SessionRepository,
     private readonly sessions: SessionsService,
     private readonly hasher: PasswordHasher,
@@ -41,24 +39,14 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(dto.password);
     // A taken email or username fails the insert on its unique index, which answers 409.
     return this.sessionRepository.transaction(async (manager) => {
-      const user = await manager.save(
-        manager.create(User, {
-          email: dto.email,
-          username: dto.username,
-          displayName: dto.displayName ?? dto.username,
-          statusText: null,
-          avatarMediaId: null,
-          lastSeenAt: null,
-          passwordHash,
-        }),
-      );
+      const user = await this.users.insert(manager, { email: dto.email, username: dto.username, displayName: dto.displayName ?? dto.username, passwordHash });
       return this.openSession(user, client, manager);
     });
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
     await this.loginAttempts.assertAllowed(dto.email);
-    const user = await this.userQueries.findByEmail(dto.email);
+    const user = await this.users.findByEmail(dto.email);
     if (!(await this.hasher.verifyOrDummy(user?.passwordHash ?? null, dto.password))) {
       await this.loginAttempts.recordFailure(dto.email);
       throw new InvalidCredentials();
@@ -67,7 +55,7 @@ export class AuthService {
     if (account.banned) throw new UserBanned();
     await this.loginAttempts.reset(dto.email);
     if (this.hasher.needsRehash(account.passwordHash)) {
-      await this.users.update(account.id, { passwordHash: await this.hasher.hash(dto.password) });
+      await this.users.setPasswordHash(account.id, await this.hasher.hash(dto.password));
     }
     return this.sessionRepository.transaction(async (manager) => {
       await this.sessionRepository.deleteExpired(manager, account.id, new Date());
@@ -86,7 +74,7 @@ export class AuthService {
         return { decision, revoked: await this.sessionRepository.revokeOne(manager, spent!.userId, spent!.id, 'token_reused') };
       }
       if (decision.outcome !== 'rotate') return { decision };
-      const user = await manager.findOneOrFail(User, { where: { id: current!.userId }, relations: { avatarMedia: true } });
+      const user = (await this.users.findWithAvatar(current!.userId, manager))!;
       const next = newRefreshToken();
       await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client);
       return { decision, result: await this.authResult(user, current!.id, next) };
@@ -106,7 +94,7 @@ export class AuthService {
 
   /** Needs the current password; every other session of the user is revoked. */
   async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<void> {
-    const user = await this.users.findOneByOrFail({ id: caller.id });
+    const user = (await this.users.findById(caller.id))!;
     await this.loginAttempts.assertAllowed(user.email);
     if (!(await this.hasher.verifyOrDummy(user.passwordHash, dto.currentPassword))) {
       await this.loginAttempts.recordFailure(user.email);
@@ -114,7 +102,7 @@ export class AuthService {
     }
     const passwordHash = await this.hasher.hash(dto.newPassword);
     const revoked = await this.sessionRepository.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, { passwordHash });
+      await this.users.setPasswordHash(user.id, passwordHash, manager);
       return this.sessions.revokeAllWithin(manager, user.id, 'password_changed', caller.sessionId);
     });
     await this.sessions.announce(revoked, 'password_changed');
@@ -123,7 +111,7 @@ export class AuthService {
   private async openSession(user: User, client: ClientInfo, manager: EntityManager) {
     // Share-locks the user row: a ban running now either waits for this session and revokes it, or
     // commits first and is seen here.
-    const state = await this.sessionRepository.lockUser(manager, user.id);
+    const state = await this.users.lockBanned(manager, user.id);
     if (!state || state.banned) throw new UserBanned();
     const refreshToken = newRefreshToken();
     const sessionId = await this.sessionRepository.open(manager, user.id, hashRefreshToken(refreshToken), this.refreshExpiry(), client);

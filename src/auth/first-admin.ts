@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { InjectConfig } from '../config/config.module.js';
 import { PasswordHasher } from './password-hasher.js';
 
@@ -25,6 +26,7 @@ export class FirstAdmin implements OnApplicationBootstrap {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -34,19 +36,15 @@ export class FirstAdmin implements OnApplicationBootstrap {
     if (!admin) return;
     const outcome = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_ADMIN_LOCK]);
-      const [existing]: Array<{ id: string; role: string }> = await manager.query('SELECT id, role FROM users WHERE lower(email) = $1', [admin.email]);
+      const existing = await this.users.roleByEmail(manager, admin.email);
       if (existing) {
         if (existing.role === 'admin') return 'unchanged';
-        await manager.query(`UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1`, [existing.id]);
+        await this.users.promote(manager, existing.id);
         return 'promoted';
       }
       const base = usernameFromEmail(admin.email);
-      const [taken]: Array<{ id: string }> = await manager.query('SELECT id FROM users WHERE username = $1', [base]);
-      const username = taken ? `${base.slice(0, 25)}_${randomBytes(3).toString('hex')}` : base;
-      await manager.query(
-        `INSERT INTO users (email, username, display_name, password_hash, role) VALUES ($1, $2, $2, $3, 'admin')`,
-        [admin.email, username, await this.hasher.hash(admin.password)],
-      );
+      const username = (await this.users.usernameTaken(manager, base)) ? `${base.slice(0, 25)}_${randomBytes(3).toString('hex')}` : base;
+      await this.users.insert(manager, { email: admin.email, username, displayName: username, passwordHash: await this.hasher.hash(admin.password), role: 'admin' });
       return 'created';
     });
     if (outcome !== 'unchanged') this.logger.log(`Admin ${admin.email} ${outcome} from ADMIN_EMAIL`);

@@ -1,39 +1,26 @@
 import { Injectable } from '@nestjs/common';
-import { RateLimited } from '../common/errors/app.exception.js';
-import type { AppConfig } from '../config/app-config.js';
-import { InjectConfig } from '../config/config.module.js';
-import { SharedState } from '../shared-state/shared-state.js';
-
-const WINDOW_SECONDS = 15 * 60;
-
-const failuresKey = (email: string) => `login-failures:${email}`;
-const lockKey = (email: string) => `login-locked:${email}`;
+import { RateLimit } from '../common/rate-limits/rate-limits.js';
+import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 
 /**
- * Failed password checks per account (`LOGIN_MAX_FAILURES` per 15 minutes), shared by every instance.
- * Counted for unknown emails too, so the answer never tells whether an account exists.
+ * Failed password checks per account: the `login-failures` limit of the registry
+ * (src/common/rate-limits), `LOGIN_MAX_FAILURES` per 15 minutes, shared by every instance. Counted for
+ * unknown emails too, so the answer never tells whether an account exists.
  */
 @Injectable()
 export class LoginAttempts {
-  constructor(
-    private readonly state: SharedState,
-    @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly rateLimits: RateLimits) {}
 
   /** 429 while the account is locked out. */
-  async assertAllowed(email: string): Promise<void> {
-    const lockedUntil = Number(await this.state.get(lockKey(email)));
-    if (lockedUntil > Date.now()) throw new RateLimited(Math.max(1, Math.ceil((lockedUntil - Date.now()) / 1000)));
+  assertAllowed(email: string): Promise<void> {
+    return this.rateLimits.assertUnder(RateLimit.LoginFailures, email);
   }
 
-  async recordFailure(email: string): Promise<void> {
-    const { count, resetSeconds } = await this.state.hit(failuresKey(email), WINDOW_SECONDS);
-    if (count >= this.config.throttle.loginMaxFailures) {
-      await this.state.set(lockKey(email), String(Date.now() + resetSeconds * 1000), resetSeconds);
-    }
+  recordFailure(email: string): Promise<void> {
+    return this.rateLimits.consumeOrBlock(RateLimit.LoginFailures, email);
   }
 
-  async reset(email: string): Promise<void> {
-    await this.state.delete(failuresKey(email));
+  reset(email: string): Promise<void> {
+    return this.rateLimits.reset(RateLimit.LoginFailures, email);
   }
 }

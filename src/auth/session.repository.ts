@@ -56,12 +56,6 @@ export class SessionRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** The user's `banned` flag, share-locked until the transaction ends; null if there is no such user. */
-  async lockUser(manager: EntityManager, userId: string): Promise<{ banned: boolean } | null> {
-    const rows: Array<{ banned: boolean }> = await manager.query('SELECT banned FROM users WHERE id = $1 FOR SHARE', [userId]);
-    return rows[0] ?? null;
-  }
-
   async open(manager: EntityManager, userId: string, refreshTokenHash: string, expiresAt: Date, client: ClientInfo): Promise<string> {
     const rows: Array<{ id: string }> = await manager.query(
       `INSERT INTO session (user_id, refresh_token_hash, user_agent, ip, last_used_at, expires_at)

@@ -1,34 +1,41 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { NotFound } from '../common/errors/app.exception.js';
+import type { EntityManager } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { ConversationsRepository, type MembershipRow } from '../memberships/conversations.repository.js';
 import { MessageViews } from '../messages/message-views.js';
-import { PresenceReader } from '../users/presence-reader.js';
-import { toProfile } from '../users/user.mappers.js';
-import { ConversationMember } from './conversation-member.entity.js';
+import { MessagesRepository } from '../messages/messages.repository.js';
+import { UsersService } from '../users/users.service.js';
 import { toConversation, toMember, withMembers } from './conversation.mapper.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
-import { ConversationsRepository, type MembershipRow } from './conversations.repository.js';
 
 /**
- * Builds `Conversation`s with a fixed number of queries for any number of rows: one batch for the last
- * messages, one for unread counts, one for member counts — never one query per conversation.
+ * "A conversation with its last message": builds `Conversation`s with a fixed number of queries for any
+ * number of rows — one batch for the last messages, one for unread counts, one for member counts, never
+ * one query per conversation. It sits above both the membership data and messages, and reads each
+ * through its own repository.
  */
 @Injectable()
 export class ConversationViews {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
     private readonly conversations: ConversationsRepository,
-    private readonly messages: MessageViews,
-    private readonly presence: PresenceReader,
+    private readonly messages: MessagesRepository,
+    private readonly messageViews: MessageViews,
+    private readonly users: UsersService,
   ) {}
 
-  /** One `Conversation` per row, each as the row's member sees it, in the rows' order. */
-  async build(rows: MembershipRow[], manager?: EntityManager): Promise<ConversationDto[]> {
+  /**
+   * One `Conversation` per row, each as the row's member sees it, in the rows' order. `lock` share-locks
+   * the last messages while the caller's transaction runs, so an edit or delete of one either waits for
+   * it (and then rewrites the events it wrote) or is seen by it.
+   */
+  async build(rows: MembershipRow[], manager?: EntityManager, options: { lock?: boolean } = {}): Promise<ConversationDto[]> {
     if (!rows.length) return [];
     const conversations = [...new Map(rows.map((row) => [row.id, { conversationId: row.id, lastSeq: Number(row.last_seq) }])).values()];
-    const lastMessages = await this.messages.newestOf(conversations, manager);
-    const unread = await this.conversations.unreadCounts(
+    const lastMessages = await this.messageViews.newestOf(conversations, manager, options);
+    const unread = await this.messages.unreadCounts(
       rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })),
       manager,
     );
@@ -45,20 +52,16 @@ export class ConversationViews {
     );
   }
 
-  /** The conversation as `userId` sees it, with every member's profile; 404 for a non-member. */
-  async detail(userId: string, conversationId: string): Promise<ConversationDetailDto> {
-    const rows = await this.conversations.membershipsOf(conversationId, [userId]);
-    if (!rows.length) throw new NotFound('Conversation');
+  /** The conversation as `user` sees it, with every member's profile; 404 for a non-member. */
+  async detail(user: AuthUser, conversationId: string): Promise<ConversationDetailDto> {
+    await this.access.require(user, Permission.ConversationRead, { conversationId });
+    const rows = await this.conversations.membershipsOf(conversationId, [user.id]);
     const [conversation] = await this.build(rows);
-    const members = await this.dataSource.manager.find(ConversationMember, {
-      where: { conversationId },
-      relations: { user: { avatarMedia: true } },
-      order: { joinedAt: 'ASC', userId: 'ASC' },
-    });
-    const profiles = await Promise.all(members.map(async (member) => toProfile(member.user!, await this.presence.isOnline(member.userId))));
+    const members = await this.conversations.members(conversationId);
+    const profiles = await this.users.profilesOf(members.map((member) => member.user_id));
     return withMembers(
       conversation,
-      members.map((member, index) => toMember(member, profiles[index])),
+      members.map((member) => toMember(member, profiles.get(member.user_id)!)),
     );
   }
 }

@@ -2,8 +2,7 @@ import type { MessageData } from '../messages/message.mapper.js';
 import { messageForViewer } from '../messages/message.mapper.js';
 import type { ProfileDto } from '../users/dto/profile.dto.js';
 import type { ConversationDetailDto, ConversationDto, MemberDto } from './dto/conversation.dto.js';
-import type { ConversationMember } from './conversation-member.entity.js';
-import type { MembershipRow } from './conversations.repository.js';
+import type { MemberRow, MembershipRow } from '../memberships/conversations.repository.js';
 
 export interface ConversationFigures {
   lastMessage: MessageData | undefined;
@@ -26,13 +25,13 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures)
   };
 }
 
-export function toMember(member: ConversationMember, profile: ProfileDto): MemberDto {
+export function toMember(member: MemberRow, profile: ProfileDto): MemberDto {
   return {
     user: profile,
     role: member.role,
-    lastReadSeq: Number(member.lastReadSeq),
-    lastDeliveredSeq: Number(member.lastDeliveredSeq),
-    joinedAt: member.joinedAt.toISOString(),
+    lastReadSeq: Number(member.last_read_seq),
+    lastDeliveredSeq: Number(member.last_delivered_seq),
+    joinedAt: new Date(member.joined_at).toISOString(),
   };
 }
 

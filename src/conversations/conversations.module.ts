@@ -1,23 +1,20 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { MembershipsModule } from '../memberships/memberships.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { ConversationMember } from './conversation-member.entity.js';
-import { Conversation } from './conversation.entity.js';
 import { ConversationViews } from './conversation-views.js';
 import { ConversationsController } from './conversations.controller.js';
-import { ConversationsRepository } from './conversations.repository.js';
 import { ConversationsService } from './conversations.service.js';
-import { MembershipModule } from './membership.module.js';
 
 /**
- * Direct and group conversations, membership, roles and read/delivered markers. Exports
- * `ConversationsService` and `MembershipService` (through `MembershipModule`) for the socket gateway.
+ * The conversation feature: direct and group conversations, membership changes, roles and markers over
+ * REST, and "the conversation with its last message" views. Above messages and memberships in the
+ * module graph. Exports `ConversationsService` for the socket gateway (markers).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Conversation, ConversationMember]), MembershipModule, MessagesModule, UsersModule],
+  imports: [MembershipsModule, MessagesModule, UsersModule],
   controllers: [ConversationsController],
-  providers: [ConversationsRepository, ConversationViews, ConversationsService],
-  exports: [TypeOrmModule, MembershipModule, ConversationsService, ConversationsRepository],
+  providers: [ConversationViews, ConversationsService],
+  exports: [ConversationsService],
 })
 export class ConversationsModule {}

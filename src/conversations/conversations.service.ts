@@ -2,23 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { Forbidden, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { ValidationFailed } from '../common/errors/app.exception.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page, type PageQuery } from '../common/pagination/page-query.dto.js';
 import type { NewChatEvent } from '../events/chat-events.js';
 import { EventLog } from '../events/event-log.service.js';
-import { UserBlocks } from '../users/user-blocks.service.js';
-import type { MemberRole } from './conversation-member.entity.js';
-import { directKeyOf } from './conversation.entity.js';
+import { directKeyOf } from '../memberships/conversation.entity.js';
+import { ConversationsRepository } from '../memberships/conversations.repository.js';
+import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membership.events.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { ConversationViews } from './conversation-views.js';
-import { ConversationsRepository } from './conversations.repository.js';
 import { type CreateDirectConversationDto, type CreateGroupConversationDto, MAX_GROUP_MEMBERS } from './dto/create-conversation.dto.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
 import type { AddMembersDto, UpdateMemberDto } from './dto/members.dto.js';
 import type { UpdateConversationDto } from './dto/update-conversation.dto.js';
-import { MEMBERSHIP_CHANGED, type MembershipChanged } from './membership.events.js';
-import { type ConversationAccess, MembershipService } from './membership.service.js';
 
 export interface CreateResult {
   conversation: ConversationDetailDto;
@@ -28,58 +28,56 @@ export interface CreateResult {
 
 type MarkerKind = 'read' | 'delivered';
 
-const canManage = (role: MemberRole) => role === 'owner' || role === 'admin';
-
 /**
  * Owns conversations and their membership: creating direct and group conversations, titles, members and
- * roles, and the read and delivered markers. Every method checks membership first (non-members get 404).
+ * roles, and the read and delivered markers. Every method starts with its permission (src/access).
  * Each change writes its durable events in its transaction (`conversation.updated` to every member, each
- * seeing their own unread count and role) and announces `membership.changed` after commit.
+ * seeing their own unread count and role; the new members' ones are their joins) and announces
+ * `membership.changed` after commit.
  */
 @Injectable()
 export class ConversationsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
     private readonly conversations: ConversationsRepository,
+    private readonly users: UsersRepository,
     private readonly views: ConversationViews,
-    private readonly membership: MembershipService,
-    private readonly blocks: UserBlocks,
     private readonly eventLog: EventLog,
     private readonly emitter: EventEmitter2,
   ) {}
 
   /** One direct conversation per pair, enforced by `conversation_direct_key_uq`; concurrent opens meet on it. */
   async openDirect(user: AuthUser, dto: CreateDirectConversationDto): Promise<CreateResult> {
-    if (dto.userId === user.id) throw new ValidationFailed([{ field: 'userId', message: 'you cannot open a direct conversation with yourself' }]);
-    if (!(await this.conversations.existingUserIds([dto.userId])).has(dto.userId)) throw new NotFound('User');
-    if (await this.blocks.eitherBlocked(user.id, dto.userId)) throw new Forbidden('You cannot open a conversation with this user', 'BLOCKED');
+    await this.access.require(user, Permission.DirectOpen, { userId: dto.userId });
     const directKey = directKeyOf(user.id, dto.userId);
     const { conversationId, created } = await this.dataSource.transaction(async (manager) => {
       const id = await this.conversations.insertDirect(manager, directKey);
       if (!id) return { conversationId: await this.conversations.directIdByKey(manager, directKey), created: false };
-      await this.conversations.addMembers(manager, id, [
+      const added = await this.conversations.addMembers(manager, id, [
         { userId: user.id, role: 'member' },
         { userId: dto.userId, role: 'member' },
       ]);
-      await this.announce(manager, id);
+      await this.announce(manager, id, added);
       return { conversationId: id, created: true };
     });
     if (created) this.afterMembershipChange({ conversationId, addedUserIds: [user.id, dto.userId], removedUserIds: [] });
-    return { conversation: await this.views.detail(user.id, conversationId), created };
+    return { conversation: await this.views.detail(user, conversationId), created };
   }
 
   async createGroup(user: AuthUser, dto: CreateGroupConversationDto): Promise<ConversationDetailDto> {
     const others = (dto.memberIds ?? []).filter((id) => id !== user.id);
     await this.requireUsers('memberIds', others);
+    await this.access.require(user, Permission.GroupCreate, { userIds: others });
     const members = [{ userId: user.id, role: 'owner' as const }, ...others.map((userId) => ({ userId, role: 'member' as const }))];
     const conversationId = await this.dataSource.transaction(async (manager) => {
       const id = await this.conversations.insertGroup(manager, dto.title);
-      await this.conversations.addMembers(manager, id, members);
-      await this.announce(manager, id);
+      const added = await this.conversations.addMembers(manager, id, members);
+      await this.announce(manager, id, added);
       return id;
     });
     this.afterMembershipChange({ conversationId, addedUserIds: members.map((member) => member.userId), removedUserIds: [] });
-    return this.views.detail(user.id, conversationId);
+    return this.views.detail(user, conversationId);
   }
 
   async list(user: AuthUser, query: PageQuery): Promise<Page<ConversationDto>> {
@@ -95,30 +93,28 @@ export class ConversationsService {
   }
 
   get(user: AuthUser, conversationId: string): Promise<ConversationDetailDto> {
-    return this.views.detail(user.id, conversationId);
+    return this.views.detail(user, conversationId);
   }
 
   /** Groups only; owner or admin. */
   async rename(user: AuthUser, conversationId: string, dto: UpdateConversationDto): Promise<ConversationDetailDto> {
-    await this.change(user, conversationId, async (manager, access) => {
-      this.requireGroup(access);
-      if (!canManage(access.role)) throw new Forbidden('Only an owner or admin can rename the conversation');
-      if (access.title === dto.title) return false;
+    await this.change(async (manager) => {
+      const grant = await this.access.require(user, Permission.ConversationRename, { conversationId }, { manager, lock: 'conversation' });
+      if (grant.title === dto.title) return false;
       await this.conversations.setTitle(manager, conversationId, dto.title);
       await this.announce(manager, conversationId);
       return true;
     });
-    return this.views.detail(user.id, conversationId);
+    return this.views.detail(user, conversationId);
   }
 
-  /** Groups only; owner or admin. Users already in the conversation are left as they are. */
+  /** Groups only; owner or admin; not users who blocked the caller or whom the caller blocked. Users already in are left as they are. */
   async addMembers(user: AuthUser, conversationId: string, dto: AddMembersDto): Promise<ConversationDetailDto> {
-    await this.membership.requireMember(user.id, conversationId);
+    await this.access.require(user, Permission.ConversationRead, { conversationId });
     await this.requireUsers('userIds', dto.userIds);
     let added: string[] = [];
-    await this.change(user, conversationId, async (manager, access) => {
-      this.requireGroup(access);
-      if (!canManage(access.role)) throw new Forbidden('Only an owner or admin can add members');
+    await this.change(async (manager) => {
+      await this.access.require(user, Permission.MembersAdd, { conversationId, userIds: dto.userIds }, { manager, lock: 'conversation' });
       added = await this.conversations.addMembers(
         manager,
         conversationId,
@@ -128,27 +124,24 @@ export class ConversationsService {
       if ((await this.conversations.memberCount(manager, conversationId)) > MAX_GROUP_MEMBERS) {
         throw new ValidationFailed([{ field: 'userIds', message: `a group has at most ${MAX_GROUP_MEMBERS} members` }]);
       }
-      await this.announce(manager, conversationId);
+      await this.announce(manager, conversationId, added);
       return true;
     });
     if (added.length) this.afterMembershipChange({ conversationId, addedUserIds: added, removedUserIds: [] }, false);
-    return this.views.detail(user.id, conversationId);
+    return this.views.detail(user, conversationId);
   }
 
   /** Groups only; the owner promotes members to admin or demotes admins. Ownership passes only when the owner leaves. */
   async setRole(user: AuthUser, conversationId: string, userId: string, dto: UpdateMemberDto): Promise<ConversationDetailDto> {
-    await this.change(user, conversationId, async (manager, access) => {
-      this.requireGroup(access);
-      if (access.role !== 'owner') throw new Forbidden('Only the owner can change roles');
-      const current = await this.conversations.roleOf(manager, conversationId, userId);
-      if (!current) throw new NotFound('Member');
-      if (current === 'owner') throw new ValidationFailed([{ field: 'userId', message: "the owner's role can't be changed" }]);
-      if (current === dto.role) return false;
+    await this.change(async (manager) => {
+      const { targetRole } = await this.access.require(user, Permission.MemberSetRole, { conversationId, userId }, { manager, lock: 'conversation' });
+      if (targetRole === 'owner') throw new ValidationFailed([{ field: 'userId', message: "the owner's role can't be changed" }]);
+      if (targetRole === dto.role) return false;
       await this.conversations.setRole(manager, conversationId, userId, dto.role);
       await this.announce(manager, conversationId);
       return true;
     });
-    return this.views.detail(user.id, conversationId);
+    return this.views.detail(user, conversationId);
   }
 
   /**
@@ -157,16 +150,14 @@ export class ConversationsService {
    * member leaving leaves the conversation empty: nobody can see it any more.
    */
   async removeMember(user: AuthUser, conversationId: string, userId: string): Promise<void> {
-    await this.change(user, conversationId, async (manager, access) => {
-      this.requireGroup(access);
-      const leaving = userId === user.id;
-      const role = leaving ? access.role : await this.conversations.roleOf(manager, conversationId, userId);
-      if (!role) throw new NotFound('Member');
-      if (!leaving && !(access.role === 'owner' || (access.role === 'admin' && role === 'member'))) {
-        throw new Forbidden(access.role === 'admin' ? 'An admin can remove members, not the owner or other admins' : 'Only an owner or admin can remove members');
-      }
+    await this.change(async (manager) => {
+      const options = { manager, lock: 'conversation' as const };
+      const { targetRole } =
+        userId === user.id
+          ? { targetRole: (await this.access.require(user, Permission.ConversationLeave, { conversationId }, options)).role }
+          : await this.access.require(user, Permission.MemberRemove, { conversationId, userId }, options);
       await this.conversations.removeMember(manager, conversationId, userId);
-      if (role === 'owner') await this.conversations.handOverOwnership(manager, conversationId);
+      if (targetRole === 'owner') await this.conversations.handOverOwnership(manager, conversationId);
       await this.eventLog.append(manager, { type: 'conversation.removed', userId, data: { conversationId } });
       await this.announce(manager, conversationId);
       return true;
@@ -186,13 +177,13 @@ export class ConversationsService {
 
   /**
    * A seq beyond the newest message counts as the newest (a client may race a message it hasn't got yet);
-   * a `receipt` goes out only for a marker that actually moved.
+   * a `receipt` goes out only for a marker that actually moved. The access check locks the membership row,
+   * so concurrent moves of one member's markers happen one at a time.
    */
   private async moveMarkers(user: AuthUser, conversationId: string, seq: number, kind: MarkerKind): Promise<void> {
-    if (!Number.isSafeInteger(seq) || seq < 0) throw new ValidationFailed([{ field: 'seq', message: 'seq must be a whole number, 0 or more' }]);
-    const moved = await this.dataSource.transaction(async (manager) => {
-      const markers = await this.conversations.lockMarkers(manager, conversationId, user.id);
-      if (!markers) throw new NotFound('Conversation');
+    await this.change(async (manager) => {
+      const markers = await this.access.require(user, Permission.MarkersMove, { conversationId }, { manager, lock: 'membership' });
+      if (!Number.isSafeInteger(seq) || seq < 0) throw new ValidationFailed([{ field: 'seq', message: 'seq must be a whole number, 0 or more' }]);
       const target = Math.min(seq, markers.lastSeq);
       const read = kind === 'read' && target > markers.lastReadSeq;
       const delivered = target > markers.lastDeliveredSeq;
@@ -205,45 +196,48 @@ export class ConversationsService {
       await this.eventLog.append(manager, ...(delivered ? [receipt('delivered')] : []), ...(read ? [receipt('read')] : []));
       return true;
     });
-    if (moved) this.eventLog.kick();
   }
 
   /**
-   * Runs a change to a conversation in one transaction that starts by checking the caller's membership and
-   * locking the conversation row, so membership changes of one conversation happen one at a time.
-   * `apply` answers whether anything changed (and so whether events were written).
+   * Runs a change in one transaction that starts with its permission check (which locks the conversation
+   * row, so membership changes of one conversation happen one at a time). `apply` answers whether
+   * anything changed (and so whether events were written).
    */
-  private async change(user: AuthUser, conversationId: string, apply: (manager: EntityManager, access: ConversationAccess) => Promise<boolean>): Promise<void> {
-    const changed = await this.dataSource.transaction(async (manager) => {
-      const access = await this.membership.access(user.id, conversationId, { manager, lock: true });
-      return apply(manager, access);
-    });
+  private async change(apply: (manager: EntityManager) => Promise<boolean>): Promise<void> {
+    const changed = await this.dataSource.transaction(apply);
     if (changed) this.eventLog.kick();
   }
 
-  private requireGroup(access: ConversationAccess): void {
-    if (access.type !== 'group') throw new Forbidden('A direct conversation has no title, roles or member changes');
-  }
-
   private async requireUsers(field: string, userIds: string[]): Promise<void> {
-    const existing = await this.conversations.existingUserIds(userIds);
+    const existing = await this.users.activeIds(userIds);
     const unknown = userIds.filter((id) => !existing.has(id));
     if (unknown.length) throw new ValidationFailed([{ field, message: `unknown users: ${unknown.join(', ')}` }]);
   }
 
-  /** `conversation.updated` to each current member, as that member sees the conversation. */
-  private async announce(manager: EntityManager, conversationId: string): Promise<void> {
+  /**
+   * `conversation.updated` to each current member, as that member sees the conversation. For the members
+   * in `joined`, that event is their join: its id goes on the membership, and their window of the
+   * conversation's events starts at its position.
+   */
+  private async announce(manager: EntityManager, conversationId: string, joined: string[] = []): Promise<void> {
     const rows = await this.conversations.membershipsOf(conversationId, undefined, manager);
-    const views = await this.views.build(rows, manager);
-    await this.eventLog.append(
+    const views = await this.views.build(rows, manager, { lock: true });
+    const ids = await this.eventLog.append(
       manager,
-      ...views.map((data, index): NewChatEvent => ({ type: 'conversation.updated', userId: rows[index].user_id, data })),
+      ...views.map((data, index): NewChatEvent => ({ type: 'conversation.updated', userId: rows[index].user_id, data, messageId: data.lastMessage?.id })),
+    );
+    const newcomers = new Set(joined);
+    await this.conversations.setJoinedEvents(
+      manager,
+      conversationId,
+      rows.flatMap((row, index) => (newcomers.has(row.user_id) ? [{ userId: row.user_id, eventId: ids[index] }] : [])),
     );
   }
 
-  /** After commit: the durable events were kicked by `change`; the realtime gateway moves sockets between rooms. */
+  /** After commit: the durable events were kicked by `change`; this instance's sockets move rooms at once. */
   private afterMembershipChange(change: MembershipChanged, kick = true): void {
     if (kick) this.eventLog.kick();
     this.emitter.emit(MEMBERSHIP_CHANGED, change);
   }
 }
+

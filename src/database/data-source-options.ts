@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations/index.js';
-import { entities } from './entities.js';
+import { entities } from '../entities.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 
 /**

@@ -11,6 +11,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 @Index('chat_event_unsequenced_idx', ['id'], { where: 'position IS NULL' })
 @Index('chat_event_conversation_position_idx', ['conversationId', 'position'])
 @Index('chat_event_user_position_idx', ['userId', 'position'])
+@Index('chat_event_message_idx', ['messageId'], { where: 'message_id IS NOT NULL' })
 export class ChatEvent {
   @PrimaryGeneratedColumn('identity', { type: 'bigint', primaryKeyConstraintName: 'chat_event_pk' })
   id: string;
@@ -28,6 +29,14 @@ export class ChatEvent {
   /** …or to this one user (e.g. `conversation.removed` to the member who left). */
   @Column({ type: 'uuid', nullable: true })
   userId: string | null;
+
+  /**
+   * The message this event's data embeds (a `message.*` event's message, a `conversation.updated`'s
+   * `lastMessage`): an edit or delete rewrites every such event, so the log never serves words the
+   * history no longer shows.
+   */
+  @Column({ type: 'uuid', nullable: true })
+  messageId: string | null;
 
   @Column({ type: 'jsonb' })
   data: unknown;

@@ -11,10 +11,26 @@ export const DURABLE_EVENT_TYPES = [
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
 
-/** What a service appends inside its transaction: for a conversation's members, or for one user. */
+/**
+ * What a service appends inside its transaction: for a conversation's members, or for one user.
+ * `messageId` names the message the data embeds, if any (see `ChatEvent.messageId`).
+ */
 export type NewChatEvent =
-  | { type: DurableEventType; conversationId: string; userId?: undefined; data: object }
-  | { type: DurableEventType; userId: string; conversationId?: undefined; data: object };
+  | { type: DurableEventType; conversationId: string; userId?: undefined; data: object; messageId?: string }
+  | { type: DurableEventType; userId: string; conversationId?: undefined; data: object; messageId?: string };
+
+/**
+ * What an edit or delete changes in a message, applied to every earlier event that embeds it: a
+ * `message.*` event's data, a `conversation.updated` event's `lastMessage`.
+ */
+export interface MessageRewrite {
+  content: string | null;
+  editedAt: string | null;
+  deletedAt: string | null;
+  /** A deleted message loses both. */
+  attachments?: [];
+  reactions?: [];
+}
 
 /** An event once the sequencer has placed it; `position` is the cursor just after it. */
 export interface SequencedEvent {

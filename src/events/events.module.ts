@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { EventLogRepository } from './event-log.repository.js';
 import { EventLog } from './event-log.service.js';
 
 /** The durable event log every feature writes to and realtime delivery and `/sync` read from. */
 @Global()
-@Module({ providers: [EventLog], exports: [EventLog] })
+@Module({ providers: [EventLogRepository, EventLog], exports: [EventLog, EventLogRepository] })
 export class EventsModule {}

@@ -1,5 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
-import { User } from '../users/user.entity.js';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
 /** PostgreSQL returns bigint as a string; sizes stay far below 2^53. */
 const bigintAsNumber = { to: (value: number) => value, from: (value: string | null) => (value === null ? null : Number(value)) };
@@ -21,9 +20,10 @@ export class Media {
   @Column({ type: 'uuid' })
   uploaderId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  // By name, not class: media sits below users in the module graph (users show avatars).
+  @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'uploader_id', foreignKeyConstraintName: 'media_uploader_fk' })
-  uploader?: Relation<User>;
+  uploader?: { id: string };
 
   @Column({ type: 'varchar', length: 64 })
   mimeType: string;

@@ -8,32 +8,10 @@ export interface SweptMedia {
   hasThumbnail: boolean;
 }
 
-/** The media queries that deserve a name: access, quota, ownership and the orphan sweep. */
+/** The one repository of `media`: quota, lookups and the orphan sweep (who may read an upload is src/access). */
 @Injectable()
 export class MediaRepository {
   constructor(@InjectRepository(Media) private readonly media: Repository<Media>) {}
-
-  /**
-   * The upload if `userId` may read it, in one query: its uploader; a member of a conversation where a
-   * message that is not deleted carries it; anyone, when it is the current avatar of a user who is not
-   * banned. Null otherwise, exactly as when it does not exist.
-   */
-  findReadable(id: string, userId: string): Promise<Media | null> {
-    return this.media
-      .createQueryBuilder('media')
-      .where('media.id = :id', { id })
-      .andWhere(
-        `(media.uploader_id = :userId
-          OR EXISTS (SELECT 1 FROM users owner WHERE owner.avatar_media_id = media.id AND NOT owner.banned)
-          OR EXISTS (
-            SELECT 1 FROM message_attachment attachment
-            JOIN message ON message.id = attachment.message_id AND message.deleted_at IS NULL
-            JOIN conversation_member member ON member.conversation_id = message.conversation_id AND member.user_id = :userId
-            WHERE attachment.media_id = media.id))`,
-        { userId },
-      )
-      .getOne();
-  }
 
   /** Bytes of every upload of the user still kept. */
   async usedBytes(uploaderId: string, manager: EntityManager = this.media.manager): Promise<number> {
@@ -44,19 +22,6 @@ export class MediaRepository {
   /** Serialises one user's concurrent uploads until the transaction ends, so they can't overrun the quota together. */
   async lockUploader(manager: EntityManager, uploaderId: string): Promise<void> {
     await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`media-quota:${uploaderId}`]);
-  }
-
-  /**
-   * Those of `ids` that `uploaderId` uploaded, key-share-locked until the transaction ends: the orphan
-   * sweep skips them meanwhile, so nothing deletes an upload while it is being attached.
-   */
-  findOwnForUse(manager: EntityManager, uploaderId: string, ids: string[]): Promise<Media[]> {
-    return manager
-      .createQueryBuilder(Media, 'media')
-      .where('media.id IN (:...ids)', { ids })
-      .andWhere('media.uploader_id = :uploaderId', { uploaderId })
-      .setLock('pessimistic_read')
-      .getMany();
   }
 
   findByIds(ids: string[], manager: EntityManager = this.media.manager): Promise<Media[]> {

@@ -3,6 +3,8 @@ import { buffer } from 'node:stream/consumers';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { NotFound, UnsupportedMediaType, ValidationFailed } from '../common/errors/app.exception.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -32,9 +34,9 @@ export interface MediaDownload {
 
 /**
  * Owns uploads: accepting them (type decided from the bytes against the allow-list, images measured
- * and thumbnailed, the per-user quota), who may read them, serving their bytes, and deleting the ones
- * nothing uses. Messages and profiles use uploads only through `requireOwnUploads`,
- * `requireOwnImage` and `mediaByIds`.
+ * and thumbnailed, the per-user quota), serving their bytes, and deleting the ones nothing uses. Who may
+ * read, attach or make one an avatar is src/access (`media.read`, `media.attach`, `avatar.set`);
+ * messages and profiles show uploads through `mediaByIds`.
  */
 @Injectable()
 export class MediaService {
@@ -43,6 +45,7 @@ export class MediaService {
   constructor(
     private readonly storage: MediaStorage,
     private readonly repository: MediaRepository,
+    private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
@@ -96,30 +99,6 @@ export class MediaService {
     });
   }
 
-  /**
-   * For a message being sent inside `manager`'s transaction: every id must be an upload of
-   * `uploaderId` (at most `MAX_ATTACHMENTS`, no repeats), else 400. Returns them in the given order,
-   * locked against the orphan sweep until the transaction ends.
-   */
-  async requireOwnUploads(uploaderId: string, ids: string[], manager: EntityManager): Promise<Media[]> {
-    const refuse = (message: string) => new ValidationFailed([{ field: 'attachmentIds', message }], message);
-    if (ids.length > MAX_ATTACHMENTS) throw refuse(`at most ${MAX_ATTACHMENTS} attachments per message`);
-    if (new Set(ids).size !== ids.length) throw refuse('the same upload is attached twice');
-    if (!ids.length) return [];
-    const own = new Map((await this.repository.findOwnForUse(manager, uploaderId, ids)).map((media) => [media.id, media]));
-    if (own.size !== ids.length) throw refuse('attachments must be files you uploaded');
-    return ids.map((id) => own.get(id)!);
-  }
-
-  /** For an avatar being set inside `manager`'s transaction: an image `uploaderId` uploaded, else 400. */
-  async requireOwnImage(uploaderId: string, mediaId: string, manager: EntityManager): Promise<Media> {
-    const [media] = await this.repository.findOwnForUse(manager, uploaderId, [mediaId]);
-    if (!media || !isImageType(media.mimeType)) {
-      throw new ValidationFailed([{ field: 'avatarMediaId', message: 'avatarMediaId must be an image you uploaded' }]);
-    }
-    return media;
-  }
-
   /** The `Media` of each of `ids` that exists, by id: for showing attachments and avatars. */
   async mediaByIds(ids: string[], manager?: EntityManager): Promise<Map<string, MediaDto>> {
     const found = await this.repository.findByIds([...new Set(ids)], manager);
@@ -142,7 +121,8 @@ export class MediaService {
   }
 
   private async readable(caller: AuthUser, mediaId: string): Promise<Media> {
-    const media = await this.repository.findReadable(mediaId, caller.id);
+    await this.access.require(caller, Permission.MediaRead, { mediaId });
+    const [media] = await this.repository.findByIds([mediaId]);
     if (!media) throw new NotFound('Media');
     return media;
   }

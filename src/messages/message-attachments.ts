@@ -1,52 +1,49 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import { toMediaDto } from '../media/media.mappers.js';
-import { MediaService } from '../media/media.service.js';
+import type { EntityManager } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { ValidationFailed } from '../common/errors/app.exception.js';
+import { MAX_ATTACHMENTS, MediaService } from '../media/media.service.js';
 import type { AttachmentView } from './message.mapper.js';
+import { MessagesRepository } from './messages.repository.js';
 
 /**
- * The seam between messages and media uploads: which uploads a sender may attach, and how a message's
- * attachments are shown. Messages never read the media tables directly: both go through `MediaService`.
+ * The seam between messages and uploads: which uploads a sender may attach (`media.attach`), and how a
+ * message's attachments are shown (through `MediaService`, never the media table).
  */
 @Injectable()
 export class MessageAttachments {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: AccessService,
+    private readonly messages: MessagesRepository,
     private readonly media: MediaService,
   ) {}
 
   /**
-   * Every id must be an upload of `userId` (400 otherwise). Inside the send's transaction: the uploads
-   * stay locked against the orphan sweep until the message that carries them is committed. Answers them
-   * as the message shows them, in the given order.
+   * Every id must be an upload of the sender (at most `MAX_ATTACHMENTS`, no repeats), else 400. Inside
+   * the send's transaction: the uploads stay locked against the orphan sweep until the message that
+   * carries them is committed. Answers them as the message shows them, in the given order.
    */
-  async verifyOwnUploads(manager: EntityManager, userId: string, mediaIds: string[]): Promise<AttachmentView[]> {
-    return (await this.media.requireOwnUploads(userId, mediaIds, manager)).map(toMediaDto);
+  async verifyOwnUploads(manager: EntityManager, user: AuthUser, mediaIds: string[]): Promise<AttachmentView[]> {
+    const refuse = (message: string) => new ValidationFailed([{ field: 'attachmentIds', message }], message);
+    if (mediaIds.length > MAX_ATTACHMENTS) throw refuse(`at most ${MAX_ATTACHMENTS} attachments per message`);
+    if (new Set(mediaIds).size !== mediaIds.length) throw refuse('the same upload is attached twice');
+    if (!mediaIds.length) return [];
+    await this.access.require(user, Permission.MediaAttach, { mediaIds }, { manager });
+    const media = await this.media.mediaByIds(mediaIds, manager);
+    return mediaIds.map((id) => media.get(id)!);
   }
 
-  /** Keeps the sender's order. */
-  async attach(manager: EntityManager, messageId: string, mediaIds: string[]): Promise<void> {
-    if (!mediaIds.length) return;
-    await manager.query(
-      `INSERT INTO message_attachment (message_id, media_id, position)
-       SELECT $1, media_id, position - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS a(media_id, position)`,
-      [messageId, mediaIds],
-    );
-  }
-
-  async detachAll(manager: EntityManager, messageId: string): Promise<void> {
-    await manager.query(`DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
+  attach(manager: EntityManager, messageId: string, mediaIds: string[]): Promise<void> {
+    return this.messages.attach(manager, messageId, mediaIds);
   }
 
   /** Each message's attachments in order, as `Media`. */
-  async attachmentsOf(messageIds: string[], manager: EntityManager = this.dataSource.manager): Promise<Map<string, AttachmentView[]>> {
+  async attachmentsOf(messageIds: string[], manager?: EntityManager): Promise<Map<string, AttachmentView[]>> {
     const byMessage = new Map<string, AttachmentView[]>();
     if (!messageIds.length) return byMessage;
-    const rows: Array<{ message_id: string; media_id: string }> = await manager.query(
-      `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`,
-      [messageIds],
-    );
+    const rows = await this.messages.attachmentIdsOf(messageIds, manager);
     const media = await this.media.mediaByIds(
       rows.map((row) => row.media_id),
       manager,

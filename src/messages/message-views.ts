@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ConversationsRepository } from '../memberships/conversations.repository.js';
 import { MessageAttachments } from './message-attachments.js';
 import { type MessageData, type MessageRow, statusOf, toMessageData } from './message.mapper.js';
 import { MessagesRepository } from './messages.repository.js';
@@ -13,6 +14,7 @@ export class MessageViews {
   constructor(
     private readonly messages: MessagesRepository,
     private readonly attachments: MessageAttachments,
+    private readonly memberships: ConversationsRepository,
   ) {}
 
   async hydrate(rows: MessageRow[], manager?: EntityManager): Promise<MessageData[]> {
@@ -22,7 +24,7 @@ export class MessageViews {
     // Sequential: inside a transaction they share one connection anyway.
     const reactions = await this.messages.reactionsOf(ids, manager);
     const attachments = await this.attachments.attachmentsOf(ids, manager);
-    const markers = await this.messages.otherMembersMarkers([...pairs.values()], manager);
+    const markers = await this.memberships.otherMembersMarkers([...pairs.values()], manager);
     const markersByPair = new Map(markers.map((marker) => [`${marker.conversationId}:${marker.senderId}`, marker]));
     return rows.map((row) =>
       toMessageData(row, {
@@ -42,11 +44,12 @@ export class MessageViews {
     return this.hydrate(await this.messages.byIds(messageIds, manager), manager);
   }
 
-  /** Each conversation's newest message, keyed by conversation. */
-  async newestOf(conversations: Array<{ conversationId: string; lastSeq: number }>, manager?: EntityManager): Promise<Map<string, MessageData>> {
+  /** Each conversation's newest message, keyed by conversation; `lock` share-locks them in the caller's transaction. */
+  async newestOf(conversations: Array<{ conversationId: string; lastSeq: number }>, manager?: EntityManager, options: { lock?: boolean } = {}): Promise<Map<string, MessageData>> {
     const rows = await this.messages.atSeqs(
       conversations.map(({ conversationId, lastSeq }) => ({ conversationId, seq: lastSeq })),
       manager,
+      options.lock,
     );
     const messages = await this.hydrate(rows, manager);
     return new Map(messages.map((message) => [message.conversationId, message]));

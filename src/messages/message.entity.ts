@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, Unique } from 'typeorm';
 import { registerConflictMessage } from '../common/errors/unique-constraints.js';
-import { Conversation } from '../conversations/conversation.entity.js';
+import { Conversation } from '../memberships/conversation.entity.js';
 import { User } from '../users/user.entity.js';
 
 // Neither should ever reach a user: sends take the row lock before numbering and retries are answered

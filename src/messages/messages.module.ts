@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MembershipModule } from '../conversations/membership.module.js';
 import { MediaModule } from '../media/media.module.js';
-import { UsersModule } from '../users/users.module.js';
+import { MembershipsModule } from '../memberships/memberships.module.js';
 import { MessageAttachment } from './message-attachment.entity.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageReaction } from './message-reaction.entity.js';
@@ -14,13 +13,14 @@ import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 
 /**
- * Messages of conversations: send, history, edit, delete, reactions, search. Exports `MessagesService`
- * (the socket gateway sends through it) and `MessageViews` (conversations show their last message).
+ * Messages of conversations: send, history, edit, delete, reactions, search, and the one repository of
+ * `message`, `message_reaction` and `message_attachment`. Exports `MessagesService` (the socket gateway
+ * sends through it), `MessageViews` and `MessagesRepository` (conversations show their last message).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment]), MembershipModule, UsersModule, MediaModule],
+  imports: [TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment]), MembershipsModule, MediaModule],
   controllers: [MessagesController],
   providers: [MessagesRepository, MessageViews, MessageAttachments, MessagesService, messagesSentCounter],
-  exports: [TypeOrmModule, MessagesService, MessageViews, MessagesRepository],
+  exports: [MessagesService, MessageViews, MessagesRepository],
 })
 export class MessagesModule {}

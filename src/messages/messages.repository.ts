@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { change, select, selectOne } from '../database/sql.js';
+import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
 import type { MessageRow, ReactionData } from './message.mapper.js';
 
@@ -51,9 +53,8 @@ function escapeRegex(text: string): string {
 }
 
 export interface MessageSearch {
-  userId: string;
-  /** Limits the search to one conversation (the caller's membership is checked first). */
-  conversationId?: string;
+  /** The conversations to search: the one asked for, or all the caller's (`conversation.read` decides). */
+  conversationIds: string[];
   q: string;
   /** The last message of the previous page. */
   before?: { createdAt: string; id: string };
@@ -67,18 +68,14 @@ export interface MessageSearch {
  * terms under 3 characters fall back to scanning the caller's conversations); the regular expression
  * then keeps only matches at a word start. Newest first; deleted messages never match.
  */
-export function searchQuery({ userId, conversationId, q, before, limit }: MessageSearch): SqlQuery {
+export function searchQuery({ conversationIds, q, before, limit }: MessageSearch): SqlQuery {
   const parameters: unknown[] = [];
   const param = (value: unknown) => {
     parameters.push(value);
     return `$${parameters.length}`;
   };
   const conditions = ['m.deleted_at IS NULL'];
-  conditions.push(
-    conversationId
-      ? `m.conversation_id = ${param(conversationId)}`
-      : `m.conversation_id IN (SELECT mb.conversation_id FROM conversation_member mb WHERE mb.user_id = ${param(userId)})`,
-  );
+  conditions.push(conversationIds.length === 1 ? `m.conversation_id = ${param(conversationIds[0])}` : `m.conversation_id = ANY(${param(conversationIds)}::uuid[])`);
   const terms = [...new Set(q.split(/\s+/).filter(Boolean))].slice(0, MAX_TERMS);
   for (const term of terms) {
     conditions.push(`lower(m.content) LIKE lower(${param(`%${escapeLike(term)}%`)})`);
@@ -94,12 +91,20 @@ export function searchQuery({ userId, conversationId, q, before, limit }: Messag
   };
 }
 
-/** The lowest read and delivered markers among the members other than the sender. */
-export interface OtherMembersMarkers {
-  conversationId: string;
-  senderId: string;
-  readSeq: number;
-  deliveredSeq: number;
+/**
+ * Unread messages of each (conversation, member) pair: messages from others above the member's read
+ * marker, deleted ones not counted. Each pair is a range scan of `message_conversation_seq_uq` that starts
+ * at the read marker, so it costs what is unread, not the conversation's size. Exported for EXPLAIN.
+ */
+export function unreadCountsQuery(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): SqlQuery {
+  return {
+    sql: `SELECT p.conversation_id, p.user_id, count(*)::int AS unread
+            FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(conversation_id, user_id, last_read_seq)
+            JOIN message m ON m.conversation_id = p.conversation_id AND m.seq > p.last_read_seq
+           WHERE m.sender_id <> p.user_id AND m.deleted_at IS NULL
+           GROUP BY p.conversation_id, p.user_id`,
+    parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
+  };
 }
 
 export interface NewMessage {
@@ -110,14 +115,11 @@ export interface NewMessage {
   clientMessageId: string;
 }
 
-export interface LockedMessage {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  deleted: boolean;
-}
-
-/** The queries on messages that deserve a name. Methods taking a manager run in the caller's transaction. */
+/**
+ * The one repository of `message`, `message_reaction` and `message_attachment`. Methods taking a manager
+ * run in the caller's transaction. (Messages show their sender's public name: a read-only join of
+ * `users`, kept in the statements that page messages so a page stays one query.)
+ */
 @Injectable()
 export class MessagesRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -136,6 +138,7 @@ export class MessagesRepository {
   }
 
   async search(search: MessageSearch): Promise<SearchHit[]> {
+    if (!search.conversationIds.length) return [];
     const { sql, parameters } = searchQuery(search);
     return this.manager.query(sql, parameters);
   }
@@ -158,15 +161,27 @@ export class MessagesRepository {
     return manager.query(`${MESSAGE_SELECT} WHERE m.id = ANY($1::uuid[])`, [messageIds]);
   }
 
-  /** The message at `seq` of each conversation, e.g. each one's newest: one index probe per pair. */
-  async atSeqs(positions: Array<{ conversationId: string; seq: number }>, manager: EntityManager = this.manager): Promise<MessageRow[]> {
+  /**
+   * The message at `seq` of each conversation, e.g. each one's newest: one index probe per pair. `lock`
+   * share-locks them until the transaction ends (see `ConversationViews.build`).
+   */
+  async atSeqs(positions: Array<{ conversationId: string; seq: number }>, manager: EntityManager = this.manager, lock = false): Promise<MessageRow[]> {
     const wanted = positions.filter((position) => position.seq > 0);
     if (!wanted.length) return [];
-    return manager.query(
+    return select<MessageRow>(
+      manager,
       `${MESSAGE_SELECT}
-         JOIN unnest($1::uuid[], $2::bigint[]) AS p(conversation_id, seq) ON m.conversation_id = p.conversation_id AND m.seq = p.seq`,
+         JOIN unnest($1::uuid[], $2::bigint[]) AS p(conversation_id, seq) ON m.conversation_id = p.conversation_id AND m.seq = p.seq
+         ${lock ? 'FOR SHARE OF m' : ''}`,
       [wanted.map((position) => position.conversationId), wanted.map((position) => position.seq)],
     );
+  }
+
+  async unreadCounts(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>, manager: EntityManager = this.manager): Promise<Map<string, number>> {
+    if (!pairs.length) return new Map();
+    const { sql, parameters } = unreadCountsQuery(pairs);
+    const rows = await select<{ conversation_id: string; user_id: string; unread: number }>(manager, sql, parameters);
+    return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row.unread]));
   }
 
   /**
@@ -179,8 +194,7 @@ export class MessagesRepository {
   async insertNext(manager: EntityManager, message: NewMessage): Promise<MessageRow | undefined> {
     const rows: MessageRow[] = await manager.query(
       `WITH c AS (
-         UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
-         RETURNING last_seq, last_message_at
+         ${TAKE_NEXT_SEQ_SQL}
        ), m AS (
          INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at)
          SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at FROM c
@@ -193,32 +207,15 @@ export class MessagesRepository {
     return rows[0];
   }
 
-  /** Locks the message for a change; undefined when it is not in that conversation. */
-  async lockInConversation(manager: EntityManager, conversationId: string, messageId: string): Promise<LockedMessage | undefined> {
-    return this.lock(manager, `id = $1 AND conversation_id = $2`, [messageId, conversationId]);
-  }
-
-  async lockById(manager: EntityManager, messageId: string): Promise<LockedMessage | undefined> {
-    return this.lock(manager, `id = $1`, [messageId]);
-  }
-
-  private async lock(manager: EntityManager, where: string, parameters: unknown[]): Promise<LockedMessage | undefined> {
-    const rows: Array<{ id: string; conversation_id: string; sender_id: string; deleted_at: Date | null }> = await manager.query(
-      `SELECT id, conversation_id, sender_id, deleted_at FROM message WHERE ${where} FOR UPDATE`,
-      parameters,
-    );
-    const row = rows[0];
-    return row && { id: row.id, conversationId: row.conversation_id, senderId: row.sender_id, deleted: row.deleted_at !== null };
-  }
-
   async updateContent(manager: EntityManager, messageId: string, content: string): Promise<void> {
-    await manager.query(`UPDATE message SET content = $2, edited_at = clock_timestamp() WHERE id = $1`, [messageId, content]);
+    await change(manager, `UPDATE message SET content = $2, edited_at = clock_timestamp() WHERE id = $1`, [messageId, content]);
   }
 
   /** Keeps the row (and its seq) but nothing of what was said. */
   async tombstone(manager: EntityManager, messageId: string): Promise<void> {
-    await manager.query(`UPDATE message SET content = NULL, deleted_at = clock_timestamp() WHERE id = $1`, [messageId]);
-    await manager.query(`DELETE FROM message_reaction WHERE message_id = $1`, [messageId]);
+    await change(manager, `UPDATE message SET content = NULL, deleted_at = clock_timestamp() WHERE id = $1`, [messageId]);
+    await change(manager, `DELETE FROM message_reaction WHERE message_id = $1`, [messageId]);
+    await change(manager, `DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
   }
 
   /** True when the reaction is new. */
@@ -232,8 +229,8 @@ export class MessagesRepository {
 
   /** True when there was such a reaction. */
   async removeReaction(manager: EntityManager, messageId: string, userId: string, emoji: string): Promise<boolean> {
-    const [, affected] = await manager.query(`DELETE FROM message_reaction WHERE message_id = $1 AND user_id = $2 AND emoji = $3`, [messageId, userId, emoji]);
-    return affected > 0;
+    const { count } = await change(manager, `DELETE FROM message_reaction WHERE message_id = $1 AND user_id = $2 AND emoji = $3`, [messageId, userId, emoji]);
+    return count > 0;
   }
 
   /** Each message's reactions, emojis in order of first use. */
@@ -255,26 +252,24 @@ export class MessagesRepository {
     return byMessage;
   }
 
-  /** For each (conversation, sender) pair, one aggregate over the other members' markers. */
-  async otherMembersMarkers(pairs: Array<{ conversationId: string; senderId: string }>, manager: EntityManager = this.manager): Promise<OtherMembersMarkers[]> {
-    if (!pairs.length) return [];
-    const rows: Array<{ conversation_id: string; sender_id: string; read_seq: string; delivered_seq: string }> = await manager.query(
-      `SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
-         FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
-         JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
-        GROUP BY s.conversation_id, s.sender_id`,
-      [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.senderId)],
+  /** Keeps the sender's order. */
+  async attach(manager: EntityManager, messageId: string, mediaIds: string[]): Promise<void> {
+    if (!mediaIds.length) return;
+    await select(
+      manager,
+      `INSERT INTO message_attachment (message_id, media_id, position)
+       SELECT $1, media_id, position - 1 FROM unnest($2::uuid[]) WITH ORDINALITY AS a(media_id, position)`,
+      [messageId, mediaIds],
     );
-    return rows.map((row) => ({
-      conversationId: row.conversation_id,
-      senderId: row.sender_id,
-      readSeq: Number(row.read_seq),
-      deliveredSeq: Number(row.delivered_seq),
-    }));
+  }
+
+  /** Each message's attached upload ids, in order. */
+  attachmentIdsOf(messageIds: string[], manager: EntityManager = this.manager): Promise<Array<{ message_id: string; media_id: string }>> {
+    return select(manager, `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`, [messageIds]);
   }
 
   async count(): Promise<number> {
-    const [{ count }] = await this.manager.query(`SELECT count(*)::int AS count FROM message`);
-    return count;
+    const row = await selectOne<{ count: number }>(this.manager, `SELECT count(*)::int AS count FROM message`);
+    return row!.count;
   }
 }

@@ -3,16 +3,16 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import type { MessageGrant } from '../access/access.types.js';
+import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { Conflict, Forbidden, NotFound, RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
+import { Conflict, ValidationFailed } from '../common/errors/app.exception.js';
+import { RateLimit } from '../common/rate-limits/rate-limits.js';
+import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
-import { InjectConfig } from '../config/config.module.js';
-import type { AppConfig } from '../config/app-config.js';
-import { MembershipService, peerOf } from '../conversations/membership.service.js';
 import { EventLog } from '../events/event-log.service.js';
-import { SharedState } from '../shared-state/shared-state.js';
-import { UserBlocks } from '../users/user-blocks.service.js';
 import type { EditMessageDto } from './dto/edit-message.dto.js';
 import type { HistoryQuery } from './dto/history.query.js';
 import type { SearchMessagesQuery } from './dto/search-messages.query.js';
@@ -20,11 +20,9 @@ import type { SendMessageDto } from './dto/send-message.dto.js';
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
-import { type MessageRow, type MessageView, messageForViewer, toMessageData } from './message.mapper.js';
+import { type MessageData, type MessageRow, type MessageView, messageForViewer, toMessageData } from './message.mapper.js';
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
-import { type LockedMessage, MessagesRepository } from './messages.repository.js';
-
-const RATE_WINDOW_SECONDS = 10;
+import { MessagesRepository } from './messages.repository.js';
 
 export interface SendResult {
   message: MessageView;
@@ -43,21 +41,20 @@ interface SearchCursor extends Record<string, string> {
 
 /**
  * Owns messages: sending (ordered, idempotent, rate-limited), history, edits, tombstones, reactions and
- * search. Every method checks membership first; REST and the socket gateway call the same methods, and
- * every change writes its durable event in its own transaction, then kicks the event log.
+ * search. Every method starts with its permission (src/access); REST and the socket gateway call the
+ * same methods, and every change writes its durable event in its own transaction, then kicks the event
+ * log. An edit or delete also rewrites every earlier event that embeds the message: the log forgets.
  */
 @Injectable()
 export class MessagesService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectConfig() private readonly config: AppConfig,
     @InjectMetric(MESSAGES_SENT) private readonly sent: Counter<string>,
     private readonly messages: MessagesRepository,
     private readonly views: MessageViews,
     private readonly attachments: MessageAttachments,
-    private readonly membership: MembershipService,
-    private readonly blocks: UserBlocks,
-    private readonly state: SharedState,
+    private readonly access: AccessService,
+    private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
   ) {}
 
@@ -73,15 +70,13 @@ export class MessagesService implements OnModuleInit {
    * seq it took) rolls back, and it answers the winner's message.
    */
   async send(user: AuthUser, conversationId: string, dto: SendMessageDto, transport: Transport): Promise<SendResult> {
-    const access = await this.membership.access(user.id, conversationId);
-    await this.throttle(user.id);
+    await this.access.require(user, Permission.ConversationPost, { conversationId });
+    await this.rateLimits.consume(RateLimit.Messages, user.id);
     const content = dto.content ?? null;
     const attachmentIds = dto.attachmentIds ?? [];
     if (content === null && !attachmentIds.length) {
       throw new ValidationFailed([{ field: 'content', message: 'content or attachmentIds is required' }]);
     }
-    const peer = access.type === 'direct' ? peerOf(access, user.id) : undefined;
-    if (peer && (await this.blocks.eitherBlocked(user.id, peer))) throw new Forbidden('You cannot message this user', 'BLOCKED');
 
     // A retry carrying attachments or a reply answers the first message before they are checked again
     // (its uploads may be gone since). A text-only retry needs no look-up first: its insert conflicts and
@@ -96,7 +91,7 @@ export class MessagesService implements OnModuleInit {
 
     const message = await this.dataSource
       .transaction(async (manager) => {
-        const attachments = await this.attachments.verifyOwnUploads(manager, user.id, attachmentIds);
+        const attachments = await this.attachments.verifyOwnUploads(manager, user, attachmentIds);
         const row = await this.messages.insertNext(manager, {
           conversationId,
           senderId: user.id,
@@ -110,7 +105,7 @@ export class MessagesService implements OnModuleInit {
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
         // while the conversation's row lock is held, which is what bounds one conversation's send rate.
         const created = toMessageData(row, { reactions: [], attachments, status: 'sent' });
-        await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created });
+        await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
         return created;
       })
       .catch((error: unknown) => {
@@ -128,7 +123,7 @@ export class MessagesService implements OnModuleInit {
   }
 
   async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<{ items: MessageView[]; hasMore: boolean }> {
-    await this.membership.requireMember(user.id, conversationId);
+    await this.access.require(user, Permission.ConversationRead, { conversationId });
     if (query.before !== undefined && query.after !== undefined) {
       throw new ValidationFailed([{ field: 'before', message: 'use either before or after, not both' }]);
     }
@@ -141,38 +136,29 @@ export class MessagesService implements OnModuleInit {
     return { items: await this.forViewer(rows, user.id), hasMore };
   }
 
-  /** Sender only; a tombstone can't be edited (409). */
+  /** Sender only, not with a block in a direct conversation; a tombstone can't be edited (409). */
   async edit(user: AuthUser, conversationId: string, messageId: string, dto: EditMessageDto): Promise<MessageView> {
-    await this.membership.requireMember(user.id, conversationId);
     const edited = await this.dataSource.transaction(async (manager) => {
-      const message = await this.lockedOrNotFound(manager, conversationId, messageId);
-      if (message.senderId !== user.id) throw new Forbidden('Only the sender can edit a message');
+      const { message } = await this.access.require(user, Permission.MessageEdit, { conversationId, messageId }, { manager });
       if (message.deleted) throw new Conflict('The message was deleted');
       await this.messages.updateContent(manager, messageId, dto.content);
       const [data] = await this.views.byIds([messageId], manager);
-      await this.eventLog.append(manager, { type: 'message.updated', conversationId, data });
+      await this.forgetEarlier(manager, data);
+      await this.eventLog.append(manager, { type: 'message.updated', conversationId, data, messageId });
       return data;
     });
     this.eventLog.kick();
     return messageForViewer(edited, user.id);
   }
 
-  /** The sender, an owner or admin of the conversation, or a global admin; deleting twice is a no-op. */
+  /** The sender, an owner or admin of the conversation, or a global admin who is a member; deleting twice is a no-op. */
   async remove(user: AuthUser, conversationId: string, messageId: string): Promise<void> {
-    const { role } = await this.membership.requireMember(user.id, conversationId);
-    await this.tombstone((manager) => this.lockedOrNotFound(manager, conversationId, messageId), (message) => {
-      const allowed = message.senderId === user.id || role === 'owner' || role === 'admin' || user.role === 'admin';
-      if (!allowed) throw new Forbidden('Only the sender or an owner or admin of the conversation can delete this message');
-    });
+    await this.tombstone((manager) => this.access.require(user, Permission.MessageDelete, { conversationId, messageId }, { manager }));
   }
 
-  /** Moderation: any message, whoever is asking (the admin routes check the role). */
-  async removeAny(messageId: string): Promise<void> {
-    await this.tombstone(async (manager) => {
-      const message = await this.messages.lockById(manager, messageId);
-      if (!message) throw new NotFound('Message');
-      return message;
-    });
+  /** Moderation: any message, by a global admin. */
+  async removeAny(user: AuthUser, messageId: string): Promise<void> {
+    await this.tombstone((manager) => this.access.require(user, Permission.AdminMessages, { messageId }, { manager }));
   }
 
   /** One reaction per user per emoji: reacting again changes nothing and announces nothing. */
@@ -186,10 +172,12 @@ export class MessagesService implements OnModuleInit {
 
   /** Newest first, only in the caller's conversations (or the one asked for, if the caller is in it). */
   async search(user: AuthUser, query: SearchMessagesQuery): Promise<Page<MessageView>> {
-    if (query.conversationId) await this.membership.requireMember(user.id, query.conversationId);
+    const conversationIds = query.conversationId
+      ? [(await this.access.require(user, Permission.ConversationRead, { conversationId: query.conversationId })).conversationId]
+      : await this.access.conversationIdsOf(user);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = query.cursor ? decodeCursor<SearchCursor>(query.cursor, ['createdAt', 'id']) : undefined;
-    const rows = await this.messages.search({ userId: user.id, conversationId: query.conversationId, q: query.q, before, limit: limit + 1 });
+    const rows = await this.messages.search({ conversationIds, q: query.q, before, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -198,33 +186,35 @@ export class MessagesService implements OnModuleInit {
     };
   }
 
-  private async throttle(userId: string): Promise<void> {
-    const { count, resetSeconds } = await this.state.hit(`rate:message:${userId}`, RATE_WINDOW_SECONDS);
-    if (count > this.config.throttle.messageLimit) throw new RateLimited(resetSeconds);
-  }
-
   private async forViewer(rows: MessageRow[], viewerId: string): Promise<MessageView[]> {
     return (await this.views.hydrate(rows)).map((message) => messageForViewer(message, viewerId));
   }
 
-  private async lockedOrNotFound(manager: EntityManager, conversationId: string, messageId: string): Promise<LockedMessage> {
-    const message = await this.messages.lockInConversation(manager, conversationId, messageId);
-    if (!message) throw new NotFound('Message');
-    return message;
-  }
-
-  private async tombstone(find: (manager: EntityManager) => Promise<LockedMessage>, authorize: (message: LockedMessage) => void = () => undefined): Promise<void> {
+  /**
+   * Deletes inside one transaction that starts with the permission check (which locks the message): the
+   * row stays as a tombstone, and every earlier event that carried its words or attachments forgets them.
+   */
+  private async tombstone(authorize: (manager: EntityManager) => Promise<Pick<MessageGrant, 'message'>>): Promise<void> {
     const deleted = await this.dataSource.transaction(async (manager) => {
-      const message = await find(manager);
-      authorize(message);
+      const { message } = await authorize(manager);
       if (message.deleted) return false;
       await this.messages.tombstone(manager, message.id);
-      await this.attachments.detachAll(manager, message.id);
       const [data] = await this.views.byIds([message.id], manager);
-      await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data });
+      await this.forgetEarlier(manager, data);
+      await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data, messageId: message.id });
       return true;
     });
     if (deleted) this.eventLog.kick();
+  }
+
+  /** Every earlier event that embeds the message now shows it as it is (see `EventLogRepository.rewriteMessage`). */
+  private forgetEarlier(manager: EntityManager, message: MessageData): Promise<void> {
+    return this.eventLog.rewriteMessage(manager, message.id, {
+      content: message.content,
+      editedAt: message.editedAt,
+      deletedAt: message.deletedAt,
+      ...(message.deletedAt ? { attachments: [], reactions: [] } : {}),
+    });
   }
 
   private async changeReaction(
@@ -235,10 +225,9 @@ export class MessagesService implements OnModuleInit {
     change: (manager: EntityManager) => Promise<boolean>,
   ): Promise<void> {
     if (!isValidEmoji(emoji)) throw new ValidationFailed([{ field: 'emoji', message: 'emoji must be an emoji or a :shortcode: of at most 32 characters' }]);
-    await this.membership.requireMember(user.id, conversationId);
     const changed = await this.dataSource.transaction(async (manager) => {
-      // The lock orders concurrent reactions to one message, so each event lists every earlier one.
-      const message = await this.lockedOrNotFound(manager, conversationId, messageId);
+      // The check locks the message: concurrent reactions to it run in turn, so each event lists every earlier one.
+      const { message } = await this.access.require(user, Permission.MessageReact, { conversationId, messageId }, { manager });
       if (message.deleted) throw new Conflict('The message was deleted');
       if (!(await change(manager))) return false;
       const reactions = (await this.messages.reactionsOf([messageId], manager)).get(messageId) ?? [];

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Inject, Optional } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, type HealthIndicatorFunction, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { SkipThrottle } from '@nestjs/throttler';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Public } from '../common/auth/auth.decorators.js';
+import { SkipRateLimit } from '../common/rate-limits/rate-limit.decorators.js';
 import { ServiceUnavailable } from '../common/errors/app.exception.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { SharedState } from '../shared-state/shared-state.js';
@@ -13,7 +13,7 @@ const CHECK_TIMEOUT_MS = 1_500;
 
 @ApiTags('service')
 @Public()
-@SkipThrottle({ default: true, auth: true })
+@SkipRateLimit()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -6,7 +6,9 @@ import { AckErrorDto, DeliveryMetaDto } from './dto/server-events.dto.js';
 import { CLIENT_EVENTS, SERVER_EVENTS } from './events.map.js';
 import { MAX_CONVERSATION_ROOMS } from './rooms.js';
 import { MAX_EVENT_BYTES } from './socket-io.adapter.js';
-import { SOCKET_EVENT_BURST, SOCKET_EVENTS_PER_SECOND } from './socket-rate-limiter.js';
+import { RATE_LIMITS } from '../common/rate-limits/rate-limits.js';
+
+const SOCKET_EVENTS = RATE_LIMITS['socket-events'];
 import { RealtimeModule } from './realtime.module.js';
 
 export const ASYNCAPI_PATH = '/docs/asyncapi.json';
@@ -111,7 +113,7 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
         'Durable server events (`x-durable`) carry a second argument `{ cursor }`; after a reconnect, pass the',
         'last cursor to `GET /api/v1/sync?since=` to get exactly what was missed.',
         '',
-        `Limits: ${MAX_EVENT_BYTES / 1024} KiB per event; ${SOCKET_EVENTS_PER_SECOND} client events a second per socket (bursts of ${SOCKET_EVENT_BURST});`,
+        `Limits: ${MAX_EVENT_BYTES / 1024} KiB per event; ${SOCKET_EVENTS.per.replace(/^socket \(token bucket: (.*)\)$/, '$1')} client events per socket;`,
         `MESSAGE_RATE_LIMIT and TYPING_RATE_LIMIT per user, shared with REST and every instance; ${MAX_CONVERSATION_ROOMS} conversation rooms per socket.`,
       ].join('\n'),
     },

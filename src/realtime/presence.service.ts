@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
-import type { Repository } from 'typeorm';
-import { MembershipService } from '../conversations/membership.service.js';
+import { AccessService } from '../access/access.service.js';
 import { SharedState } from '../shared-state/shared-state.js';
 import { ONLINE_USERS_KEY, presenceKey } from '../users/presence-reader.js';
-import { User } from '../users/user.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
 import { RealtimeServer } from './realtime-server.js';
 import { ONLINE_USERS } from './realtime.metrics.js';
 import { conversationRoom, userRoom } from './rooms.js';
@@ -37,8 +35,8 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly state: SharedState,
     private readonly realtime: RealtimeServer,
-    private readonly membership: MembershipService,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly access: AccessService,
+    private readonly users: UsersRepository,
     @InjectMetric(ONLINE_USERS) private readonly onlineUsers: Gauge<string>,
   ) {}
 
@@ -58,8 +56,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
       const instances = await this.state.addExpiring(presenceKey(userId), this.instanceId, PRESENCE_TTL_SECONDS);
       await this.state.addExpiring(ONLINE_USERS_KEY, userId, PRESENCE_TTL_SECONDS);
       if (instances === 1) {
-        const user = await this.users.findOne({ select: { id: true, lastSeenAt: true }, where: { id: userId } });
-        await this.announce(userId, true, user?.lastSeenAt ?? null);
+        await this.announce(userId, true, await this.users.lastSeenOf(userId));
       }
       await this.countOnline();
     });
@@ -79,7 +76,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
       if (instances === 0) {
         await this.state.removeExpiring(ONLINE_USERS_KEY, userId);
         const lastSeenAt = new Date();
-        await this.users.update({ id: userId }, { lastSeenAt });
+        await this.users.setLastSeen(userId, lastSeenAt);
         await this.announce(userId, false, lastSeenAt);
       }
       await this.countOnline();
@@ -105,7 +102,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   private async announce(userId: string, online: boolean, lastSeenAt: Date | null): Promise<void> {
     const server = this.realtime.server;
     if (!server) return;
-    const conversationIds = await this.membership.conversationIdsOf(userId);
+    const conversationIds = await this.access.conversationIdsOf({ id: userId });
     if (!conversationIds.length) return;
     server
       .to(conversationIds.map(conversationRoom))

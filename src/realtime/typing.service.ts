@@ -1,14 +1,14 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { RateLimited } from '../common/errors/app.exception.js';
-import type { AppConfig } from '../config/app-config.js';
-import { InjectConfig } from '../config/config.module.js';
-import { SharedState } from '../shared-state/shared-state.js';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { RateLimit } from '../common/rate-limits/rate-limits.js';
+import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { RealtimeServer } from './realtime-server.js';
 import { conversationRoom, userRoom } from './rooms.js';
 
 /** A `typing.start` that no stop (or new start) follows ends by itself after this long. */
 export const TYPING_EXPIRY_MS = 6_000;
-const RATE_WINDOW_SECONDS = 10;
 
 /**
  * Typing indicators: relayed to the conversation's room except the typist's own sockets, never stored.
@@ -20,9 +20,9 @@ export class TypingService implements OnModuleDestroy {
   private readonly timers = new Map<string, Map<string, NodeJS.Timeout>>();
 
   constructor(
-    private readonly state: SharedState,
+    private readonly access: AccessService,
+    private readonly rateLimits: RateLimits,
     private readonly realtime: RealtimeServer,
-    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   onModuleDestroy() {
@@ -30,13 +30,20 @@ export class TypingService implements OnModuleDestroy {
     this.timers.clear();
   }
 
-  /** TYPING_RATE_LIMIT typing events per user per 10 s, on every instance together. */
-  async throttle(userId: string): Promise<void> {
-    const { count, resetSeconds } = await this.state.hit(`typing-rate:${userId}`, RATE_WINDOW_SECONDS);
-    if (count > this.config.throttle.typingLimit) throw new RateLimited(resetSeconds);
+  /** `typing.start` from a socket: `conversation.typing` (members; not with a block), then the budget. */
+  async startTyping(user: AuthUser, socketId: string, conversationId: string): Promise<void> {
+    await this.access.require(user, Permission.Typing, { conversationId });
+    await this.rateLimits.consume(RateLimit.Typing, user.id);
+    this.start(socketId, user.id, conversationId);
   }
 
-  start(socketId: string, userId: string, conversationId: string): void {
+  async stopTyping(user: AuthUser, socketId: string, conversationId: string): Promise<void> {
+    await this.access.require(user, Permission.Typing, { conversationId });
+    await this.rateLimits.consume(RateLimit.Typing, user.id);
+    this.stop(socketId, user.id, conversationId);
+  }
+
+  private start(socketId: string, userId: string, conversationId: string): void {
     this.clear(socketId, conversationId);
     const timers = this.timers.get(socketId) ?? new Map<string, NodeJS.Timeout>();
     this.timers.set(socketId, timers);
@@ -47,7 +54,7 @@ export class TypingService implements OnModuleDestroy {
     this.relay(userId, conversationId, true);
   }
 
-  stop(socketId: string, userId: string, conversationId: string): void {
+  private stop(socketId: string, userId: string, conversationId: string): void {
     this.clear(socketId, conversationId);
     this.relay(userId, conversationId, false);
   }

@@ -1,6 +1,5 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { EventLogRepository } from '../events/event-log.repository.js';
 
 const VERSION = 'v1';
 const POSITION = /^(0|[1-9]\d{0,18})$/;
@@ -14,11 +13,10 @@ const POSITION = /^(0|[1-9]\d{0,18})$/;
 export class SyncCursors implements OnApplicationBootstrap {
   private epoch = '';
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly log: EventLogRepository) {}
 
   async onApplicationBootstrap() {
-    const [row]: Array<{ epoch: string }> = await this.dataSource.query(`SELECT epoch FROM event_log_state WHERE id = 1`);
-    this.epoch = row.epoch.replaceAll('-', '');
+    this.epoch = (await this.log.epoch()).replaceAll('-', '');
   }
 
   encode(position: string | bigint): string {

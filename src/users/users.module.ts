@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { MediaModule } from '../media/media.module.js';
 import { PresenceReader, SharedStatePresenceReader } from './presence-reader.js';
 import { UserBlock } from './user-block.entity.js';
 import { UserBlocks } from './user-blocks.service.js';
@@ -10,13 +9,13 @@ import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
 
 /**
- * Profiles, user search and blocks. Accounts and credentials are the auth module's. Exports
- * `UserBlocks` (conversations check blocks with it) and `PresenceReader`.
+ * Profiles, user search and blocks, and the one repository of `users`. Accounts and credentials are the
+ * auth module's. Exports `UsersRepository`, `UsersService` (profiles) and `PresenceReader`.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, UserBlock]), MediaModule],
+  imports: [TypeOrmModule.forFeature([User, UserBlock])],
   controllers: [UsersController],
   providers: [UsersRepository, UsersService, UserBlocks, { provide: PresenceReader, useClass: SharedStatePresenceReader }],
-  exports: [TypeOrmModule, UsersRepository, UserBlocks, PresenceReader],
+  exports: [UsersRepository, UsersService, PresenceReader],
 })
 export class UsersModule {}

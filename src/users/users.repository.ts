@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { type EntityManager, In, Repository } from 'typeorm';
+import type { Role } from '../common/auth/auth-user.js';
+import { select, selectOne } from '../database/sql.js';
 import { User } from './user.entity.js';
 
 /** `LIKE` treats `%`, `_` and `\` specially; a search for `a_b` means those three characters. */
@@ -18,7 +20,21 @@ export interface UserSearch {
   limit: number;
 }
 
-/** Queries on users that deserve a name. */
+export interface NewUser {
+  email: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  role?: Role;
+}
+
+export type ProfileChanges = Partial<Pick<User, 'displayName' | 'statusText' | 'avatarMediaId'>>;
+
+/**
+ * The one repository of `users`: every write to the table is a method here (sign-up, profile, password,
+ * role and ban, presence's last-seen), and other modules read users through it. Methods taking a manager
+ * join the caller's transaction.
+ */
 @Injectable()
 export class UsersRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
@@ -26,6 +42,29 @@ export class UsersRepository {
   /** Uses `user_email_lower_uq`. With the avatar, for the `Me` of a sign-in. */
   findByEmail(email: string): Promise<User | null> {
     return this.users.createQueryBuilder('user').leftJoinAndSelect('user.avatarMedia', 'avatarMedia').where('lower(user.email) = lower(:email)', { email }).getOne();
+  }
+
+  findWithAvatar(id: string, manager: EntityManager = this.users.manager, options: { activeOnly?: boolean } = {}): Promise<User | null> {
+    return manager.findOne(User, { where: { id, ...(options.activeOnly ? { banned: false } : {}) }, relations: { avatarMedia: true } });
+  }
+
+  findManyWithAvatars(ids: string[]): Promise<User[]> {
+    return ids.length ? this.users.find({ where: { id: In(ids) }, relations: { avatarMedia: true } }) : Promise.resolve([]);
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return this.users.existsBy({ id });
+  }
+
+  /** Of these ids, those that are users who can take part (not banned). */
+  async activeIds(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows = await select<{ id: string }>(this.users.manager, `SELECT id FROM users WHERE id = ANY($1::uuid[]) AND NOT banned`, [ids]);
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -43,5 +82,57 @@ export class UsersRepository {
     if (!includeBanned) query.andWhere('user.banned = false');
     if (after !== undefined) query.andWhere('user.username > :after', { after });
     return query.getMany();
+  }
+
+  async insert(manager: EntityManager, user: NewUser): Promise<User> {
+    return manager.save(
+      manager.create(User, { ...user, statusText: null, avatarMediaId: null, lastSeenAt: null, role: user.role ?? 'user' }),
+    );
+  }
+
+  async updateProfile(manager: EntityManager, id: string, changes: ProfileChanges): Promise<void> {
+    await manager.update(User, { id }, changes);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string, manager: EntityManager = this.users.manager): Promise<void> {
+    await manager.update(User, { id }, { passwordHash });
+  }
+
+  async setLastSeen(id: string, lastSeenAt: Date): Promise<void> {
+    await this.users.update({ id }, { lastSeenAt });
+  }
+
+  async lastSeenOf(id: string): Promise<Date | null> {
+    return (await this.users.findOne({ select: { id: true, lastSeenAt: true }, where: { id } }))?.lastSeenAt ?? null;
+  }
+
+  /** Row-locked for an admin's change: a sign-in running now either finishes first or waits and sees it. */
+  lockForUpdate(manager: EntityManager, id: string): Promise<User | null> {
+    return manager.findOne(User, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async setRoleAndBan(manager: EntityManager, id: string, changes: { role?: Role; banned?: boolean }): Promise<void> {
+    if (Object.keys(changes).length) await manager.update(User, { id }, changes);
+  }
+
+  /** Share-locks the user row; a ban running now either waits for the caller's transaction or is seen by it. */
+  lockBanned(manager: EntityManager, id: string): Promise<{ banned: boolean } | undefined> {
+    return selectOne<{ banned: boolean }>(manager, 'SELECT banned FROM users WHERE id = $1 FOR SHARE', [id]);
+  }
+
+  roleByEmail(manager: EntityManager, email: string): Promise<{ id: string; role: Role } | undefined> {
+    return selectOne(manager, 'SELECT id, role FROM users WHERE lower(email) = $1', [email]);
+  }
+
+  async usernameTaken(manager: EntityManager, username: string): Promise<boolean> {
+    return (await select(manager, 'SELECT 1 FROM users WHERE username = $1', [username])).length > 0;
+  }
+
+  async promote(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(`UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
   }
 }

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AccessService } from '../access/access.service.js';
+import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { NotFound } from '../common/errors/app.exception.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
-import { MediaService } from '../media/media.service.js';
 import type { MeDto } from './dto/me.dto.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 import type { SearchUsersQuery } from './dto/search-users.query.js';
@@ -13,7 +14,7 @@ import type { UpdateMeDto } from './dto/update-me.dto.js';
 import { PresenceReader } from './presence-reader.js';
 import { User } from './user.entity.js';
 import { toMe, toProfile } from './user.mappers.js';
-import { UsersRepository } from './users.repository.js';
+import { type ProfileChanges, UsersRepository } from './users.repository.js';
 
 /** Reads a `nextCursor` made by `pageOf`. */
 export function cursorAfter(cursor: string | undefined): string | undefined {
@@ -31,27 +32,26 @@ export function pageOf<T>(users: User[], limit: number, map: (user: User) => T |
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(User) private readonly users: Repository<User>,
-    private readonly queries: UsersRepository,
+    private readonly users: UsersRepository,
     private readonly presence: PresenceReader,
-    private readonly media: MediaService,
+    private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   async me(caller: AuthUser): Promise<MeDto> {
-    return toMe(await this.users.findOneOrFail({ where: { id: caller.id }, relations: { avatarMedia: true } }));
+    return toMe((await this.users.findWithAvatar(caller.id))!);
   }
 
   /** The avatar must be an image the caller uploaded; it is checked and set in one transaction. */
   async updateMe(caller: AuthUser, dto: UpdateMeDto): Promise<MeDto> {
-    const changes: Partial<User> = {};
+    const changes: ProfileChanges = {};
     if (dto.displayName !== undefined) changes.displayName = dto.displayName;
     if (dto.statusText !== undefined) changes.statusText = dto.statusText || null;
     if (dto.avatarMediaId !== undefined) changes.avatarMediaId = dto.avatarMediaId;
     if (Object.keys(changes).length) {
       await this.dataSource.transaction(async (manager) => {
-        if (dto.avatarMediaId) await this.media.requireOwnImage(caller.id, dto.avatarMediaId, manager);
-        await manager.update(User, { id: caller.id }, changes);
+        if (dto.avatarMediaId) await this.access.require(caller, Permission.AvatarSet, { mediaId: dto.avatarMediaId }, { manager });
+        await this.users.updateProfile(manager, caller.id, changes);
       });
     }
     return this.me(caller);
@@ -59,15 +59,21 @@ export class UsersService {
 
   /** Banned users have no public profile. */
   async profile(userId: string): Promise<ProfileDto> {
-    const user = await this.users.findOne({ where: { id: userId, banned: false }, relations: { avatarMedia: true } });
+    const user = await this.users.findWithAvatar(userId, undefined, { activeOnly: true });
     if (!user) throw new NotFound('User');
     return this.toProfile(user);
   }
 
   async search(query: SearchUsersQuery): Promise<Page<ProfileDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const users = await this.queries.search({ prefix: query.search, after: cursorAfter(query.cursor), limit: limit + 1 });
+    const users = await this.users.search({ prefix: query.search, after: cursorAfter(query.cursor), limit: limit + 1 });
     return pageOf(users, limit, (user) => this.toProfile(user));
+  }
+
+  /** Profiles by id, for the members of a conversation. */
+  async profilesOf(userIds: string[]): Promise<Map<string, ProfileDto>> {
+    const users = await this.users.findManyWithAvatars(userIds);
+    return new Map(await Promise.all(users.map(async (user) => [user.id, await this.toProfile(user)] as const)));
   }
 
   private async toProfile(user: User): Promise<ProfileDto> {

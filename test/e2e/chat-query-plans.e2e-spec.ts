@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { conversationListQuery, type SqlQuery, unreadCountsQuery } from '../../src/conversations/conversations.repository.js';
-import { historyQuery, searchQuery } from '../../src/messages/messages.repository.js';
+import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { visibleEventsQuery } from '../../src/access/access.repository.js';
+import { historyQuery, searchQuery, unreadCountsQuery } from '../../src/messages/messages.repository.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 interface PlanNode {
@@ -74,12 +75,24 @@ describe('query plans of history, conversation list, unread counts and search', 
            FROM generate_series(2, $1::int) g`,
         [CONVERSATIONS, USERS],
       );
+      // The event log: 3 events in each conversation (60,000) and one addressed to each member of each.
+      await manager.query(
+        `INSERT INTO chat_event (position, type, conversation_id, data)
+         SELECT nextval('chat_event_position_seq'), 'receipt', ${id('conversation', 'g')}, '{}'::jsonb
+           FROM generate_series(1, $1::int) g, generate_series(1, 3) k`,
+        [CONVERSATIONS],
+      );
+      await manager.query(
+        `INSERT INTO chat_event (position, type, user_id, data)
+         SELECT nextval('chat_event_position_seq'), 'conversation.updated', mb.user_id, '{}'::jsonb
+           FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id WHERE c.title LIKE 'plan %'`,
+      );
       [{ reader, busy }] = await manager.query(`SELECT ${id('user', '1')} AS reader, ${id('conversation', '1')} AS busy`);
     });
     // Statistics from every row rather than a random sample, so the plans are the same on every run.
     await database.transaction(async (manager) => {
       await manager.query('SET LOCAL default_statistics_target = 1000');
-      await manager.query('ANALYZE users, conversation, conversation_member, message');
+      await manager.query('ANALYZE users, conversation, conversation_member, message, chat_event');
     });
   });
 
@@ -94,7 +107,7 @@ describe('query plans of history, conversation list, unread counts and search', 
   }
 
   const seqScans = (nodes: PlanNode[]) =>
-    nodes.filter((node) => node['Node Type'] === 'Seq Scan' && ['message', 'conversation_member', 'conversation'].includes(node['Relation Name'] ?? ''));
+    nodes.filter((node) => node['Node Type'] === 'Seq Scan' && ['message', 'conversation_member', 'conversation', 'chat_event'].includes(node['Relation Name'] ?? ''));
   const indexesUsed = (nodes: PlanNode[]) => nodes.map((node) => node['Index Name']).filter(Boolean);
 
   it('seeded what it meant to', async () => {
@@ -142,13 +155,24 @@ describe('query plans of history, conversation list, unread counts and search', 
   });
 
   it('searches through the trigram index, never scanning every message', async () => {
+    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [reader]);
     for (const search of [
-      { userId: reader, q: 'kubernetes', limit: 51 },
-      { userId: reader, conversationId: busy, q: '北京烤鸭', limit: 51 },
+      { conversationIds: readerConversations.map((row) => row.conversation_id), q: 'kubernetes', limit: 51 },
+      { conversationIds: [busy], q: '北京烤鸭', limit: 51 },
     ]) {
       const nodes = await plan(searchQuery(search));
       expect(seqScans(nodes)).toEqual([]);
       expect(indexesUsed(nodes)).toContain('message_content_trgm_idx');
+    }
+  });
+
+  it('serves /sync from range scans of the events of each membership and of the user, merged — never the whole log', async () => {
+    const [{ head }] = await database.query('SELECT max(position)::text AS head FROM chat_event');
+    // From the start of the log, and from a cursor halfway through what was seeded.
+    for (const since of [0n, BigInt(head) - 40_000n]) {
+      const nodes = await plan(visibleEventsQuery(reader, since, 501));
+      expect([since, seqScans(nodes)]).toEqual([since, []]);
+      expect([since, indexesUsed(nodes)]).toEqual([since, expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx'])]);
     }
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../../src/conversations/membership.events.js';
-import { MembershipService } from '../../src/conversations/membership.service.js';
+import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../../src/memberships/membership.events.js';
+import { ConversationsRepository } from '../../src/memberships/conversations.repository.js';
 import { EventLog } from '../../src/events/event-log.service.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
@@ -279,7 +279,7 @@ describe('conversations: direct and group, members, roles, markers', () => {
         { type: 'conversation.removed', user_id: dee.id, conversation_id: null, data: { conversationId: room.id } },
         { type: 'conversation.removed', user_id: cy.id, conversation_id: null, data: { conversationId: room.id } },
       ]);
-      expect(await running.app.get(MembershipService).memberIds(room.id)).toEqual([ada.id, bob.id]);
+      expect(await running.app.get(ConversationsRepository).memberIds(room.id)).toEqual([ada.id, bob.id]);
     });
 
     it('hands ownership to the longest-standing admin when the owner leaves, else to the longest-standing member', async () => {

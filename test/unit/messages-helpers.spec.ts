@@ -53,15 +53,15 @@ describe('statusOf', () => {
 
 describe('searchQuery', () => {
   it('needs every term, at a word start for spaced scripts and anywhere for CJK, with wildcards escaped', () => {
-    const { sql, parameters } = searchQuery({ userId: 'u', q: 'Deploy 100%_ 北京', limit: 11 });
-    expect(parameters).toEqual(['u', '%Deploy%', '(^|[^[:alnum:]_])Deploy', '%100\\%\\_%', '(^|[^[:alnum:]_])100%_', '%北京%', 11]);
+    const { sql, parameters } = searchQuery({ conversationIds: ['c1', 'c2'], q: 'Deploy 100%_ 北京', limit: 11 });
+    expect(parameters).toEqual([['c1', 'c2'], '%Deploy%', '(^|[^[:alnum:]_])Deploy', '%100\\%\\_%', '(^|[^[:alnum:]_])100%_', '%北京%', 11]);
     expect(sql).toContain('m.deleted_at IS NULL');
-    expect(sql).toContain('conversation_member mb WHERE mb.user_id = $1');
+    expect(sql).toContain('m.conversation_id = ANY($1::uuid[])');
     expect(sql).toMatch(/ORDER BY m\.created_at DESC, m\.id DESC LIMIT \$7$/);
   });
 
   it('escapes regular-expression characters and continues after a cursor', () => {
-    const { sql, parameters } = searchQuery({ userId: 'u', conversationId: 'c', q: 'a.b(c)', before: { createdAt: '2026-01-01T00:00:00.000001Z', id: 'm' }, limit: 5 });
+    const { sql, parameters } = searchQuery({ conversationIds: ['c'], q: 'a.b(c)', before: { createdAt: '2026-01-01T00:00:00.000001Z', id: 'm' }, limit: 5 });
     expect(parameters.slice(0, 3)).toEqual(['c', '%a.b(c)%', '(^|[^[:alnum:]_])a\\.b\\(c\\)']);
     expect(sql).toContain('m.conversation_id = $1');
     expect(sql).toContain('(m.created_at, m.id) < ($4::timestamptz, $5::uuid)');

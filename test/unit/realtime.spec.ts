@@ -7,7 +7,7 @@ import { toJsonSchema } from '../../src/realtime/asyncapi.js';
 import { ChatGateway } from '../../src/realtime/chat.gateway.js';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/realtime/events.map.js';
 import { isOriginAllowed } from '../../src/realtime/socket-io.adapter.js';
-import { SocketRateLimiter } from '../../src/realtime/socket-rate-limiter.js';
+import { TokenBucket } from '../../src/common/rate-limits/token-bucket.js';
 
 describe('the realtime event map', () => {
   const handled = Object.getOwnPropertyNames(ChatGateway.prototype)
@@ -65,16 +65,16 @@ describe('the Socket.IO origin check', () => {
   });
 });
 
-describe('SocketRateLimiter', () => {
+describe('TokenBucket', () => {
   it('allows a burst of its capacity, then refuses with the seconds to wait', () => {
-    const limiter = new SocketRateLimiter(3, 1);
+    const limiter = new TokenBucket(3, 1);
     const now = Date.now();
     expect([1, 2, 3].map(() => limiter.take(now).allowed)).toEqual([true, true, true]);
     expect(limiter.take(now)).toEqual({ allowed: false, retryAfterSeconds: 1 });
   });
 
   it('refills at its rate, never above its capacity', () => {
-    const limiter = new SocketRateLimiter(2, 10);
+    const limiter = new TokenBucket(2, 10);
     const now = Date.now();
     limiter.take(now);
     limiter.take(now);

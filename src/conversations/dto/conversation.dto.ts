@@ -2,8 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { ProfileDto } from '../../users/dto/profile.dto.js';
-import type { MemberRole } from '../conversation-member.entity.js';
-import type { ConversationType } from '../conversation.entity.js';
+import type { ConversationType, MemberRole } from '../../access/access.types.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' })

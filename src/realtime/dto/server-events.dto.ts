@@ -77,8 +77,11 @@ export class TokenExpiredEventDto {
 }
 
 export class SyncRequiredEventDto {
-  @ApiProperty({ enum: ['redis_reconnected'], description: 'Why live events may have been missed' })
-  reason: 'redis_reconnected';
+  @ApiProperty({
+    enum: ['redis_reconnected', 'events_missed'],
+    description: 'Why live events may have been missed: the link to the other instances was lost for a while, or this instance fell too far behind the log',
+  })
+  reason: 'redis_reconnected' | 'events_missed';
 }
 
 export class AckErrorDto {

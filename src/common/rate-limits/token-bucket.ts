@@ -1,9 +1,8 @@
 /**
- * A token bucket per socket, in this process: a socket lives on one instance, so nothing needs sharing.
- * It smooths floods of any client event (known or not) before they cost a database or Redis round trip;
- * the per-user limits that REST shares (MESSAGE_RATE_LIMIT, TYPING_RATE_LIMIT) are checked on top.
+ * A token bucket in this process, for limits of one subject that lives on one instance (a socket's
+ * `socket-events`): nothing needs sharing. Made by `RateLimits.bucket`.
  */
-export class SocketRateLimiter {
+export class TokenBucket {
   private tokens: number;
   private refilledAt = Date.now();
 
@@ -26,7 +25,3 @@ export class SocketRateLimiter {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / this.perSecond)) };
   }
 }
-
-/** Per socket: bursts of 30 events, 30 a second sustained. */
-export const SOCKET_EVENT_BURST = 30;
-export const SOCKET_EVENTS_PER_SECOND = 30;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { MemberRole } from './conversation-member.entity.js';
-import type { ConversationType } from './conversation.entity.js';
+import type { ConversationType, MemberRole } from '../access/access.types.js';
+import { change, select, selectOne } from '../database/sql.js';
 
 export interface SqlQuery {
   sql: string;
@@ -24,11 +24,28 @@ export interface MembershipRow {
 /** A list row also carries where it sorts, exactly (microseconds), for the cursor. */
 export type ListedRow = MembershipRow & { position_at: string };
 
+/** A member of a conversation, oldest first, with the markers. */
+export interface MemberRow {
+  user_id: string;
+  role: MemberRole;
+  last_read_seq: string;
+  last_delivered_seq: string;
+  joined_at: Date;
+}
+
 export interface ConversationListWindow {
   userId: string;
   /** Where the previous page ended. */
   after?: { positionAt: string; id: string };
   limit: number;
+}
+
+/** The lowest read and delivered markers among the members other than the sender. */
+export interface OtherMembersMarkers {
+  conversationId: string;
+  senderId: string;
+  readSeq: number;
+  deliveredSeq: number;
 }
 
 /**
@@ -61,34 +78,22 @@ export function conversationListQuery({ userId, after, limit }: ConversationList
 }
 
 /**
- * Unread messages of each (conversation, member) pair: messages from others above the member's read
- * marker, deleted ones not counted. Each pair is a range scan of `message_conversation_seq_uq` that starts
- * at the read marker, so it costs what is unread, not the conversation's size. Exported for EXPLAIN.
+ * The statement that takes a conversation's next seq: it bumps `last_seq` and stamps `last_message_at`
+ * under the row lock (held until the sending transaction ends), answering both. This table's owner
+ * writes it; the message insert embeds it as a CTE (`MessagesRepository.insertNext`), so a send stays
+ * one statement while the lock is held. `$1` is the conversation id.
  */
-export function unreadCountsQuery(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): SqlQuery {
-  return {
-    sql: `SELECT p.conversation_id, p.user_id, count(*)::int AS unread
-            FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(conversation_id, user_id, last_read_seq)
-            JOIN message m ON m.conversation_id = p.conversation_id AND m.seq > p.last_read_seq
-           WHERE m.sender_id <> p.user_id AND m.deleted_at IS NULL
-           GROUP BY p.conversation_id, p.user_id`,
-    parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
-  };
-}
+export const TAKE_NEXT_SEQ_SQL = `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
+         RETURNING last_seq, last_message_at`;
 
 const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq
   FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id`;
 
-/** TypeORM answers UPDATE and DELETE with `[rows, affected]`. */
-type Changed<T> = [T[], number];
-
-export interface Markers {
-  lastReadSeq: number;
-  lastDeliveredSeq: number;
-  lastSeq: number;
-}
-
-/** Queries on conversations and memberships that deserve a name; methods taking a manager join its transaction. */
+/**
+ * The one repository of `conversation` and `conversation_member`: conversations, membership, roles and
+ * markers. Methods taking a manager join its transaction. Who may do what is not decided here
+ * (`src/access`); this holds the data.
+ */
 @Injectable()
 export class ConversationsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -99,49 +104,76 @@ export class ConversationsRepository {
 
   listForUser(window: ConversationListWindow): Promise<ListedRow[]> {
     const { sql, parameters } = conversationListQuery(window);
-    return this.manager.query(sql, parameters);
+    return select<ListedRow>(this.manager, sql, parameters);
   }
 
   /** The conversation as each of `userIds` (all members when omitted) sees it. */
   membershipsOf(conversationId: string, userIds?: string[], manager: EntityManager = this.manager): Promise<MembershipRow[]> {
     return userIds
-      ? manager.query(`${MEMBERSHIP_SELECT} WHERE mb.conversation_id = $1 AND mb.user_id = ANY($2::uuid[])`, [conversationId, userIds])
-      : manager.query(`${MEMBERSHIP_SELECT} WHERE mb.conversation_id = $1`, [conversationId]);
+      ? select<MembershipRow>(manager, `${MEMBERSHIP_SELECT} WHERE mb.conversation_id = $1 AND mb.user_id = ANY($2::uuid[])`, [conversationId, userIds])
+      : select<MembershipRow>(manager, `${MEMBERSHIP_SELECT} WHERE mb.conversation_id = $1`, [conversationId]);
   }
 
-  async unreadCounts(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>, manager: EntityManager = this.manager): Promise<Map<string, number>> {
-    if (!pairs.length) return new Map();
-    const { sql, parameters } = unreadCountsQuery(pairs);
-    const rows: Array<{ conversation_id: string; user_id: string; unread: number }> = await manager.query(sql, parameters);
-    return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row.unread]));
+  /** Every member, the longest-standing first. */
+  members(conversationId: string, manager: EntityManager = this.manager): Promise<MemberRow[]> {
+    return select<MemberRow>(
+      manager,
+      `SELECT user_id, role, last_read_seq, last_delivered_seq, joined_at FROM conversation_member WHERE conversation_id = $1 ORDER BY joined_at, user_id`,
+      [conversationId],
+    );
+  }
+
+  async memberIds(conversationId: string, manager: EntityManager = this.manager): Promise<string[]> {
+    return (await this.members(conversationId, manager)).map((row) => row.user_id);
   }
 
   async memberCounts(conversationIds: string[], manager: EntityManager = this.manager): Promise<Map<string, number>> {
     if (!conversationIds.length) return new Map();
-    const rows: Array<{ conversation_id: string; members: number }> = await manager.query(
+    const rows = await select<{ conversation_id: string; members: number }>(
+      manager,
       `SELECT conversation_id, count(*)::int AS members FROM conversation_member WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`,
       [conversationIds],
     );
     return new Map(rows.map((row) => [row.conversation_id, row.members]));
   }
 
+  /** For each (conversation, sender) pair, one aggregate over the other members' markers (a message's status). */
+  async otherMembersMarkers(pairs: Array<{ conversationId: string; senderId: string }>, manager: EntityManager = this.manager): Promise<OtherMembersMarkers[]> {
+    if (!pairs.length) return [];
+    const rows = await select<{ conversation_id: string; sender_id: string; read_seq: string; delivered_seq: string }>(
+      manager,
+      `SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
+         FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
+         JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
+        GROUP BY s.conversation_id, s.sender_id`,
+      [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.senderId)],
+    );
+    return rows.map((row) => ({
+      conversationId: row.conversation_id,
+      senderId: row.sender_id,
+      readSeq: Number(row.read_seq),
+      deliveredSeq: Number(row.delivered_seq),
+    }));
+  }
+
   /** The id of a new direct conversation, or undefined when the pair already has one (maybe being created right now). */
   async insertDirect(manager: EntityManager, directKey: string): Promise<string | undefined> {
-    const rows: Array<{ id: string }> = await manager.query(
+    const row = await selectOne<{ id: string }>(
+      manager,
       `INSERT INTO conversation (type, direct_key) VALUES ('direct', $1) ON CONFLICT (direct_key) DO NOTHING RETURNING id`,
       [directKey],
     );
-    return rows[0]?.id;
+    return row?.id;
   }
 
   async directIdByKey(manager: EntityManager, directKey: string): Promise<string> {
-    const [row]: Array<{ id: string }> = await manager.query(`SELECT id FROM conversation WHERE direct_key = $1`, [directKey]);
-    return row.id;
+    const row = await selectOne<{ id: string }>(manager, `SELECT id FROM conversation WHERE direct_key = $1`, [directKey]);
+    return row!.id;
   }
 
   async insertGroup(manager: EntityManager, title: string): Promise<string> {
-    const [row]: Array<{ id: string }> = await manager.query(`INSERT INTO conversation (type, title) VALUES ('group', $1) RETURNING id`, [title]);
-    return row.id;
+    const row = await selectOne<{ id: string }>(manager, `INSERT INTO conversation (type, title) VALUES ('group', $1) RETURNING id`, [title]);
+    return row!.id;
   }
 
   /**
@@ -151,7 +183,8 @@ export class ConversationsRepository {
    * coarse clock would leave to chance. Answers who was actually added.
    */
   async addMembers(manager: EntityManager, conversationId: string, members: Array<{ userId: string; role: MemberRole }>): Promise<string[]> {
-    const rows: Array<{ user_id: string }> = await manager.query(
+    const rows = await select<{ user_id: string }>(
+      manager,
       `INSERT INTO conversation_member (conversation_id, user_id, role, last_read_seq, last_delivered_seq, joined_at)
        SELECT c.id, n.user_id, n.role, c.last_seq, c.last_seq, clock_timestamp() + (n.position - 1) * interval '1 microsecond'
          FROM conversation c, unnest($2::uuid[], $3::varchar[]) WITH ORDINALITY AS n(user_id, role, position)
@@ -164,74 +197,61 @@ export class ConversationsRepository {
     return rows.map((row) => row.user_id);
   }
 
-  async roleOf(manager: EntityManager, conversationId: string, userId: string): Promise<MemberRole | undefined> {
-    const rows: Array<{ role: MemberRole }> = await manager.query(
-      `SELECT role FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`,
-      [conversationId, userId],
+  /** Records each new member's join event: where their window of the conversation's events starts. */
+  async setJoinedEvents(manager: EntityManager, conversationId: string, joins: Array<{ userId: string; eventId: string }>): Promise<void> {
+    if (!joins.length) return;
+    await change(
+      manager,
+      `UPDATE conversation_member mb SET joined_event_id = j.event_id
+         FROM unnest($2::uuid[], $3::bigint[]) AS j(user_id, event_id)
+        WHERE mb.conversation_id = $1 AND mb.user_id = j.user_id`,
+      [conversationId, joins.map((join) => join.userId), joins.map((join) => join.eventId)],
     );
-    return rows[0]?.role;
   }
 
   async setRole(manager: EntityManager, conversationId: string, userId: string, role: MemberRole): Promise<void> {
-    await manager.query(`UPDATE conversation_member SET role = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, role]);
+    await change(manager, `UPDATE conversation_member SET role = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, role]);
   }
 
   async removeMember(manager: EntityManager, conversationId: string, userId: string): Promise<void> {
-    await manager.query(`DELETE FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    await change(manager, `DELETE FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
   }
 
   /** Makes the longest-standing admin the owner, or else the longest-standing member; none left, no one. */
   async handOverOwnership(manager: EntityManager, conversationId: string): Promise<string | undefined> {
-    const [rows] = (await manager.query(
+    const { rows } = await change<{ user_id: string }>(
+      manager,
       `UPDATE conversation_member SET role = 'owner'
         WHERE conversation_id = $1 AND user_id = (
           SELECT user_id FROM conversation_member WHERE conversation_id = $1
            ORDER BY (role = 'admin') DESC, joined_at, user_id LIMIT 1)
         RETURNING user_id`,
       [conversationId],
-    )) as Changed<{ user_id: string }>;
+    );
     return rows[0]?.user_id;
   }
 
   async setTitle(manager: EntityManager, conversationId: string, title: string): Promise<void> {
-    await manager.query(`UPDATE conversation SET title = $2, updated_at = now() WHERE id = $1`, [conversationId, title]);
+    await change(manager, `UPDATE conversation SET title = $2, updated_at = now() WHERE id = $1`, [conversationId, title]);
   }
 
   async memberCount(manager: EntityManager, conversationId: string): Promise<number> {
-    const [{ members }] = await manager.query(`SELECT count(*)::int AS members FROM conversation_member WHERE conversation_id = $1`, [conversationId]);
-    return members;
+    const row = await selectOne<{ members: number }>(manager, `SELECT count(*)::int AS members FROM conversation_member WHERE conversation_id = $1`, [conversationId]);
+    return row!.members;
   }
 
-  /** The caller's markers, locked for a move, with the conversation's newest seq; undefined for a non-member. */
-  async lockMarkers(manager: EntityManager, conversationId: string, userId: string): Promise<Markers | undefined> {
-    const rows: Array<{ last_read_seq: string; last_delivered_seq: string; last_seq: string }> = await manager.query(
-      `SELECT mb.last_read_seq, mb.last_delivered_seq, c.last_seq
-         FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
-        WHERE mb.conversation_id = $1 AND mb.user_id = $2
-          FOR UPDATE OF mb`,
-      [conversationId, userId],
-    );
-    const row = rows[0];
-    return row && { lastReadSeq: Number(row.last_read_seq), lastDeliveredSeq: Number(row.last_delivered_seq), lastSeq: Number(row.last_seq) };
-  }
-
+  /** Moves markers forward only (the membership row was locked by the access check). */
   async setMarkers(manager: EntityManager, conversationId: string, userId: string, markers: { lastReadSeq: number; lastDeliveredSeq: number }): Promise<void> {
-    await manager.query(
+    await change(
+      manager,
       `UPDATE conversation_member SET last_read_seq = GREATEST(last_read_seq, $3), last_delivered_seq = GREATEST(last_delivered_seq, $4)
         WHERE conversation_id = $1 AND user_id = $2`,
       [conversationId, userId, markers.lastReadSeq, markers.lastDeliveredSeq],
     );
   }
 
-  /** Of these ids, those that are users who can take part (not banned). */
-  async existingUserIds(userIds: string[]): Promise<Set<string>> {
-    if (!userIds.length) return new Set();
-    const rows: Array<{ id: string }> = await this.manager.query(`SELECT id FROM users WHERE id = ANY($1::uuid[]) AND NOT banned`, [userIds]);
-    return new Set(rows.map((row) => row.id));
-  }
-
   async count(): Promise<number> {
-    const [{ count }] = await this.manager.query(`SELECT count(*)::int AS count FROM conversation`);
-    return count;
+    const row = await selectOne<{ count: number }>(this.manager, `SELECT count(*)::int AS count FROM conversation`);
+    return row!.count;
   }
 }

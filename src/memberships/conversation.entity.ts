@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import type { ConversationType } from '../access/access.types.js';
 
-export const CONVERSATION_TYPES = ['direct', 'group'] as const;
-export type ConversationType = (typeof CONVERSATION_TYPES)[number];
+export type { ConversationType } from '../access/access.types.js';
 
 /** The key of the one direct conversation between two users: both ids, sorted, joined by `:`. */
 export function directKeyOf(userA: string, userB: string): string {

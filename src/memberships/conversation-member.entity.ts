@@ -1,9 +1,8 @@
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
-import { User } from '../users/user.entity.js';
+import type { MemberRole } from '../access/access.types.js';
 import { Conversation } from './conversation.entity.js';
 
-export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
-export type MemberRole = (typeof MEMBER_ROLES)[number];
+export type { MemberRole } from '../access/access.types.js';
 
 /**
  * A user's membership of a conversation, with the two markers that only move forward: the highest seq
@@ -32,11 +31,20 @@ export class ConversationMember {
   @CreateDateColumn({ type: 'timestamptz' })
   joinedAt: Date;
 
+  /**
+   * The id of the join's event (the `conversation.updated` addressed to this member when they were
+   * added): this member sees the conversation's events from that event's position on, and none from
+   * before. A re-join is a new row, so a new window. Null for memberships older than the record.
+   */
+  @Column({ type: 'bigint', nullable: true })
+  joinedEventId: string | null;
+
   @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'conversation_member_conversation_fk' })
   conversation?: Relation<Conversation>;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  // By name, not class: this folder sits below users in the module graph.
+  @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'conversation_member_user_fk' })
-  user?: Relation<User>;
+  user?: { id: string };
 }

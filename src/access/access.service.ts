@@ -1,0 +1,280 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AuthUser } from '../common/auth/auth-user.js';
+import { AppException, Forbidden, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { AccessRepository, type MembershipWindow, type VisibleEventRow } from './access.repository.js';
+import type { ConversationGrant, MemberGrant, MessageGrant } from './access.types.js';
+import { Permission } from './permission.js';
+
+/** In a transaction, optionally locking what the check read (see `GrantLock`). */
+export interface AccessOptions {
+  manager?: EntityManager;
+  lock?: 'conversation' | 'membership';
+}
+
+/** What each permission is asked about. */
+export interface PermissionTargets {
+  'conversation.read': { conversationId: string };
+  'conversation.post': { conversationId: string };
+  'conversation.rename': { conversationId: string };
+  'conversation.members.add': { conversationId: string; userIds: string[] };
+  'conversation.members.set-role': { conversationId: string; userId: string };
+  'conversation.members.remove': { conversationId: string; userId: string };
+  'conversation.leave': { conversationId: string };
+  'conversation.markers.move': { conversationId: string };
+  'conversation.typing': { conversationId: string };
+  'conversation.room.join': { conversationId: string };
+  'message.edit': { conversationId: string; messageId: string };
+  'message.delete': { conversationId: string; messageId: string };
+  'message.react': { conversationId: string; messageId: string };
+  'direct.open': { userId: string };
+  'group.create': { userIds: string[] };
+  'media.read': { mediaId: string };
+  'media.attach': { mediaIds: string[] };
+  'avatar.set': { mediaId: string };
+  'admin.users': Record<string, never>;
+  'admin.messages': { messageId: string };
+  'admin.stats': Record<string, never>;
+  'events.receive': Record<string, never>;
+}
+
+/** What a granted permission answers: what the caller needs next, so nothing is queried twice. */
+export interface PermissionGrants {
+  'conversation.read': ConversationGrant;
+  'conversation.post': ConversationGrant;
+  'conversation.rename': ConversationGrant;
+  'conversation.members.add': ConversationGrant;
+  'conversation.members.set-role': MemberGrant;
+  'conversation.members.remove': MemberGrant;
+  'conversation.leave': ConversationGrant;
+  'conversation.markers.move': ConversationGrant;
+  'conversation.typing': ConversationGrant;
+  'conversation.room.join': ConversationGrant;
+  'message.edit': MessageGrant;
+  'message.delete': MessageGrant;
+  'message.react': MessageGrant;
+  'direct.open': { userId: string };
+  'group.create': { userIds: string[] };
+  'media.read': { mediaId: string };
+  'media.attach': { mediaIds: string[] };
+  'avatar.set': { mediaId: string };
+  'admin.users': true;
+  'admin.messages': Pick<MessageGrant, 'message'>;
+  'admin.stats': true;
+  'events.receive': true;
+}
+
+const blocked = (message: string) => new Forbidden(message, 'BLOCKED');
+const canManage = (grant: ConversationGrant) => grant.role === 'owner' || grant.role === 'admin';
+
+/**
+ * Decides every permission (see `permission.ts`), in one `switch`: the first call of every service
+ * method that acts for a caller, of every socket handler (through the services), and of `/sync`.
+ * `require` answers what the caller needs next or throws the refusal; `check` answers a boolean.
+ * All SQL behind the decisions is in `AccessRepository`.
+ */
+@Injectable()
+export class AccessService {
+  constructor(private readonly repository: AccessRepository) {}
+
+  async check<P extends Permission>(user: AuthUser, permission: P, target: PermissionTargets[P], options: AccessOptions = {}): Promise<boolean> {
+    try {
+      await this.require(user, permission, target, options);
+      return true;
+    } catch (error) {
+      if (error instanceof AppException && error.getStatus() < 500) return false;
+      throw error;
+    }
+  }
+
+  require<P extends Permission>(user: AuthUser, permission: P, target: PermissionTargets[P], options: AccessOptions = {}): Promise<PermissionGrants[P]> {
+    return this.decide(user, permission, target, options) as Promise<PermissionGrants[P]>;
+  }
+
+  /** The ids of the conversations the user is a member of (search without a conversation, presence). */
+  conversationIdsOf(user: Pick<AuthUser, 'id'>): Promise<string[]> {
+    return this.repository.conversationIdsOf(user.id);
+  }
+
+  /** `events.receive` for live delivery: the user's memberships with where each window starts (see RoomSync). */
+  membershipWindows(userId: string, limit: number, conversationId?: string): Promise<{ windows: MembershipWindow[]; head: bigint }> {
+    return this.repository.membershipWindows(userId, limit, conversationId);
+  }
+
+  /** `events.receive` for `/sync`: the events the user may see above `since`, oldest first. */
+  async visibleEvents(user: AuthUser, since: bigint, limit: number, manager: EntityManager): Promise<VisibleEventRow[]> {
+    await this.require(user, Permission.EventsReceive, {});
+    return this.repository.visibleEvents(manager, user.id, since, limit);
+  }
+
+  private async decide(user: AuthUser, permission: Permission, target: object, options: AccessOptions): Promise<unknown> {
+    switch (permission) {
+      case Permission.ConversationRead:
+      case Permission.RoomJoin:
+        return this.member(user, target as { conversationId: string }, options);
+
+      case Permission.ConversationPost: {
+        const grant = await this.member(user, target as { conversationId: string }, options);
+        if (grant.blocked) throw blocked('You cannot message this user');
+        return grant;
+      }
+
+      case Permission.MarkersMove:
+      case Permission.Typing:
+        return this.unblockedMember(user, target as { conversationId: string }, options);
+
+      case Permission.ConversationRename: {
+        const grant = await this.group(user, target as { conversationId: string }, options);
+        if (!canManage(grant)) throw new Forbidden('Only an owner or admin can rename the conversation');
+        return grant;
+      }
+
+      case Permission.MembersAdd: {
+        const { conversationId, userIds } = target as PermissionTargets['conversation.members.add'];
+        const grant = await this.group(user, { conversationId }, options);
+        if (!canManage(grant)) throw new Forbidden('Only an owner or admin can add members');
+        await this.requireNoBlocks(user, userIds, 'You cannot add a user to a group who blocked you or whom you blocked', options);
+        return grant;
+      }
+
+      case Permission.MemberSetRole: {
+        const { conversationId, userId } = target as PermissionTargets['conversation.members.set-role'];
+        const grant = await this.group(user, { conversationId }, options);
+        if (grant.role !== 'owner') throw new Forbidden('Only the owner can change roles');
+        return { ...grant, targetRole: await this.targetRole(grant, userId, options) } satisfies MemberGrant;
+      }
+
+      case Permission.MemberRemove: {
+        const { conversationId, userId } = target as PermissionTargets['conversation.members.remove'];
+        const grant = await this.group(user, { conversationId }, options);
+        if (userId === user.id) return { ...grant, targetRole: grant.role } satisfies MemberGrant;
+        const targetRole = await this.targetRole(grant, userId, options);
+        if (!(grant.role === 'owner' || (grant.role === 'admin' && targetRole === 'member'))) {
+          throw new Forbidden(grant.role === 'admin' ? 'An admin can remove members, not the owner or other admins' : 'Only an owner or admin can remove members');
+        }
+        return { ...grant, targetRole } satisfies MemberGrant;
+      }
+
+      case Permission.ConversationLeave:
+        return this.group(user, target as { conversationId: string }, options);
+
+      case Permission.MessageEdit: {
+        const grant = await this.message(user, target as PermissionTargets['message.edit'], options);
+        if (grant.message.senderId !== user.id) throw new Forbidden('Only the sender can edit a message');
+        if (grant.blocked) throw blocked('You cannot edit messages in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.MessageDelete: {
+        const grant = await this.message(user, target as PermissionTargets['message.delete'], options);
+        const allowed = grant.message.senderId === user.id || canManage(grant) || user.role === 'admin';
+        if (!allowed) throw new Forbidden('Only the sender or an owner or admin of the conversation can delete this message');
+        return grant;
+      }
+
+      case Permission.MessageReact: {
+        const grant = await this.message(user, target as PermissionTargets['message.react'], options);
+        if (grant.blocked) throw blocked('You cannot react in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.DirectOpen: {
+        const { userId } = target as PermissionTargets['direct.open'];
+        if (userId === user.id) throw new ValidationFailed([{ field: 'userId', message: 'you cannot open a direct conversation with yourself' }]);
+        if (!(await this.repository.isActiveUser(userId))) throw new NotFound('User');
+        await this.requireNoBlocks(user, [userId], 'You cannot open a conversation with this user');
+        return { userId };
+      }
+
+      case Permission.GroupCreate: {
+        const { userIds } = target as PermissionTargets['group.create'];
+        await this.requireNoBlocks(user, userIds, 'You cannot add a user to a group who blocked you or whom you blocked');
+        return { userIds };
+      }
+
+      case Permission.MediaRead: {
+        const { mediaId } = target as PermissionTargets['media.read'];
+        if (!(await this.repository.canReadMedia(mediaId, user.id))) throw new NotFound('Media');
+        return { mediaId };
+      }
+
+      case Permission.MediaAttach: {
+        const { mediaIds } = target as PermissionTargets['media.attach'];
+        const own = await this.repository.lockOwnUploads(this.transaction(options), user.id, mediaIds);
+        if (own.size !== new Set(mediaIds).size) {
+          throw new ValidationFailed([{ field: 'attachmentIds', message: 'attachments must be files you uploaded' }], 'attachments must be files you uploaded');
+        }
+        return { mediaIds };
+      }
+
+      case Permission.AvatarSet: {
+        const { mediaId } = target as PermissionTargets['avatar.set'];
+        const own = await this.repository.lockOwnUploads(this.transaction(options), user.id, [mediaId], true);
+        if (!own.has(mediaId)) throw new ValidationFailed([{ field: 'avatarMediaId', message: 'avatarMediaId must be an image you uploaded' }]);
+        return { mediaId };
+      }
+
+      case Permission.AdminUsers:
+      case Permission.AdminStats:
+        this.requireAdmin(user);
+        return true;
+
+      case Permission.AdminMessages: {
+        this.requireAdmin(user);
+        const message = await this.repository.lockMessage(this.transaction(options), (target as PermissionTargets['admin.messages']).messageId);
+        if (!message) throw new NotFound('Message');
+        return { message };
+      }
+
+      case Permission.EventsReceive:
+        return true;
+    }
+  }
+
+  private requireAdmin(user: AuthUser): void {
+    if (user.role !== 'admin') throw new Forbidden('Admins only');
+  }
+
+  /** 404 for a non-member, exactly as for a conversation that does not exist. */
+  private async member(user: AuthUser, { conversationId }: { conversationId: string }, options: AccessOptions): Promise<ConversationGrant> {
+    const grant = await this.repository.conversation(user.id, conversationId, options.manager, options.lock);
+    if (!grant) throw new NotFound('Conversation');
+    return grant;
+  }
+
+  private async unblockedMember(user: AuthUser, target: { conversationId: string }, options: AccessOptions): Promise<ConversationGrant> {
+    const grant = await this.member(user, target, options);
+    if (grant.blocked) throw blocked('This conversation is closed: one of you blocked the other');
+    return grant;
+  }
+
+  private async group(user: AuthUser, target: { conversationId: string }, options: AccessOptions): Promise<ConversationGrant> {
+    const grant = await this.member(user, target, options);
+    if (grant.type !== 'group') throw new Forbidden('A direct conversation has no title, roles or member changes');
+    return grant;
+  }
+
+  private async targetRole(grant: ConversationGrant, userId: string, options: AccessOptions) {
+    const role = await this.repository.roleOf(grant.conversationId, userId, options.manager);
+    if (!role) throw new NotFound('Member');
+    return role;
+  }
+
+  private async message(user: AuthUser, { conversationId, messageId }: { conversationId: string; messageId: string }, options: AccessOptions): Promise<MessageGrant> {
+    const grant = await this.member(user, { conversationId }, options);
+    const message = await this.repository.lockMessage(this.transaction(options), messageId, conversationId);
+    if (!message) throw new NotFound('Message');
+    return { ...grant, message };
+  }
+
+  private async requireNoBlocks(user: AuthUser, userIds: string[], message: string, options: AccessOptions = {}): Promise<void> {
+    const others = userIds.filter((id) => id !== user.id);
+    if ((await this.repository.blockedWith(user.id, others, options.manager)).length) throw blocked(message);
+  }
+
+  /** Checks that lock rows need the caller's transaction. */
+  private transaction(options: AccessOptions): EntityManager {
+    if (!options.manager) throw new Error('this permission locks rows: pass the transaction manager');
+    return options.manager;
+  }
+}

@@ -1,0 +1,33 @@
+/** Kinds and roles every layer speaks of; defined here, at the bottom, so entities and access share them. */
+export const CONVERSATION_TYPES = ['direct', 'group'] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
+
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+/** A member's view of a conversation, read with the membership in one query. */
+export interface ConversationGrant {
+  conversationId: string;
+  type: ConversationType;
+  title: string | null;
+  /** Direct conversations: the two user ids, sorted, joined by `:`. */
+  directKey: string | null;
+  lastSeq: number;
+  role: MemberRole;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+  /** Direct conversations: the other member. */
+  peerId: string | null;
+  /** Direct conversations: either member blocked the other. */
+  blocked: boolean;
+}
+
+/** A message being changed, row-locked by the check until the transaction ends. */
+export interface MessageGrant extends ConversationGrant {
+  message: { id: string; conversationId: string; senderId: string; deleted: boolean };
+}
+
+/** A membership change aimed at another member. */
+export interface MemberGrant extends ConversationGrant {
+  targetRole: MemberRole;
+}

@@ -1,0 +1,98 @@
+/**
+ * Every permission of the app, in one table: what it lets a caller do and who holds it. `AccessService`
+ * decides each in one `switch` (access.service.ts); the README's "who may do what" table and the
+ * service-tier authorization table (test/service/authorization.service-spec.ts) are derived from this
+ * one, so a permission added here without rules or tests fails the build or the tests.
+ *
+ * Refusals, the same for every permission: a caller who may not know the thing exists (a stranger to a
+ * conversation, someone else's upload) gets 404 `NOT_FOUND`; a member with the wrong role 403
+ * `FORBIDDEN`; a block between the two people 403 `BLOCKED`. Moderation will add its refusals
+ * (muted, read-only, slow mode) to `conversation.post`; API keys will add scopes to the table.
+ */
+export const Permission = {
+  ConversationRead: 'conversation.read',
+  ConversationPost: 'conversation.post',
+  ConversationRename: 'conversation.rename',
+  MembersAdd: 'conversation.members.add',
+  MemberSetRole: 'conversation.members.set-role',
+  MemberRemove: 'conversation.members.remove',
+  ConversationLeave: 'conversation.leave',
+  MarkersMove: 'conversation.markers.move',
+  Typing: 'conversation.typing',
+  RoomJoin: 'conversation.room.join',
+  MessageEdit: 'message.edit',
+  MessageDelete: 'message.delete',
+  MessageReact: 'message.react',
+  DirectOpen: 'direct.open',
+  GroupCreate: 'group.create',
+  MediaRead: 'media.read',
+  MediaAttach: 'media.attach',
+  AvatarSet: 'avatar.set',
+  AdminUsers: 'admin.users',
+  AdminMessages: 'admin.messages',
+  AdminStats: 'admin.stats',
+  EventsReceive: 'events.receive',
+} as const;
+
+export type Permission = (typeof Permission)[keyof typeof Permission];
+
+export interface PermissionRule {
+  /** What the permission lets one do. */
+  does: string;
+  /** Who holds it. */
+  who: string;
+  /** How a caller without it is answered, beyond the 404 for a stranger. */
+  refusals: string;
+}
+
+/** One row per permission; `Record` makes a permission without its row a type error. */
+export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
+  'conversation.read': { does: 'see a conversation, its members, history and search hits', who: 'members', refusals: '404 for anyone else' },
+  'conversation.post': { does: 'send a message', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block either way' },
+  'conversation.rename': { does: "change a group's title", who: 'owner, admin', refusals: '403 for members and in direct conversations' },
+  'conversation.members.add': {
+    does: 'add users to a group',
+    who: 'owner, admin',
+    refusals: '403 for members and in direct conversations; 403 BLOCKED when the caller and a user to add blocked each other (either way)',
+  },
+  'conversation.members.set-role': { does: 'make a member admin, or an admin member', who: 'owner', refusals: '403 for others; 404 when the user is not a member' },
+  'conversation.members.remove': {
+    does: 'remove someone else from a group',
+    who: 'owner (anyone), admin (plain members only)',
+    refusals: '403 otherwise; 404 when the user is not a member',
+  },
+  'conversation.leave': { does: 'leave a group', who: 'members', refusals: '403 in direct conversations' },
+  'conversation.markers.move': { does: 'move one’s read and delivered markers', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
+  'conversation.typing': { does: 'send typing indicators', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
+  'conversation.room.join': { does: "put a socket in the conversation's room", who: 'members', refusals: '404 for anyone else' },
+  'message.edit': { does: 'edit a message', who: 'its sender', refusals: '403 for others; 403 BLOCKED in a direct conversation with a block' },
+  'message.delete': {
+    does: 'delete a message (tombstone)',
+    who: 'its sender, owner, admin, a global admin who is a member',
+    refusals: '403 for other members; not refused by blocks (removing words is always allowed)',
+  },
+  'message.react': { does: 'add or remove a reaction', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
+  'direct.open': { does: 'open the direct conversation with a user', who: 'anyone signed in', refusals: '404 for an unknown or banned user; 403 BLOCKED with a block either way' },
+  'group.create': { does: 'create a group with members', who: 'anyone signed in', refusals: '403 BLOCKED when the creator and a member blocked each other (either way)' },
+  'media.read': {
+    does: 'read an upload and its thumbnail',
+    who: "its uploader; members of a conversation where a message that is not deleted carries it; anyone while it is a non-banned user's avatar",
+    refusals: '404 for anyone else',
+  },
+  'media.attach': { does: 'attach uploads to a message', who: 'their uploader', refusals: "400 for someone else's upload" },
+  'avatar.set': { does: 'make an upload one’s avatar', who: 'its uploader, for an image', refusals: '400 otherwise' },
+  'admin.users': { does: 'list, promote, demote and ban users', who: 'global admins', refusals: '403' },
+  'admin.messages': { does: 'delete any message', who: 'global admins', refusals: '403' },
+  'admin.stats': { does: 'read the dashboard counts', who: 'global admins', refusals: '403' },
+  'events.receive': {
+    does: 'receive a durable event, live or from /sync',
+    who: "events of a conversation: its members, from the position at which they joined until they leave; events addressed to a user: that user",
+    refusals: 'not delivered, not listed',
+  },
+};
+
+/** The README's "who may do what" table, generated from the rules (a unit test keeps the README in step). */
+export function permissionTable(): string {
+  const rows = Object.entries(PERMISSION_RULES).map(([name, rule]) => `| \`${name}\` | ${rule.does} | ${rule.who} | ${rule.refusals} |`);
+  return ['| permission | lets one | who | otherwise |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}

@@ -1,0 +1,15 @@
+import { ChatEvent } from './events/chat-event.entity.js';
+import { ConversationMember } from './memberships/conversation-member.entity.js';
+import { Conversation } from './memberships/conversation.entity.js';
+import { MessageAttachment } from './messages/message-attachment.entity.js';
+import { MessageReaction } from './messages/message-reaction.entity.js';
+import { Message } from './messages/message.entity.js';
+import { Session } from './auth/session.entity.js';
+import { SpentRefreshToken } from './auth/spent-refresh-token.entity.js';
+import { Media } from './media/media.entity.js';
+import { EventLogState } from './events/event-log-state.entity.js';
+import { UserBlock } from './users/user-block.entity.js';
+import { User } from './users/user.entity.js';
+
+/** Every TypeORM entity of the app (wiring, like app.module: it sits above every module, not in `database/`). A new entity is added here and gets a migration in `migrations/`. */
+export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent, Media, Conversation, ConversationMember, Message, MessageReaction, MessageAttachment, EventLogState];

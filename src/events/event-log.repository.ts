@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { change, select, selectOne } from '../database/sql.js';
+import { ChatEvent } from './chat-event.entity.js';
+import type { MessageRewrite, NewChatEvent, SequencedEvent } from './chat-events.js';
+
+/** Any number that is the same on every instance: the advisory lock that makes one sequencer run at a time. */
+const SEQUENCER_LOCK = 0x63686174; // "chat"
+/** The same for the pruner. */
+const PRUNE_LOCK = 0x73796e63; // "sync"
+
+interface EventRow {
+  position: string;
+  type: SequencedEvent['type'];
+  conversation_id: string | null;
+  user_id: string | null;
+  data: unknown;
+  created_at: Date;
+}
+
+const toSequenced = (row: EventRow): SequencedEvent => ({
+  position: String(row.position),
+  type: row.type,
+  conversationId: row.conversation_id,
+  userId: row.user_id,
+  data: row.data,
+  createdAt: new Date(row.created_at),
+});
+
+/** The one repository of `chat_event` and `event_log_state`. */
+@Injectable()
+export class EventLogRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  private get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Inserts the events in the caller's transaction and answers their ids, in order. */
+  async append(manager: EntityManager, events: NewChatEvent[]): Promise<string[]> {
+    const result = await manager.insert(
+      ChatEvent,
+      events.map((event) => ({
+        type: event.type,
+        conversationId: event.conversationId ?? null,
+        userId: event.userId ?? null,
+        messageId: event.messageId ?? null,
+        data: event.data,
+      })),
+    );
+    return result.identifiers.map((identifier) => String(identifier.id));
+  }
+
+  /**
+   * Applies an edit or delete to every event that embeds the message, sequenced or not, in the change's
+   * transaction: found through `chat_event_message_idx`, so it costs the message's events only.
+   */
+  async rewriteMessage(manager: EntityManager, messageId: string, rewrite: MessageRewrite): Promise<void> {
+    await change(
+      manager,
+      `UPDATE chat_event SET data = CASE
+              WHEN type = 'conversation.updated' THEN jsonb_set(data, '{lastMessage}', (data->'lastMessage') || $2::jsonb)
+              ELSE data || $2::jsonb END
+        WHERE message_id = $1`,
+      [messageId, JSON.stringify(rewrite)],
+    );
+  }
+
+  /** One batch in one transaction; null when another instance is sequencing right now. */
+  sequenceBatch(limit: number): Promise<SequencedEvent[] | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const lock = await selectOne<{ locked: boolean }>(manager, `SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEQUENCER_LOCK]);
+      if (!lock?.locked) return null;
+      const { rows } = await change<EventRow>(
+        manager,
+        `UPDATE chat_event e SET position = s.position
+           FROM (SELECT id, nextval('chat_event_position_seq') AS position
+                   FROM (SELECT id FROM chat_event WHERE position IS NULL ORDER BY id LIMIT $1) pending) s
+          WHERE e.id = s.id
+      RETURNING e.position, e.type, e.conversation_id, e.user_id, e.data, e.created_at`,
+        [limit],
+      );
+      return rows.map(toSequenced).sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+    });
+  }
+
+  async hasUnsequenced(): Promise<boolean> {
+    return (await select(this.manager, `SELECT 1 FROM chat_event WHERE position IS NULL LIMIT 1`)).length > 0;
+  }
+
+  /** The highest position given so far (0 for an empty log). */
+  async head(): Promise<bigint> {
+    const row = await selectOne<{ head: string | null }>(this.manager, `SELECT max(position) AS head FROM chat_event`);
+    return BigInt(row?.head ?? 0);
+  }
+
+  /** Sequenced events with `after < position <= through`, in position order, at most `limit`. */
+  async between(after: bigint, through: bigint, limit: number): Promise<SequencedEvent[]> {
+    const rows = await select<EventRow>(
+      this.manager,
+      `SELECT position, type, conversation_id, user_id, data, created_at FROM chat_event
+        WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3`,
+      [after.toString(), through.toString(), limit],
+    );
+    return rows.map(toSequenced);
+  }
+
+  /** The newest position (never below what retention deleted, even once the log is empty) and the pruned bound. */
+  async bounds(manager: EntityManager): Promise<{ head: bigint; prunedThrough: bigint }> {
+    const row = await selectOne<{ head: string; pruned_through: string }>(
+      manager,
+      `SELECT greatest((SELECT max(position) FROM chat_event), s.pruned_through) AS head, s.pruned_through
+         FROM event_log_state s WHERE s.id = 1`,
+    );
+    return { head: BigInt(row!.head), prunedThrough: BigInt(row!.pruned_through) };
+  }
+
+  async epoch(): Promise<string> {
+    const row = await selectOne<{ epoch: string }>(this.manager, `SELECT epoch FROM event_log_state WHERE id = 1`);
+    return row!.epoch;
+  }
+
+  /**
+   * Deletes a prefix of positions older than `cutoff` (at most `limit`), raising `pruned_through` first;
+   * null when nothing is old enough or another instance is pruning.
+   */
+  pruneBatch(cutoff: Date, limit: number): Promise<{ count: number; more: boolean } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const lock = await selectOne<{ locked: boolean }>(manager, `SELECT pg_try_advisory_xact_lock($1) AS locked`, [PRUNE_LOCK]);
+      if (!lock?.locked) return null;
+      const state = await selectOne<{ pruned_through: string }>(manager, `SELECT pruned_through FROM event_log_state WHERE id = 1`);
+      const from = state!.pruned_through;
+      const oldest = await select<{ position: string; old: boolean }>(
+        manager,
+        `SELECT position, created_at < $3 AS old FROM chat_event WHERE position > $1 ORDER BY position LIMIT $2`,
+        [from, limit, cutoff],
+      );
+      const firstYoung = oldest.findIndex((row) => !row.old);
+      const prefix = firstYoung === -1 ? oldest : oldest.slice(0, firstYoung);
+      if (!prefix.length) return null;
+      const through = prefix[prefix.length - 1].position;
+      await change(manager, `UPDATE event_log_state SET pruned_through = greatest(pruned_through, $1) WHERE id = 1`, [through]);
+      const { count } = await change(manager, `DELETE FROM chat_event WHERE position > $1 AND position <= $2`, [from, through]);
+      return { count, more: firstYoung === -1 && oldest.length === limit };
+    });
+  }
+}
