@@ -112,17 +112,17 @@ export class AccessRepository {
   }
 
   /** A user one can open a conversation with: exists and is not banned. */
-  async isActiveUser(userId: string): Promise<boolean> {
-    return (await select(this.manager, `SELECT 1 FROM users WHERE id = $1 AND NOT banned`, [userId])).length > 0;
+  async isActiveUser(userId: string, manager: EntityManager = this.manager): Promise<boolean> {
+    return (await select(manager, `SELECT 1 FROM users WHERE id = $1 AND NOT banned`, [userId])).length > 0;
   }
 
   /**
    * Whether `userId` may read the upload, in one query: its uploader; a member of a conversation where a
    * message that is not deleted carries it; anyone, while it is the avatar of a user who is not banned.
    */
-  async canReadMedia(mediaId: string, userId: string): Promise<boolean> {
+  async canReadMedia(mediaId: string, userId: string, manager: EntityManager = this.manager): Promise<boolean> {
     const rows = await select(
-      this.manager,
+      manager,
       `SELECT 1 FROM media m
         WHERE m.id = $1
           AND (m.uploader_id = $2

@@ -181,20 +181,20 @@ export class AccessService {
       case Permission.DirectOpen: {
         const { userId } = target as PermissionTargets['direct.open'];
         if (userId === user.id) throw new ValidationFailed([{ field: 'userId', message: 'you cannot open a direct conversation with yourself' }]);
-        if (!(await this.repository.isActiveUser(userId))) throw new NotFound('User');
-        await this.requireNoBlocks(user, [userId], 'You cannot open a conversation with this user');
+        if (!(await this.repository.isActiveUser(userId, options.manager))) throw new NotFound('User');
+        await this.requireNoBlocks(user, [userId], 'You cannot open a conversation with this user', options);
         return { userId };
       }
 
       case Permission.GroupCreate: {
         const { userIds } = target as PermissionTargets['group.create'];
-        await this.requireNoBlocks(user, userIds, 'You cannot add a user to a group who blocked you or whom you blocked');
+        await this.requireNoBlocks(user, userIds, 'You cannot add a user to a group who blocked you or whom you blocked', options);
         return { userIds };
       }
 
       case Permission.MediaRead: {
         const { mediaId } = target as PermissionTargets['media.read'];
-        if (!(await this.repository.canReadMedia(mediaId, user.id))) throw new NotFound('Media');
+        if (!(await this.repository.canReadMedia(mediaId, user.id, options.manager))) throw new NotFound('Media');
         return { mediaId };
       }
 

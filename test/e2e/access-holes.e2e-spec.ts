@@ -1,5 +1,7 @@
 import { ConversationsService } from '../../src/conversations/conversations.service.js';
+import { DataSource } from 'typeorm';
 import { EventLog } from '../../src/events/event-log.service.js';
+import { SyncCursors } from '../../src/sync/sync-cursors.js';
 import { sessionIdOf } from '../support/world.js';
 import { chatBuilders, type ChatGiven, type GivenConversation } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
@@ -25,10 +27,13 @@ interface SyncPage {
   resyncRequired: boolean;
 }
 
-/** The cursor at position 0 of this log: the start of everything retained. */
-function cursorZero(cursor: string): string {
-  const [version, epoch] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
-  return Buffer.from(`${version}:${epoch}:0`).toString('base64url');
+/**
+ * The oldest cursor the log accepts: position 0, or — once retention pruned some (other suites share the
+ * database and test it) — the position it pruned through. Built as the server builds cursors.
+ */
+async function cursorZero(running: TestApp): Promise<string> {
+  const [{ pruned_through: prunedThrough }] = await running.app.get(DataSource).query('SELECT pruned_through FROM event_log_state WHERE id = 1');
+  return running.app.get(SyncCursors).encode(BigInt(prunedThrough));
 }
 
 describe('blocks, the forgetting log and membership windows', () => {
@@ -64,8 +69,6 @@ describe('blocks, the forgetting log and membership windows', () => {
     }
     return events;
   }
-
-  const currentCursor = async (user: GivenUser) => ((await request(user, 'GET', '/sync')).json() as SyncPage).cursor;
 
   describe('a block in a direct conversation', () => {
     let ada: GivenUser;
@@ -158,7 +161,7 @@ describe('blocks, the forgetting log and membership windows', () => {
     it('serves no deleted or edited-away words through /sync, conversation.updated lastMessage included, to anyone', async () => {
       const [ada, bob] = await Promise.all([given.user(), given.user()]);
       const group = await chat.group(ada, [bob], 'plans');
-      const start = cursorZero(await currentCursor(bob));
+      const start = await cursorZero(app.running);
       const secret = await chat.message(ada, group, 'the secret plan');
       // The newest message when the group is renamed: every member's conversation.updated embeds it.
       const draft = await chat.message(ada, group, 'draft wording');
@@ -191,7 +194,7 @@ describe('blocks, the forgetting log and membership windows', () => {
 
       // Her first event is her join: the conversation as it then was (its last message is history she may
       // read, as in GET /conversations); nothing of what happened before it comes as an event.
-      const carolsEvents = await syncAll(carol, cursorZero(await currentCursor(carol)));
+      const carolsEvents = await syncAll(carol, await cursorZero(app.running));
       expect(carolsEvents.map((event) => event.type)).toEqual(['conversation.updated', 'message.created']);
       expect(carolsEvents[0].data).toMatchObject({ id: group.id, lastMessage: { id: early.id } });
       expect(JSON.stringify(carolsEvents.slice(1))).not.toContain('said before carol came');
@@ -201,14 +204,14 @@ describe('blocks, the forgetting log and membership windows', () => {
 
       expect((await request(bob, 'DELETE', `/conversations/${group.id}/members/${bob.id}`)).statusCode).toBe(204);
       await chat.message(ada, group, 'said after bob left');
-      const bobsEvents = JSON.stringify(await syncAll(bob, cursorZero(await currentCursor(bob))));
+      const bobsEvents = JSON.stringify(await syncAll(bob, await cursorZero(app.running)));
       expect(bobsEvents).not.toContain('said after bob left');
       expect(bobsEvents).not.toContain('said after carol came');
 
       // A re-join is a new window: nothing from while bob was away, nor from before.
       expect((await request(ada, 'POST', `/conversations/${group.id}/members`, { userIds: [bob.id] })).statusCode).toBe(200);
       await chat.message(ada, group, 'welcome back');
-      const rejoined = await syncAll(bob, cursorZero(await currentCursor(bob)));
+      const rejoined = await syncAll(bob, await cursorZero(app.running));
       const conversationEvents = rejoined.filter((event) => event.type.startsWith('message.'));
       expect(conversationEvents.map((event) => event.data.content)).toEqual(['welcome back']);
     });

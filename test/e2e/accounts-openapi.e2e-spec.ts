@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface Operation {
   security?: unknown[];
@@ -7,16 +7,11 @@ interface Operation {
 }
 
 describe('OpenAPI document of the accounts endpoints', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let paths: Record<string, Record<string, Operation>>;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    paths = (await running.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json().paths;
-  });
-
-  afterAll(async () => {
-    await running.close();
+    paths = (await app.running.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json().paths;
   });
 
   const routes = [

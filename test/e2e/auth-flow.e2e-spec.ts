@@ -1,22 +1,17 @@
 import { builders, type Given, uniqueName } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('auth: signup, login, refresh, logout', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
   });
 
   const post = (url: string, payload?: object, headers: Record<string, string> = {}) =>
-    running.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers });
-  const get = (url: string, headers: Record<string, string> = {}) => running.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
+    app.running.app.inject({ method: 'POST', url: `/api/v1${url}`, payload, headers });
+  const get = (url: string, headers: Record<string, string> = {}) => app.running.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
   it('signs up, logs in, rotates the refresh token, detects its reuse, and logs out', async () => {

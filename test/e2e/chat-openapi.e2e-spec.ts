@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface Operation {
   security?: unknown[];
@@ -7,16 +7,11 @@ interface Operation {
 }
 
 describe('OpenAPI document of the conversation and message endpoints', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let document: { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, { properties: Record<string, unknown> }> } };
 
   beforeAll(async () => {
-    running = await startTestApp();
-    document = (await running.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
-  });
-
-  afterAll(async () => {
-    await running.close();
+    document = (await app.running.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
   });
 
   const routes = [

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
 import { visibleEventsQuery } from '../../src/access/access.repository.js';
 import { historyQuery, searchQuery, unreadCountsQuery } from '../../src/messages/messages.repository.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -21,7 +21,7 @@ function nodesOf(plan: PlanNode): PlanNode[] {
  * would be the planner's choice if no index served them. Seeded in bulk with SQL, then ANALYZEd.
  */
 describe('query plans of history, conversation list, unread counts and search', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let database: DataSource;
   const tag = randomUUID().slice(0, 8);
   let reader = '';
@@ -31,8 +31,7 @@ describe('query plans of history, conversation list, unread counts and search', 
   const USERS = 400;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    database = running.app.get(DataSource);
+    database = app.running.app.get(DataSource);
     // Ids derived from a number (md5 → uuid), so every table can be filled with one INSERT … SELECT.
     const id = (kind: string, n: string) => `md5('${tag}:${kind}:' || ${n})::uuid`;
     await database.transaction(async (manager) => {
@@ -94,10 +93,6 @@ describe('query plans of history, conversation list, unread counts and search', 
       await manager.query('SET LOCAL default_statistics_target = 1000');
       await manager.query('ANALYZE users, conversation, conversation_member, message, chat_event');
     });
-  });
-
-  afterAll(async () => {
-    await running.close();
   });
 
   async function plan({ sql, parameters }: SqlQuery): Promise<PlanNode[]> {

@@ -8,7 +8,7 @@ import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { mediaClient } from '../support/media.js';
 import { image } from '../support/media-samples.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
@@ -25,24 +25,19 @@ interface ConversationBody {
 }
 
 describe('conversations: direct and group, members, roles, markers', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
   let chat: ChatGiven;
   let database: DataSource;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-    chat = chatBuilders(running);
-    database = running.app.get(DataSource);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
+    chat = chatBuilders(app.running);
+    database = app.running.app.get(DataSource);
   });
 
   const inject = (method: Method, url: string, user: GivenUser | undefined, payload?: object) =>
-    running.app.inject({ method, url: `/api/v1${url}`, headers: user?.auth ?? {}, payload });
+    app.running.app.inject({ method, url: `/api/v1${url}`, headers: user?.auth ?? {}, payload });
 
   const get = async (user: GivenUser, id: string): Promise<ConversationBody> => {
     const response = await inject('GET', `/conversations/${id}`, user);
@@ -61,7 +56,7 @@ describe('conversations: direct and group, members, roles, markers', () => {
   /** Domain events emitted while `action` runs. */
   async function membershipChanges(action: () => Promise<unknown>): Promise<MembershipChanged[]> {
     const seen: MembershipChanged[] = [];
-    const emitter = running.app.get(EventEmitter2);
+    const emitter = app.running.app.get(EventEmitter2);
     const listener = (change: MembershipChanged) => seen.push(change);
     emitter.on(MEMBERSHIP_CHANGED, listener);
     try {
@@ -73,7 +68,7 @@ describe('conversations: direct and group, members, roles, markers', () => {
   }
 
   const eventsOf = async (where: string, parameters: unknown[]) => {
-    await running.app.get(EventLog).flush();
+    await app.running.app.get(EventLog).flush();
     return database.query(`SELECT type, user_id, conversation_id, data FROM chat_event WHERE ${where} ORDER BY position`, parameters);
   };
 
@@ -105,7 +100,7 @@ describe('conversations: direct and group, members, roles, markers', () => {
 
     it("shows each member's avatar in the members' profiles", async () => {
       const [ada, bob] = [await given.user(), await given.user()];
-      const avatar = await mediaClient(running).uploaded(bob, await image.png(), 'me.png');
+      const avatar = await mediaClient(app.running).uploaded(bob, await image.png(), 'me.png');
       expect((await inject('PATCH', '/users/me', bob, { avatarMediaId: avatar.id })).statusCode).toBe(200);
       const room = await chat.direct(ada, bob);
       const members = (await get(ada, room.id)).members as unknown as Array<{ user: { id: string; avatar: { id: string } | null } }>;
@@ -279,7 +274,7 @@ describe('conversations: direct and group, members, roles, markers', () => {
         { type: 'conversation.removed', user_id: dee.id, conversation_id: null, data: { conversationId: room.id } },
         { type: 'conversation.removed', user_id: cy.id, conversation_id: null, data: { conversationId: room.id } },
       ]);
-      expect(await running.app.get(ConversationsRepository).memberIds(room.id)).toEqual([ada.id, bob.id]);
+      expect(await app.running.app.get(ConversationsRepository).memberIds(room.id)).toEqual([ada.id, bob.id]);
     });
 
     it('hands ownership to the longest-standing admin when the owner leaves, else to the longest-standing member', async () => {

@@ -3,23 +3,18 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { EVENTS_SEQUENCED, type SequencedEvent } from '../../src/events/chat-events.js';
 import { EventLog } from '../../src/events/event-log.service.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('event log', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let dataSource: DataSource;
   let log: EventLog;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    dataSource = running.app.get(DataSource);
-    log = running.app.get(EventLog);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    dataSource = app.running.app.get(DataSource);
+    log = app.running.app.get(EventLog);
   });
 
   /** A writer that keeps its transaction open for a while, so commits land out of insert order. */
@@ -65,7 +60,7 @@ describe('event log', () => {
     const userId = randomUUID();
     const announced: SequencedEvent[] = [];
     const listener = (batch: SequencedEvent[]) => announced.push(...batch.filter((event) => event.userId === userId));
-    const emitter = running.app.get(EventEmitter2);
+    const emitter = app.running.app.get(EventEmitter2);
     emitter.on(EVENTS_SEQUENCED, listener);
     try {
       await Promise.all(Array.from({ length: 10 }, (_, n) => write(userId, n)));

@@ -2,25 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { MessagesService } from '../../src/messages/messages.service.js';
 import { chatBuilders } from '../support/given-chat.js';
 import { builders } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('message rate limit', () => {
-  let running: TestApp;
-
-  beforeAll(async () => {
-    running = await startTestApp({ MESSAGE_RATE_LIMIT: '3' });
-  });
-
-  afterAll(async () => {
-    await running.close();
-  });
+  const app = useTestApp({ env: { MESSAGE_RATE_LIMIT: '3' } });
 
   it('allows MESSAGE_RATE_LIMIT messages per user per 10 s across REST and socket sends, then 429 with retry-after', async () => {
-    const given = builders(running);
+    const given = builders(app.running);
     const [ada, bob] = [await given.user(), await given.user()];
-    const room = await chatBuilders(running).direct(ada, bob);
+    const room = await chatBuilders(app.running).direct(ada, bob);
     const send = () =>
-      running.app.inject({
+      app.running.app.inject({
         method: 'POST',
         url: `/api/v1/conversations/${room.id}/messages`,
         headers: ada.auth,
@@ -29,14 +21,14 @@ describe('message rate limit', () => {
     expect((await send()).statusCode).toBe(201);
     expect((await send()).statusCode).toBe(201);
     // The socket gateway sends through the same method: it shares the budget.
-    await running.app.get(MessagesService).send({ id: ada.id, role: 'user', sessionId: '' }, room.id, { clientMessageId: randomUUID(), content: 'ws' }, 'ws');
+    await app.running.app.get(MessagesService).send({ id: ada.id, role: 'user', sessionId: '' }, room.id, { clientMessageId: randomUUID(), content: 'ws' }, 'ws');
     const limited = await send();
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('RATE_LIMITED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(10);
     // Someone else still can.
-    const fromBob = await running.app.inject({
+    const fromBob = await app.running.app.inject({
       method: 'POST',
       url: `/api/v1/conversations/${room.id}/messages`,
       headers: bob.auth,

@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('message search', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
   let chat: ChatGiven;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-    chat = chatBuilders(running);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
+    chat = chatBuilders(app.running);
   });
 
   const search = (user: GivenUser, query: Record<string, string>) =>
-    running.app.inject({ method: 'GET', url: `/api/v1/messages/search?${new URLSearchParams(query)}`, headers: user.auth });
+    app.running.app.inject({ method: 'GET', url: `/api/v1/messages/search?${new URLSearchParams(query)}`, headers: user.auth });
 
   const found = async (user: GivenUser, q: string, extra: Record<string, string> = {}) => {
     const response = await search(user, { q, ...extra });
@@ -89,7 +84,7 @@ describe('message search', () => {
     const word = tag();
     const gone = await chat.message(ada, room, `${word} delete me`);
     await chat.message(ada, room, `${word} keep me`);
-    await running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${room.id}/messages/${gone.id}`, headers: ada.auth });
+    await app.running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${room.id}/messages/${gone.id}`, headers: ada.auth });
     expect(await found(bob, word)).toEqual([`${word} keep me`]);
   });
 
@@ -128,7 +123,7 @@ describe('message search', () => {
       expect(response.statusCode).toBe(400);
       expect(response.json().code).toBe('VALIDATION_FAILED');
     }
-    const unauthenticated = await running.app.inject({ method: 'GET', url: '/api/v1/messages/search?q=hello' });
+    const unauthenticated = await app.running.app.inject({ method: 'GET', url: '/api/v1/messages/search?q=hello' });
     expect(unauthenticated.statusCode).toBe(401);
   });
 });

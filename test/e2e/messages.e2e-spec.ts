@@ -4,29 +4,24 @@ import { ConversationsService } from '../../src/conversations/conversations.serv
 import { EventLog } from '../../src/events/event-log.service.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 describe('messages: send, history, edit, delete, reactions', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
   let chat: ChatGiven;
   let database: DataSource;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-    chat = chatBuilders(running);
-    database = running.app.get(DataSource);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
+    chat = chatBuilders(app.running);
+    database = app.running.app.get(DataSource);
   });
 
   const inject = (method: Method, url: string, user: GivenUser | undefined, payload?: object) =>
-    running.app.inject({ method, url: `/api/v1${url}`, headers: user?.auth ?? {}, payload });
+    app.running.app.inject({ method, url: `/api/v1${url}`, headers: user?.auth ?? {}, payload });
 
   const send = (user: GivenUser, conversationId: string, payload: object) =>
     inject('POST', `/conversations/${conversationId}/messages`, user, { clientMessageId: randomUUID(), ...payload });
@@ -115,7 +110,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
       const [ada, bob] = [await given.user(), await given.user()];
       const room = await chat.direct(ada, bob);
       const sent = await chat.message(ada, room, 'event me');
-      await running.app.get(EventLog).flush();
+      await app.running.app.get(EventLog).flush();
       const events: Array<{ type: string; user_id: string | null; data: { id: string; content: string; reactions: unknown[] }; position: string | null }> =
         await database.query(`SELECT type, user_id, data, position FROM chat_event WHERE conversation_id = $1 AND type = 'message.created'`, [room.id]);
       expect(events).toHaveLength(1);
@@ -216,7 +211,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
       const [ada, bob] = [await given.user(), await given.user()];
       const room = await chat.direct(ada, bob);
       const sentTotal = async () => {
-        const text = (await running.app.inject({ method: 'GET', url: '/metrics' })).body;
+        const text = (await app.running.app.inject({ method: 'GET', url: '/metrics' })).body;
         return Number(/^chat_messages_sent_total\{transport="rest"\} (\d+)/m.exec(text)?.[1]);
       };
       const before = await sentTotal();
@@ -224,7 +219,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
       await inject('POST', `/conversations/${room.id}/messages`, ada, { clientMessageId, content: 'count me' });
       await inject('POST', `/conversations/${room.id}/messages`, ada, { clientMessageId, content: 'count me' });
       expect(await sentTotal()).toBe(before + 1);
-      expect((await running.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^chat_messages_sent_total\{transport="ws"\} 0/m);
+      expect((await app.running.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(/^chat_messages_sent_total\{transport="ws"\} 0/m);
     });
   });
 
@@ -285,7 +280,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
       expect(edited.statusCode).toBe(200);
       expect(edited.json()).toMatchObject({ id: message.id, seq: message.seq, content: 'fixed', editedAt: expect.stringMatching(/Z$/), deletedAt: null });
       expect((await history(bob, room.id)).items[0].content).toBe('fixed');
-      await running.app.get(EventLog).flush();
+      await app.running.app.get(EventLog).flush();
       const [event] = await database.query(`SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'message.updated'`, [room.id]);
       expect(event.data).toMatchObject({ id: message.id, content: 'fixed', reactions: [] });
     });
@@ -320,7 +315,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
       expect(tombstone).toMatchObject({ id: message.id, seq: 1, content: null, attachments: [], reactions: [], deletedAt: expect.stringMatching(/Z$/) });
       expect(kept).toMatchObject({ seq: 2, content: 'fine', deletedAt: null });
       expect((await inject('DELETE', `/conversations/${room.id}/messages/${message.id}`, ada)).statusCode).toBe(204);
-      await running.app.get(EventLog).flush();
+      await app.running.app.get(EventLog).flush();
       const events = await database.query(`SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'message.deleted'`, [room.id]);
       expect(events).toHaveLength(1);
       expect(events[0].data).toMatchObject({ id: message.id, content: null, deletedAt: expect.any(String) });
@@ -393,7 +388,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
         { emoji: '❤️', count: 1, me: true },
         { emoji: ':party_parrot:', count: 1, me: false },
       ]);
-      await running.app.get(EventLog).flush();
+      await app.running.app.get(EventLog).flush();
       const events: Array<{ data: { messageId: string; reactions: Array<{ emoji: string; userIds: string[] }> } }> = await database.query(
         `SELECT data FROM chat_event WHERE conversation_id = $1 AND type = 'reaction.updated' ORDER BY position`,
         [room.id],
@@ -433,9 +428,9 @@ describe('messages: send, history, edit, delete, reactions', () => {
       const second = await chat.message(ada, room);
       const statuses = async () => (await history(ada, room.id)).items.map((message) => message.status);
       expect(await statuses()).toEqual(['sent', 'sent']);
-      await running.app.get(ConversationsService).markDelivered({ id: bob.id, role: 'user', sessionId: '' }, room.id, second.seq);
+      await app.running.app.get(ConversationsService).markDelivered({ id: bob.id, role: 'user', sessionId: '' }, room.id, second.seq);
       expect(await statuses()).toEqual(['sent', 'sent']);
-      await running.app.get(ConversationsService).markDelivered({ id: cy.id, role: 'user', sessionId: '' }, room.id, first.seq);
+      await app.running.app.get(ConversationsService).markDelivered({ id: cy.id, role: 'user', sessionId: '' }, room.id, first.seq);
       expect(await statuses()).toEqual(['delivered', 'sent']);
       expect((await inject('POST', `/conversations/${room.id}/read`, bob, { seq: 2 })).statusCode).toBe(204);
       expect((await inject('POST', `/conversations/${room.id}/read`, cy, { seq: 2 })).statusCode).toBe(204);

@@ -1,17 +1,9 @@
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('service endpoints', () => {
-  let running: TestApp;
+  const app = useTestApp();
 
-  beforeAll(async () => {
-    running = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await running.close();
-  });
-
-  const get = (url: string, headers: Record<string, string> = {}) => running.app.inject({ method: 'GET', url, headers });
+  const get = (url: string, headers: Record<string, string> = {}) => app.running.app.inject({ method: 'GET', url, headers });
 
   it('answers live while the process runs', async () => {
     const response = await get('/health/live');
@@ -65,7 +57,7 @@ describe('service endpoints', () => {
   });
 
   it('answers malformed JSON with a 400 envelope and no internals', async () => {
-    const response = await running.app.inject({
+    const response = await app.running.app.inject({
       method: 'POST',
       url: '/api/v1/nothing-here',
       headers: { 'content-type': 'application/json' },

@@ -1,26 +1,21 @@
 import { builders, type Given } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('sessions and password change', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
   });
 
   const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, payload?: object) =>
-    running.app.inject({ method, url: `/api/v1${url}`, headers, payload });
+    app.running.app.inject({ method, url: `/api/v1${url}`, headers, payload });
   const sessionIdOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sid as string;
 
   it("lists the caller's live sessions, marking the current one", async () => {
     const ada = await given.user();
-    const login = await running.app.inject({
+    const login = await app.running.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
       payload: { email: ada.email, password: ada.password },

@@ -1,20 +1,12 @@
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('global rate limit', () => {
-  let running: TestApp;
-
-  beforeAll(async () => {
-    running = await startTestApp({ THROTTLE_LIMIT: '3' });
-  });
-
-  afterAll(async () => {
-    await running.close();
-  });
+  const app = useTestApp({ env: { THROTTLE_LIMIT: '3' } });
 
   it('counts down in the headers and answers 429 with retry-after past the limit', async () => {
     // A unique client address, so other suites sharing Redis don't share this budget.
     const remoteAddress = `127.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-    const hit = () => running.app.inject({ method: 'GET', url: '/metrics', remoteAddress });
+    const hit = () => app.running.app.inject({ method: 'GET', url: '/metrics', remoteAddress });
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await hit());
 
@@ -30,7 +22,7 @@ describe('global rate limit', () => {
   });
 
   it('never throttles the health checks', async () => {
-    const answers = await Promise.all(Array.from({ length: 6 }, () => running.app.inject({ method: 'GET', url: '/health/live' })));
+    const answers = await Promise.all(Array.from({ length: 6 }, () => app.running.app.inject({ method: 'GET', url: '/health/live' })));
     expect(answers.every((a) => a.statusCode === 200)).toBe(true);
   });
 });

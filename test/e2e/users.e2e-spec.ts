@@ -1,22 +1,17 @@
 import { DataSource } from 'typeorm';
 import { builders, type Given, uniqueName } from '../support/given.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/use-test-app.js';
 
 describe('users: profiles, search, blocks', () => {
-  let running: TestApp;
+  const app = useTestApp();
   let given: Given;
 
   beforeAll(async () => {
-    running = await startTestApp();
-    given = builders(running);
-  });
-
-  afterAll(async () => {
-    await running.close();
+    given = builders(app.running);
   });
 
   const inject = (method: 'GET' | 'PATCH' | 'PUT' | 'DELETE', url: string, headers: Record<string, string>, payload?: object) =>
-    running.app.inject({ method, url: `/api/v1${url}`, headers, payload });
+    app.running.app.inject({ method, url: `/api/v1${url}`, headers, payload });
 
   it('shows me my own account', async () => {
     const ada = await given.user({ displayName: 'Ada' });
@@ -55,7 +50,7 @@ describe('users: profiles, search, blocks', () => {
     const response = await inject('PATCH', '/users/me', ada.auth, payload);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]) });
-    const [row] = await running.app.get(DataSource).query('SELECT email, role, banned, display_name FROM users WHERE id = $1', [ada.id]);
+    const [row] = await app.running.app.get(DataSource).query('SELECT email, role, banned, display_name FROM users WHERE id = $1', [ada.id]);
     expect(row).toEqual({ email: ada.email, role: 'user', banned: false, display_name: 'Original' });
   });
 
@@ -114,7 +109,7 @@ describe('users: profiles, search, blocks', () => {
   it('blocks and unblocks idempotently', async () => {
     const ada = await given.user();
     const bob = await given.user();
-    const blocks = () => running.app.get(DataSource).query('SELECT blocker_id, blocked_id FROM user_block WHERE blocker_id = $1', [ada.id]);
+    const blocks = () => app.running.app.get(DataSource).query('SELECT blocker_id, blocked_id FROM user_block WHERE blocker_id = $1', [ada.id]);
     expect((await inject('PUT', `/users/${bob.id}/block`, ada.auth)).statusCode).toBe(204);
     expect((await inject('PUT', `/users/${bob.id}/block`, ada.auth)).statusCode).toBe(204);
     expect(await blocks()).toEqual([{ blocker_id: ada.id, blocked_id: bob.id }]);

@@ -14,6 +14,8 @@ declare global {
 }
 
 export default async function globalSetup() {
+  // The e2e and service projects share it: the first to start makes the database, the other reuses it.
+  if (globalThis.dropTestDatabase) return;
   const serverUrl = process.env.DATABASE_URL;
   const { url, drop } = serverUrl ? await createOnServer(serverUrl) : await createEmbedded();
   process.env.TEST_DATABASE_URL = url;
