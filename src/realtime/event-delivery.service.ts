@@ -56,7 +56,7 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap() {
     this.delivered = await this.log.head();
-    await this.state.subscribe(SEQUENCED_CHANNEL, (message) => this.received(message));
+    if (this.state.spansInstances) await this.state.subscribe(SEQUENCED_CHANNEL, (message) => this.received(message));
     this.timer = setInterval(() => this.enqueue(() => this.catchUp()), CATCH_UP_INTERVAL_MS).unref();
   }
 
@@ -68,6 +68,8 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
   @OnEvent(EVENTS_SEQUENCED)
   onSequenced(batch: SequencedEvent[]): void {
     this.enqueue(() => this.deliverBatch(batch));
+    // Alone (no Redis), other instances of a test or a mistaken deployment still catch up from the log.
+    if (!this.state.spansInstances) return;
     this.state.publish(SEQUENCED_CHANNEL, JSON.stringify(batch)).catch((error: unknown) => {
       // The others find these events in the log (head check); nothing else to do here.
       this.logger.warn(`publishing sequenced events failed: ${(error as Error).message}`);

@@ -10,6 +10,7 @@ const SWEEP_INTERVAL_MS = 30_000;
 
 /** One instance only: everything lives in this process and expires on a timer, so memory stays bounded. */
 export class MemorySharedState extends SharedState {
+  readonly spansInstances = false;
   private readonly entries = new Map<string, Entry>();
   /** Expiring sets: key → member → when it expires (ms). */
   private readonly sets = new Map<string, Map<string, number>>();

@@ -89,6 +89,7 @@ type ExpiringCommands = {
 };
 
 export class RedisSharedState extends SharedState {
+  readonly spansInstances = true;
   private readonly logger = new Logger('SharedState');
   readonly client: Redis;
   private readonly subscriber: Redis;

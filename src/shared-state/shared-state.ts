@@ -4,6 +4,8 @@
  * features depend on this class and never on which one it is.
  */
 export abstract class SharedState {
+  /** Whether other instances see this state (Redis) or only this process does (memory). */
+  abstract readonly spansInstances: boolean;
   /** Counts one hit in a fixed window; the window starts with the first hit. */
   abstract hit(key: string, windowSeconds: number): Promise<{ count: number; resetSeconds: number }>;
   abstract get(key: string): Promise<string | null>;
