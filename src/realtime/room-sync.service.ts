@@ -47,6 +47,8 @@ interface LocalUser {
 export class RoomSync {
   private readonly logger = new Logger(RoomSync.name);
   private readonly users = new Map<string, LocalUser>();
+  /** Rooms a socket left with `conversation.leave`: a later re-read of its memberships doesn't put it back. */
+  private readonly left = new WeakMap<ChatSocket, Set<string>>();
 
   constructor(
     private readonly access: AccessService,
@@ -76,7 +78,8 @@ export class RoomSync {
       if (!socket.connected) return;
       const stale = [...socket.rooms].filter((room) => room.startsWith(CONVERSATION_ROOM_PREFIX) && !current.has(room));
       for (const room of stale) await socket.leave(room);
-      const missing = [...current].filter((room) => !socket.rooms.has(room));
+      const left = this.left.get(socket);
+      const missing = [...current].filter((room) => !socket.rooms.has(room) && !left?.has(room));
       if (missing.length) await socket.join(missing);
     } catch (error) {
       this.logger.warn(`re-reading the rooms of socket ${socket.id} failed: ${(error as Error).message}`);
@@ -90,6 +93,7 @@ export class RoomSync {
     if (socket.rooms.has(room)) return;
     if ([...socket.rooms].filter((name) => name.startsWith(CONVERSATION_ROOM_PREFIX)).length >= MAX_CONVERSATION_ROOMS) throw new RoomLimitReached();
     await this.load(user.id, conversationId);
+    this.left.get(socket)?.delete(room);
     await socket.join(room);
     // A removal that committed between the check and the join could not take this socket out.
     await this.access.require(user, Permission.RoomJoin, { conversationId }).catch(async (error: unknown) => {
@@ -101,7 +105,9 @@ export class RoomSync {
   /** `conversation.leave`: this socket's room only; members only. */
   async leave(user: AuthUser, socket: ChatSocket, conversationId: string): Promise<void> {
     await this.access.require(user, Permission.RoomJoin, { conversationId });
-    await socket.leave(conversationRoom(conversationId));
+    const room = conversationRoom(conversationId);
+    this.left.set(socket, (this.left.get(socket) ?? new Set()).add(room));
+    await socket.leave(room);
   }
 
   /** On the instance that made the change, at once: removed members stop receiving, new ones join the room. */
@@ -131,9 +137,13 @@ export class RoomSync {
       return;
     }
     if (known?.removedAt === 'local') return; // an update from before a removal made here: its event is still to come
-    if (known && known.removedAt === null && known.joinedAt !== null) return;
+    if (known && known.removedAt === null) {
+      // Read at connect before its join had a position: the window starts now; the sockets are in the room.
+      if (known.joinedAt === null) known.joinedAt = position;
+      return;
+    }
     if (!known && user.conversations.size >= MAX_CONVERSATION_ROOMS) return;
-    user.conversations.set(conversationId, { joinedAt: known?.removedAt === null ? (known.joinedAt ?? position) : position, removedAt: null });
+    user.conversations.set(conversationId, { joinedAt: position, removedAt: null });
     this.realtime.server?.local.in(userRoom(event.userId)).socketsJoin(room);
   }
 
