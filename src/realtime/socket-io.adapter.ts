@@ -7,6 +7,7 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import { socketCorsOptions } from '../common/http/cors.js';
 import { createRedisClient } from '../shared-state/redis-shared-state.js';
 import type { ChatServer } from './realtime-server.js';
 
@@ -83,7 +84,7 @@ export class ChatIoAdapter extends IoAdapter {
       path: '/socket.io',
       serveClient: false,
       maxHttpBufferSize: MAX_EVENT_BYTES,
-      cors: { origin: origins.includes('*') ? true : origins, credentials: true },
+      cors: socketCorsOptions(origins),
       allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
     } satisfies Partial<ServerOptions> as ServerOptions);
   }
