@@ -30,6 +30,7 @@ export interface OpenApiOperation {
 
 export interface OpenApiDocument {
   openapi: string;
+  tags?: Array<{ name: string; description?: string }>;
   paths: Record<string, Partial<Record<Lowercase<HttpMethod>, OpenApiOperation>>>;
   components: { schemas: Record<string, Schema> };
 }
