@@ -265,10 +265,9 @@ function resolver(document: OpenAPIObject) {
  * An example for every parameter and request body that has none (Dredd, Prism's mock, Swagger UI's
  * "Try it out"), built from the schema and the examples its properties carry; path ids come with
  * `format: uuid` and their example from `UuidParam`. A body whose schema is a choice (`oneOf`) gets one
- * named example per choice.
+ * named example per choice; binary (multipart) bodies get none.
  */
 function withExamples(document: OpenAPIObject): OpenAPIObject {
-  // (Binary bodies excepted.)
   const resolve = resolver(document);
   for (const { operation } of operationsOf(document)) {
     for (const parameter of (operation.parameters ?? []) as ParameterObject[]) {
