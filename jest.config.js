@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 /**
  * Jest runs the TypeScript sources as ES modules (NestJS 12 is ESM-only), which needs
  * `node --experimental-vm-modules` — the npm scripts pass it.
@@ -15,6 +17,18 @@ const common = {
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
 };
 
+const e2eSetup = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+};
+
+/** The browser suites drive Debian's Chromium (test/support/browser.ts); without it they are left out, saying so once. */
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserProject = { ...common, ...e2eSetup, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'] };
+if (!existsSync(chromium)) {
+  console.log(`browser suite skipped: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH), then npm run test:browser`);
+}
+
 export default {
   testTimeout: 60_000,
   projects: [
@@ -24,15 +38,14 @@ export default {
       // Services on the real test database, no HTTP: rules (roles, blocks, visibility) at the service.
       displayName: 'service',
       testMatch: ['<rootDir>/test/service/**/*.service-spec.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      ...e2eSetup,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      ...e2eSetup,
     },
+    ...(existsSync(chromium) ? [browserProject] : []),
   ],
 };

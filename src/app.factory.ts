@@ -11,13 +11,16 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ValidationFailed } from './common/errors/app.exception.js';
 import { toErrorEnvelope } from './common/errors/error-envelope.js';
+import { registerBodyParsers } from './common/http/body-parsers.js';
+import { restCorsOptions } from './common/http/cors.js';
+import { applySecurityHeaders } from './common/http/security-headers.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { resolveDatabase } from './database/database-connection.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
 import { createRootLogger } from './observability/logger.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
-import { serveAsyncApi } from './realtime/asyncapi.js';
+import { serveAsyncApi } from './docs/asyncapi.js';
 import { createSocketAdapter } from './realtime/socket-io.adapter.js';
 
 export const API_PREFIX = 'api/v1';
@@ -72,6 +75,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, database, logger }), adapter, {
       bufferLogs: true,
+      // Nest's parsers include a urlencoded one; `registerBodyParsers` installs the API's own (JSON only).
+      bodyParser: false,
     });
     app.useLogger(app.get(Logger));
     // Socket.IO on the same HTTP server; app.close() closes every socket (clients see `transport close`
@@ -98,14 +103,12 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerBodyParsers(fastify, JSON_BODY_LIMIT);
+  applySecurityHeaders(app);
   registerRequestObservers(fastify, app.get<Histogram<string>>(getToken(HTTP_REQUEST_DURATION)), app.get(ROOT_LOGGER));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
-  app.enableCors({
-    origin: config.corsOrigins.includes('*') ? true : config.corsOrigins,
-    credentials: true,
-    exposedHeaders: ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
-  });
+  app.enableCors(restCorsOptions(config.corsOrigins));
   serveOpenApi(app);
   serveAsyncApi(app);
 }

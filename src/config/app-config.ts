@@ -45,6 +45,22 @@ export interface AppConfig {
 const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** `*` alone, or origins exactly as browsers send them (`https://app.example`, no path, no trailing slash). */
+function readOrigins(env: NodeJS.ProcessEnv, name: string): string[] {
+  const origins = readList(env, name);
+  if (origins.includes('*') && origins.length > 1) throw new ConfigError(name, 'must be `*` alone, or a list of origins');
+  for (const origin of origins.filter((entry) => entry !== '*')) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.origin !== origin) throw new ConfigError(name, `"${origin}" is not an origin like https://app.example (scheme, host, optional port; no path)`);
+  }
+  return origins;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = readString(env, 'NODE_ENV', { default: 'development', oneOf: ['development', 'production', 'test'] }) as NodeEnv;
   const jwtSecret = readString(env, 'JWT_SECRET', { required: nodeEnv === 'production', minLength: 32 });
@@ -73,7 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       orphanTtlSeconds: readDuration(env, 'MEDIA_ORPHAN_TTL', { default: '24h' }),
       userQuotaBytes: readInteger(env, 'MEDIA_USER_QUOTA_BYTES', { default: 1024 * 1024 * 1024, min: 1 }),
     },
-    corsOrigins: readList(env, 'CORS_ORIGINS'),
+    corsOrigins: readOrigins(env, 'CORS_ORIGINS'),
     trustProxy: readBoolean(env, 'TRUST_PROXY', false),
     logLevel: readString(env, 'LOG_LEVEL', { default: nodeEnv === 'test' ? 'warn' : 'info', oneOf: LOG_LEVELS })!,
     logPretty: readBoolean(env, 'LOG_PRETTY', false),

@@ -20,7 +20,7 @@ export async function validatePayload<T extends object>(type: Type<T>, payload: 
 
 /**
  * What a failed client event answers: the same code and message REST would give (`VALIDATION_FAILED`
- * with the first broken rule, `NOT_FOUND`, `RATE_LIMITED` with `retryAfter`, `SERVICE_UNAVAILABLE` while
+ * with every broken rule in the message and, like REST, in `details`, `NOT_FOUND`, `RATE_LIMITED` with `retryAfter`, `SERVICE_UNAVAILABLE` while
  * the database or Redis is away), and `INTERNAL` without details for anything unexpected, which is logged.
  */
 export function toFailedAck(error: unknown, logger: Logger, context: { event: string; userId?: string }): Ack {
@@ -31,6 +31,11 @@ export function toFailedAck(error: unknown, logger: Logger, context: { event: st
   const message = details?.length ? `${body.message}: ${details.map((detail) => `${detail.field ? `${detail.field}: ` : ''}${detail.message}`).join('; ')}` : body.message;
   return {
     ok: false,
-    error: { code: body.code, message, ...(error instanceof RateLimited ? { retryAfter: error.retryAfterSeconds } : {}) },
+    error: {
+      code: body.code,
+      message,
+      ...(details?.length ? { details } : {}),
+      ...(error instanceof RateLimited ? { retryAfter: error.retryAfterSeconds } : {}),
+    },
   };
 }

@@ -1,4 +1,6 @@
 import type { Type } from '@nestjs/common';
+import type { ErrorDetail } from '../common/errors/app.exception.js';
+import type { ErrorCode } from '../common/errors/error-codes.js';
 import { ConversationDto } from '../conversations/dto/conversation.dto.js';
 import type { DurableEventType } from '../events/chat-events.js';
 import { MessageDto } from '../messages/dto/message.dto.js';
@@ -145,7 +147,7 @@ export type ClientEventName = keyof typeof CLIENT_EVENTS;
 /** A handler's name for `@SubscribeMessage`, checked against the map. */
 export const clientEvent = <E extends ClientEventName>(name: E): E => name;
 
-export type AckError = { code: string; message: string; retryAfter?: number };
+export type AckError = { code: ErrorCode; message: string; details?: ErrorDetail[]; retryAfter?: number };
 /** Every client event is answered through its acknowledgement callback with one of these. */
 export type Ack = { ok: true; data?: unknown } | { ok: false; error: AckError };
 

@@ -7,7 +7,9 @@ import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
+import { socketCorsOptions } from '../common/http/cors.js';
 import { createRedisClient } from '../shared-state/redis-shared-state.js';
+import type { Ack } from './events.map.js';
 import type { ChatServer } from './realtime-server.js';
 
 /** The largest frame a client may send (an event with its payload); bigger ones close the connection. */
@@ -34,6 +36,21 @@ export function isOriginAllowed(request: Pick<IncomingMessage, 'headers'>, allow
 }
 
 /**
+ * An event no handler listens to gets an error acknowledgement instead of silence, so a client with a
+ * typo (or built against a newer server) finds out at once. Runs after the socket's middleware, so the
+ * per-socket rate limit applies to these too.
+ */
+function answerUnknownEvents(socket: Socket, known: ReadonlySet<string>): void {
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && known.has(event)) return;
+    const ack = args[args.length - 1];
+    if (typeof ack !== 'function') return;
+    const refusal: Ack = { ok: false, error: { code: 'UNKNOWN_EVENT', message: `There is no client event ${JSON.stringify(String(event)).slice(0, 80)}; see /docs/asyncapi.json` } };
+    (ack as (response: Ack) => void)(refusal);
+  });
+}
+
+/**
  * Socket.IO on the HTTP server of the app (same port as REST, path `/socket.io`), with the limits and
  * origin checks from the configuration. Connection state recovery stays off: /sync is how a client
  * catches up, across restarts and instances, which Socket.IO's recovery can't do.
@@ -53,6 +70,7 @@ export class ChatIoAdapter extends IoAdapter {
    * A plain listener per handler, and a subscription only while an event is being handled.
    */
   override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
+    answerUnknownEvents(socket, new Set(handlers.map(({ message }) => message as string)));
     for (const { message, callback, isAckHandledManually } of handlers) {
       socket.on(message as string, (...args: unknown[]) => {
         const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
@@ -83,7 +101,7 @@ export class ChatIoAdapter extends IoAdapter {
       path: '/socket.io',
       serveClient: false,
       maxHttpBufferSize: MAX_EVENT_BYTES,
-      cors: { origin: origins.includes('*') ? true : origins, credentials: true },
+      cors: socketCorsOptions(origins),
       allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
     } satisfies Partial<ServerOptions> as ServerOptions);
   }

@@ -1,10 +1,10 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { toJsonSchema } from '../../src/realtime/asyncapi.js';
 import type { TestApp } from './test-app.js';
 
 // ajv-formats is CommonJS with a default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
 export type Schema = Record<string, unknown>;
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -30,6 +30,7 @@ export interface OpenApiOperation {
 
 export interface OpenApiDocument {
   openapi: string;
+  tags?: Array<{ name: string; description?: string }>;
   paths: Record<string, Partial<Record<Lowercase<HttpMethod>, OpenApiOperation>>>;
   components: { schemas: Record<string, Schema> };
 }
@@ -68,18 +69,22 @@ export function operationsOf(document: OpenApiDocument): DocumentedOperation[] {
 const lowercase = <M extends HttpMethod>(method: M) => method.toLowerCase() as Lowercase<M>;
 
 /**
- * Checks answers against the document: the status must be one the operation documents, a body must
- * come in a documented media type, and a JSON body must match the documented schema — strictly: an
- * object that lists its properties may not carry others (an undocumented field is the document lying,
- * or a leak). Schemas are compiled once per document and (operation, status, media type).
+ * Checks answers against the document as a strict OpenAPI 3.1 validator would: the status must be one
+ * the operation documents, a body must come in a documented media type, and a JSON body must match the
+ * documented schema as JSON Schema 2020-12, read as written — no leniency for `nullable` (3.1 has none:
+ * null must be a declared type or alternative), error `code`s only from the documented enum — and
+ * closed: an object that lists its properties may not carry others (an undocumented field is the
+ * document lying, or a leak). Schemas are compiled once per document and (operation, status, media type).
  */
 export class OpenApiResponses {
-  private readonly ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
+  private readonly ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
   private readonly validators = new Map<string, ValidateFunction>();
 
   constructor(private readonly document: OpenApiDocument) {
+    if (!document.openapi.startsWith('3.1.')) throw new Error(`expected an OpenAPI 3.1 document, got ${document.openapi}`);
+    if (JSON.stringify(document.components.schemas).includes('"nullable"')) throw new Error('the document uses `nullable`, which OpenAPI 3.1 does not have');
     this.ajv.addFormat('binary', true);
-    const schemas = Object.fromEntries(Object.entries(document.components.schemas).map(([name, schema]) => [name, closed(toJsonSchema(schema))]));
+    const schemas = Object.fromEntries(Object.entries(document.components.schemas).map(([name, schema]) => [name, closed(schema)]));
     this.ajv.addSchema({ $id: 'openapi', components: { schemas } });
   }
 
@@ -113,7 +118,7 @@ export class OpenApiResponses {
   private validator(key: string, schema: Schema): ValidateFunction {
     let validate = this.validators.get(key);
     if (!validate) {
-      validate = this.ajv.compile(rebase(closed(toJsonSchema(schema))));
+      validate = this.ajv.compile(rebase(closed(schema)));
       this.validators.set(key, validate);
     }
     return validate;

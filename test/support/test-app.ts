@@ -2,6 +2,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { register } from 'prom-client';
 import { loadConfig } from '../../src/config/app-config.js';
 import { createApp, type RunningApp } from '../../src/app.factory.js';
+import { recordAnswers, reportProblems } from './documented-answers.js';
+import type { OpenApiDocument } from './openapi-responses.js';
 
 export interface TestApp extends RunningApp {
   app: NestFastifyApplication;
@@ -13,7 +15,7 @@ export interface TestApp extends RunningApp {
  * Boots the real application on the run's database (and on Redis when the run has REDIS_URL).
  * `env` overrides configuration the way the environment would.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { listen?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { listen?: boolean; checkAnswers?: boolean } = {}): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
@@ -34,6 +36,18 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   // metrics stop being served, which no test of two apps at once looks at.
   register.clear();
   const running = await createApp(config);
+  // Every answer of the suite is checked against the document when the app closes (opt out only for a
+  // suite that breaks the app on purpose).
+  const answers = options.checkAnswers === false ? undefined : recordAnswers(running.app);
+  const close = async () => {
+    let problems: string[] = [];
+    if (answers) {
+      const served = await running.app.inject({ method: 'GET', url: '/docs/openapi.json' }).catch(() => undefined);
+      if (served?.statusCode === 200) problems = answers.problems(served.json() as OpenApiDocument);
+    }
+    await running.close();
+    reportProblems(problems);
+  };
   let url = '';
   if (options.listen) {
     await running.app.listen({ port: 0, host: '127.0.0.1' });
@@ -43,5 +57,5 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     await running.app.init();
     await running.app.getHttpAdapter().getInstance().ready();
   }
-  return { ...running, url };
+  return { ...running, close, url };
 }

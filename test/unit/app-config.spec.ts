@@ -75,5 +75,10 @@ describe('loadConfig', () => {
 
   it('splits CORS_ORIGINS into a list', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
+  });
+
+  it.each(['https://app.example/', 'https://app.example/path', 'app.example', '*,https://app.example'])('refuses CORS_ORIGINS=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
   });
 });

@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { NotFound, RateLimited, ValidationFailed } from '../../src/common/errors/app.exception.js';
 import { DependencyUnavailableError } from '../../src/shared-state/shared-state.js';
 import { toFailedAck } from '../../src/realtime/acks.js';
-import { toJsonSchema } from '../../src/realtime/asyncapi.js';
 import { ChatGateway } from '../../src/realtime/chat.gateway.js';
 import { CLIENT_EVENTS, SERVER_EVENTS } from '../../src/realtime/events.map.js';
 import { isOriginAllowed } from '../../src/realtime/socket-io.adapter.js';
@@ -22,26 +21,6 @@ describe('the realtime event map', () => {
 
   it('never uses one name in both directions', () => {
     expect(Object.keys(SERVER_EVENTS).filter((name) => name in CLIENT_EVENTS)).toEqual([]);
-  });
-});
-
-describe('OpenAPI schemas as AsyncAPI (JSON Schema) schemas', () => {
-  it('turns a nullable scalar into a type list, enums included', () => {
-    expect(toJsonSchema({ type: 'string', format: 'date-time', nullable: true })).toEqual({ type: ['string', 'null'], format: 'date-time' });
-    expect(toJsonSchema({ type: 'string', enum: ['a', 'b'], nullable: true })).toEqual({ type: ['string', 'null'], enum: ['a', 'b', null] });
-  });
-
-  it('turns a nullable reference into a choice between it and null, inside properties too', () => {
-    const schema = { type: 'object', properties: { lastMessage: { type: 'object', nullable: true, allOf: [{ $ref: '#/components/schemas/MessageDto' }] } } };
-    expect(toJsonSchema(schema)).toEqual({
-      type: 'object',
-      properties: { lastMessage: { oneOf: [{ $ref: '#/components/schemas/MessageDto' }, { type: 'null' }] } },
-    });
-  });
-
-  it('leaves everything else alone', () => {
-    const schema = { type: 'array', items: { type: 'integer', minimum: 0 }, description: 'seqs' };
-    expect(toJsonSchema(schema)).toEqual(schema);
   });
 });
 
@@ -90,9 +69,10 @@ describe('acknowledgements of failed client events', () => {
   logger.error = (...args: unknown[]) => void logged.push(args);
   const ack = (error: unknown) => toFailedAck(error, logger, { event: 'message.send', userId: 'u' });
 
-  it('answers validation errors with VALIDATION_FAILED naming the fields', () => {
-    const failed = ack(new ValidationFailed([{ field: 'conversationId', message: 'conversationId must be a UUID' }]));
-    expect(failed).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: conversationId: conversationId must be a UUID' } });
+  it('answers validation errors with VALIDATION_FAILED naming the fields, with details like REST', () => {
+    const details = [{ field: 'conversationId', message: 'conversationId must be a UUID' }];
+    const failed = ack(new ValidationFailed(details));
+    expect(failed).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: conversationId: conversationId must be a UUID', details } });
   });
 
   it('answers NOT_FOUND, and RATE_LIMITED with retryAfter', () => {

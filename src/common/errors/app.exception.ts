@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import type { ErrorCode } from './error-codes.js';
 
 export interface ErrorDetail {
   field: string;
@@ -6,13 +7,13 @@ export interface ErrorDetail {
 }
 
 /**
- * Every error a user can cause: an HTTP status, a stable machine-readable `code`, a human message and,
+ * Every error a user can cause: an HTTP status, a stable machine-readable `code` (one of `ERROR_CODES`), a human message and,
  * where they help, details per field. The exception filter turns these into the contract's envelope.
  */
 export class AppException extends HttpException {
   constructor(
     status: HttpStatus,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
   ) {
@@ -27,13 +28,13 @@ export class ValidationFailed extends AppException {
 }
 
 export class Unauthorized extends AppException {
-  constructor(message = 'Authentication is required', code = 'UNAUTHORIZED') {
+  constructor(message = 'Authentication is required', code: ErrorCode = 'UNAUTHORIZED') {
     super(HttpStatus.UNAUTHORIZED, code, message);
   }
 }
 
 export class Forbidden extends AppException {
-  constructor(message = 'You are not allowed to do this', code = 'FORBIDDEN') {
+  constructor(message = 'You are not allowed to do this', code: ErrorCode = 'FORBIDDEN') {
     super(HttpStatus.FORBIDDEN, code, message);
   }
 }

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { type ErrorCode, HTTP_ERROR_CODES } from './error-codes.js';
 
 export class ErrorDetailDto {
   @ApiProperty({ example: 'email' })
@@ -10,14 +11,19 @@ export class ErrorDetailDto {
 
 /** The one shape of every error response, for the OpenAPI document. */
 export class ErrorEnvelopeDto {
-  @ApiProperty({ example: 400 })
+  @ApiProperty({ type: 'integer', minimum: 400, maximum: 599, example: 400, description: 'The HTTP status, repeated' })
   statusCode: number;
 
   @ApiProperty({ example: 'Bad Request' })
   error: string;
 
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable, machine-readable UPPER_SNAKE code' })
-  code: string;
+  @ApiProperty({
+    enum: HTTP_ERROR_CODES,
+    enumName: 'ErrorCode',
+    example: 'VALIDATION_FAILED',
+    description: 'Stable, machine-readable; the table in the document description says what each means (src/common/errors/error-codes.ts)',
+  })
+  code: ErrorCode;
 
   @ApiProperty({ example: 'The request is not valid' })
   message: string;

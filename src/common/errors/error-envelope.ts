@@ -3,33 +3,18 @@ import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DependencyUnavailableError } from '../../shared-state/shared-state.js';
 import { AppException, type ErrorDetail } from './app.exception.js';
+import { type ErrorCode, genericCodeFor } from './error-codes.js';
 import { conflictMessageFor } from './unique-constraints.js';
 
 /** The contract's one error shape. */
 export interface ErrorEnvelope {
   statusCode: number;
   error: string;
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: ErrorDetail[];
   requestId: string;
 }
-
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'VALIDATION_FAILED',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  416: 'RANGE_NOT_SATISFIABLE',
-  429: 'RATE_LIMITED',
-  503: 'SERVICE_UNAVAILABLE',
-};
 
 /** Fastify's own errors (bad JSON, wrong content type, body too large) carry a status and a code. */
 interface FastifyError {
@@ -50,8 +35,13 @@ function reasonPhrase(status: number): string {
     .join(' ');
 }
 
-function envelope(status: number, code: string, message: string, requestId: string, details?: ErrorDetail[]): ErrorEnvelope {
+function envelope(status: number, code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]): ErrorEnvelope {
   return { statusCode: status, error: reasonPhrase(status), code, message, ...(details?.length ? { details } : {}), requestId };
+}
+
+function frameworkMessage(error: FastifyError): string {
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return 'Only application/json bodies are accepted (multipart/form-data on the upload route)';
+  return error.statusCode === 400 ? `The request body is not valid: ${error.message}` : error.message;
 }
 
 function isFastifyError(error: unknown): error is FastifyError {
@@ -87,12 +77,11 @@ export function toErrorEnvelope(error: unknown, requestId: string): { body: Erro
   if (error instanceof HttpException) {
     const status = error.getStatus();
     if (status >= 500 && status !== 503) return internal(requestId);
-    return { body: envelope(status, CODE_BY_STATUS[status] ?? 'ERROR', error.message, requestId), serverFault: false };
+    return { body: envelope(status, genericCodeFor(status), error.message, requestId), serverFault: false };
   }
   if (isFastifyError(error) && error.statusCode < 500) {
     const status = error.statusCode;
-    const message = status === 400 ? `The request body is not valid: ${error.message}` : error.message;
-    return { body: envelope(status, CODE_BY_STATUS[status] ?? 'ERROR', message, requestId), serverFault: false };
+    return { body: envelope(status, genericCodeFor(status), frameworkMessage(error), requestId), serverFault: false };
   }
   if (error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) {
     const dependency = error instanceof DependencyUnavailableError ? error.dependency : 'database';

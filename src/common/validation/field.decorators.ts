@@ -20,6 +20,9 @@ import {
   ValidateIf,
 } from 'class-validator';
 
+/** The example of every UUID in the document (path ids, body ids) unless a field gives its own. */
+export const UUID_EXAMPLE = '3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718';
+
 /**
  * Validation and OpenAPI from one declaration, so the document cannot drift from what is enforced.
  * `required: false` makes a field optional; `nullable: true` also accepts an explicit null.
@@ -55,7 +58,7 @@ export function StringField(options: FieldOptions & { min?: number; max: number;
 }
 
 export function UuidField(options: FieldOptions = {}) {
-  return applyDecorators(...presence(options), IsUUID('all'), documented(options, { type: String, format: 'uuid' }));
+  return applyDecorators(...presence(options), IsUUID('all'), documented({ example: UUID_EXAMPLE, ...options }, { type: String, format: 'uuid' }));
 }
 
 export function UuidArrayField(options: FieldOptions & { min?: number; max: number }) {
@@ -66,7 +69,7 @@ export function UuidArrayField(options: FieldOptions & { min?: number; max: numb
     ArrayMinSize(min),
     ArrayMaxSize(max),
     IsUUID('all', { each: true }),
-    documented(options, { type: String, format: 'uuid', isArray: true, minItems: min, maxItems: max }),
+    documented({ example: [UUID_EXAMPLE], ...options }, { type: String, format: 'uuid', isArray: true, minItems: min, maxItems: max }),
   );
 }
 
@@ -82,16 +85,16 @@ export function IntField(options: FieldOptions & { min?: number; max?: number; f
     IsInt(),
     Min(min),
     Max(max),
-    documented(options, { type: 'integer', minimum: min, maximum: max }),
+    documented({ example: Math.max(min, Math.min(max, 1)), ...options }, { type: 'integer', minimum: min, maximum: max }),
   );
 }
 
 export function BooleanField(options: FieldOptions = {}) {
-  return applyDecorators(...presence(options), IsBoolean(), documented(options, { type: Boolean }));
+  return applyDecorators(...presence(options), IsBoolean(), documented({ example: true, ...options }, { type: Boolean }));
 }
 
 export function EnumField<T extends string>(values: readonly T[], options: FieldOptions = {}) {
-  return applyDecorators(...presence(options), IsIn(values), documented(options, { enum: values, type: String }));
+  return applyDecorators(...presence(options), IsIn(values), documented({ example: values[0], ...options }, { enum: values, type: String }));
 }
 
 /** An email address, trimmed and lower-cased: emails are compared case-insensitively everywhere. */
@@ -102,6 +105,6 @@ export function EmailField(options: FieldOptions = {}) {
     IsString(),
     MaxLength(254),
     IsEmail({}, { message: 'email must be an email address' }),
-    documented(options, { type: String, format: 'email', maxLength: 254 }),
+    documented({ example: 'ada@example.com', ...options }, { type: String, format: 'email', maxLength: 254 }),
   );
 }

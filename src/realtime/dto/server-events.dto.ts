@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { RevocationReason } from '../../auth/session-revoked.event.js';
+import { type ErrorCode, SOCKET_ERROR_CODES } from '../../common/errors/error-codes.js';
+import { ErrorDetailDto } from '../../common/errors/error-envelope.dto.js';
 import { ReactionDto } from '../../messages/dto/message.dto.js';
 
 /*
@@ -85,11 +87,14 @@ export class SyncRequiredEventDto {
 }
 
 export class AckErrorDto {
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'VALIDATION_FAILED, NOT_FOUND, FORBIDDEN, BLOCKED, RATE_LIMITED, UNAUTHORIZED, SERVICE_UNAVAILABLE, INTERNAL, …' })
-  code: string;
+  @ApiProperty({ enum: SOCKET_ERROR_CODES, example: 'VALIDATION_FAILED', description: 'The same codes as REST (the table in the document description)' })
+  code: ErrorCode;
 
-  @ApiProperty()
+  @ApiProperty({ example: 'The request is not valid: conversationId: conversationId must be a UUID' })
   message: string;
+
+  @ApiPropertyOptional({ type: [ErrorDetailDto], description: 'VALIDATION_FAILED only: each broken rule, as in the REST envelope' })
+  details?: ErrorDetailDto[];
 
   @ApiPropertyOptional({ type: 'integer', description: 'RATE_LIMITED only: seconds to wait' })
   retryAfter?: number;

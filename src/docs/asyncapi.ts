@@ -2,53 +2,36 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
-import { AckErrorDto, DeliveryMetaDto } from './dto/server-events.dto.js';
-import { CLIENT_EVENTS, SERVER_EVENTS } from './events.map.js';
-import { MAX_CONVERSATION_ROOMS } from './rooms.js';
-import { MAX_EVENT_BYTES } from './socket-io.adapter.js';
+import { errorCodeTable, SOCKET_ERROR_CODES } from '../common/errors/error-codes.js';
+import { integersForNumbers } from './schemas.js';
+import { AckErrorDto, DeliveryMetaDto } from '../realtime/dto/server-events.dto.js';
+import { CLIENT_EVENTS, SERVER_EVENTS } from '../realtime/events.map.js';
+import { MAX_CONVERSATION_ROOMS } from '../realtime/rooms.js';
+import { MAX_EVENT_BYTES } from '../realtime/socket-io.adapter.js';
 import { RATE_LIMITS } from '../common/rate-limits/rate-limits.js';
 
 const SOCKET_EVENTS = RATE_LIMITS['socket-events'];
-import { RealtimeModule } from './realtime.module.js';
+import { RealtimeModule } from '../realtime/realtime.module.js';
 
 export const ASYNCAPI_PATH = '/docs/asyncapi.json';
 
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-/**
- * OpenAPI 3.0 schemas (what @nestjs/swagger makes of the DTO classes) as the JSON Schema AsyncAPI
- * expects: `nullable: true` becomes a `null` alternative, everything else is kept.
- */
-export function toJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(toJsonSchema);
-  if (!schema || typeof schema !== 'object') return schema;
-  const { nullable, ...rest } = schema as Schema;
-  const converted = Object.fromEntries(
-    Object.entries(rest).map(([key, value]) => [key, ['properties'].includes(key) ? mapValues(value as Schema, toJsonSchema) : toJsonSchema(value)]),
-  );
-  if (nullable !== true) return converted;
-  const { allOf, description, type: _type, ...others } = converted;
-  // `{ type: 'object', nullable: true, allOf: [{ $ref }] }`: what a nullable DTO-typed property becomes.
-  if (Array.isArray(allOf) && allOf.length === 1 && !Object.keys(others).length) {
-    return { ...(description ? { description } : {}), oneOf: [allOf[0], { type: 'null' }] };
-  }
-  if (typeof converted.type === 'string') {
-    const withNull: Schema = { ...converted, type: [converted.type, 'null'] };
-    if (Array.isArray(converted.enum)) withNull.enum = [...converted.enum, null];
-    return withNull;
-  }
-  return { oneOf: [converted, { type: 'null' }] };
-}
-
 function mapValues(record: Schema, map: (value: unknown) => unknown): Schema {
   return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
 }
 
-/** The JSON schemas of the classes the event map names, and of what they refer to. */
+/**
+ * The JSON schemas of the classes the event map names, and of what they refer to: @nestjs/swagger's
+ * OpenAPI 3.1 output, which is JSON Schema (a nullable field is `type: [x, 'null']`, a nullable reference
+ * `anyOf: [{ $ref }, { type: 'null' }]`), with the same integer rule as the OpenAPI document.
+ */
 function schemasOf(app: NestFastifyApplication, classes: Type<object>[]): Schema {
-  const openapi = SwaggerModule.createDocument(app, new DocumentBuilder().build(), { include: [RealtimeModule], extraModels: classes });
-  return mapValues((openapi.components?.schemas ?? {}) as Schema, toJsonSchema);
+  const openapi = SwaggerModule.createDocument(app, new DocumentBuilder().setOpenAPIVersion('3.1.0').build(), { include: [RealtimeModule], extraModels: classes });
+  const schemas = (openapi.components?.schemas ?? {}) as Schema;
+  integersForNumbers(schemas);
+  return schemas;
 }
 
 function ackSchema(data: Type<object> | null): Schema {
@@ -94,7 +77,10 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
     return { summary, payload: ref(payload.name), 'x-ack': ackSchema(ackData) };
   });
   const messages: Record<string, Schema> = { ...serverMessages, ...clientMessages } as Record<string, Schema>;
-  for (const [name, message] of Object.entries(messages)) message.name = name;
+  for (const [name, message] of Object.entries(messages)) {
+    message.name = name;
+    message.messageId = name;
+  }
   return {
     asyncapi: '2.6.0',
     id: 'urn:chat-backend:realtime',
@@ -109,7 +95,12 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
         'whose message is `UNAUTHORIZED`.',
         '',
         'Every client event takes one JSON object and answers through the acknowledgement callback with',
-        '`{ ok: true, data? }` or `{ ok: false, error: { code, message, retryAfter? } }` (see `x-ack`).',
+        '`{ ok: true, data? }` or `{ ok: false, error: { code, message, details?, retryAfter? } }` (see `x-ack`): `details` lists',
+        'each broken rule of a `VALIDATION_FAILED` as REST does, `retryAfter` (seconds) comes with `RATE_LIMITED`. An event the server',
+        'does not know is answered `UNKNOWN_EVENT`. The codes:',
+        '',
+        errorCodeTable(SOCKET_ERROR_CODES),
+        '',
         'Durable server events (`x-durable`) carry a second argument `{ cursor }`; after a reconnect, pass the',
         'last cursor to `GET /api/v1/sync?since=` to get exactly what was missed.',
         '',
@@ -146,10 +137,17 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
       schemas,
       securitySchemes: {
         accessToken: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'The access token, sent in the Socket.IO handshake as `auth: { token }`',
+          // Neither a header nor a query parameter: Socket.IO carries it in its CONNECT packet, the protocol's
+          // own credentials field, which AsyncAPI 2.6 can only call an API key "in user".
+          type: 'apiKey',
+          in: 'user',
+          description: [
+            'The access token (a JWT from `POST /api/v1/auth/login`, `signup` or `refresh`) in the Socket.IO handshake\'s auth payload:',
+            '`io(origin, { auth: { token: accessToken } })`. It is read from there only: an `Authorization` header, a cookie or a',
+            'query parameter is ignored. Refused: `connect_error` with `message` `UNAUTHORIZED`. Before it expires, hand the socket',
+            'a fresh one with the `auth.renew` event, or reconnect with it.',
+          ].join('\n'),
+          'x-socket-io-auth': { token: 'accessToken' },
         },
       },
     },

@@ -1,0 +1,35 @@
+import type { FastifyInstance } from 'fastify';
+import { UnsupportedMediaType } from '../errors/app.exception.js';
+
+/**
+ * The routes that take `multipart/form-data` (their upload interceptor reads it), as `METHOD /route`.
+ * @fastify/multipart accepts the type on every route; everywhere else it is refused like any other.
+ */
+export const MULTIPART_ROUTES = new Set(['POST /api/v1/media']);
+
+const UNSUPPORTED = 'Only application/json bodies are accepted (multipart/form-data on the upload route)';
+
+/**
+ * The only request bodies the API parses: `application/json` (any charset parameter), and multipart on
+ * the upload route (`MULTIPART_ROUTES`; the parser comes with the media module's interceptor). Fastify's own `text/plain` parser is
+ * removed and Nest's urlencoded one never registered (`bodyParser: false`), so anything else — a form
+ * post, `text/plain`, XML — is 415 `UNSUPPORTED_MEDIA_TYPE` before any route sees it. That also closes
+ * the "simple request" door: a page on any origin can send those two types without a preflight, so
+ * accepting them would let any site sign people up through their browsers.
+ *
+ * An empty body sent with `content-type: application/json` (many fetch wrappers send the header on every
+ * call) counts as no body, as if the header were absent.
+ */
+export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
+  fastify.removeContentTypeParser('text/plain');
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body: string, done) => {
+    if (body.length === 0) return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
+  fastify.addHook('preValidation', (request, _reply, done) => {
+    const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');
+    if (multipart && !MULTIPART_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) return done(new UnsupportedMediaType(UNSUPPORTED));
+    done();
+  });
+}
