@@ -109,11 +109,11 @@ describe('X-Forwarded-For without TRUST_PROXY', () => {
   });
 });
 
-describe('X-Forwarded-For with TRUST_PROXY=true (behind your own proxy)', () => {
+describe('X-Forwarded-For with TRUST_PROXY=1 (behind your own proxy)', () => {
   let running: TestApp;
 
   beforeAll(async () => {
-    running = await startTestApp({ AUTH_THROTTLE_LIMIT: '3', TRUST_PROXY: 'true' });
+    running = await startTestApp({ AUTH_THROTTLE_LIMIT: '3', TRUST_PROXY: '1' });
   });
 
   afterAll(async () => {
