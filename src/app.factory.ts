@@ -96,7 +96,7 @@ export async function createApp(given: AppConfig): Promise<RunningApp> {
 
 function configureHttp(app: NestFastifyApplication, config: AppConfig) {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  validateForwardedFor(fastify.server, config.trustProxy);
+  validateForwardedFor(fastify, config.trustProxy);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();

@@ -1,5 +1,6 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { TrustProxy } from '../../config/trust-proxy.js';
 
 /** The longest text form of an IP address (IPv6 with an IPv4 tail). */
@@ -49,9 +50,13 @@ function keepForwardedForValid(request: IncomingMessage) {
 }
 
 /**
- * With a trusted proxy, checks every request's `X-Forwarded-For` before anything reads it: first in line
- * on the server's `request` event, ahead of Fastify and of Socket.IO (which attaches later).
+ * With a trusted proxy, checks every request's `X-Forwarded-For` before anything reads it: `request.ip`
+ * is computed from the header each time it is read, so this must be the first `onRequest` hook.
  */
-export function validateForwardedFor(server: Server, trust: TrustProxy): void {
-  if (trust) server.prependListener('request', keepForwardedForValid);
+export function validateForwardedFor(fastify: FastifyInstance, trust: TrustProxy): void {
+  if (!trust) return;
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    keepForwardedForValid(request.raw);
+    done();
+  });
 }
