@@ -12,6 +12,7 @@ import { MediaService, type MediaDownload } from './media.service.js';
 import { ALLOWED_TYPES_DESCRIPTION } from './media-types.js';
 import type { ReceivedFile } from './upload/media-upload.engine.js';
 import { SingleFileUpload, UPLOAD_FIELD } from './upload/single-file-upload.interceptor.js';
+import { Heavy } from '../common/concurrency/heavy-requests.js';
 
 /** Status, headers and bytes as the service decided them. */
 function send(reply: FastifyReply, download: MediaDownload): StreamableFile | undefined {
@@ -35,6 +36,7 @@ export class MediaController {
 
   @Post()
   @HttpCode(201)
+  @Heavy()
   @UseInterceptors(SingleFileUpload)
   @ApiOperation({
     summary: 'Upload a file',
