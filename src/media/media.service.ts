@@ -16,7 +16,8 @@ import { Media } from './media.entity.js';
 import { toMediaDto } from './media.mappers.js';
 import { MediaRepository } from './media.repository.js';
 import { ALLOWED_TYPES_DESCRIPTION, type AllowedType, detectAllowedType, extensionOf, isImageType } from './media-types.js';
-import { MediaStorage } from './storage/media-storage.js';
+import { InsufficientStorage } from './media.errors.js';
+import { MediaStorage, StorageFull } from './storage/media-storage.js';
 import { quotaExceeded, type ReceivedUpload } from './upload/media-upload.engine.js';
 
 /** The most attachments one message may carry. */
@@ -68,7 +69,7 @@ export class MediaService {
       return toMediaDto(await this.record(caller.id, stored, type, image));
     } catch (error) {
       await this.removeFiles(received.key, true);
-      throw error;
+      throw error instanceof StorageFull ? new InsufficientStorage() : error;
     }
   }
 
