@@ -88,7 +88,8 @@ function bounded(payload: NodeJS.ReadableStream, limitBytes: number): BoundedBod
  */
 export function answerOversizedBodies(fastify: FastifyInstance, limitBytes: number): void {
   fastify.addHook('preParsing', (request, reply, payload, done) => {
-    if (isMultipart(request)) return done(null, payload);
+    // Fastify never parses the body of a GET or HEAD (it is dropped), and uploads have their own limit.
+    if (request.method === 'GET' || request.method === 'HEAD' || isMultipart(request)) return done(null, payload);
     const declared = Number(request.headers['content-length']);
     if (Number.isNaN(declared)) return done(null, request.headers['transfer-encoding'] ? bounded(payload, limitBytes) : payload);
     if (declared <= limitBytes) return done(null, payload);
