@@ -28,10 +28,12 @@ describe('heavy requests per user', () => {
   const get = (user: GivenUser, url: string) => running.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: user.auth });
 
   /** An upload whose headers and first bytes arrived, and whose rest never comes: a request in flight. */
-  async function stalledUpload(user: GivenUser): Promise<Socket> {
+  async function stalledUpload(user: GivenUser): Promise<Socket & { answered: string[] }> {
     const { hostname, port } = new URL(running.url);
-    const socket = connect(Number(port), hostname);
+    const socket = Object.assign(connect(Number(port), hostname), { answered: [] as string[] });
     socket.on('error', () => {});
+    // Should stay empty while the test holds the slot: anything here says why the upload ended.
+    socket.on('data', (chunk) => socket.answered.push(chunk.toString('latin1').slice(0, 300)));
     await once(socket, 'connect');
     const boundary = 'stalled-upload';
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
@@ -54,7 +56,9 @@ describe('heavy requests per user', () => {
           return response.statusCode === 429 ? response : undefined;
         },
         { timeoutMs: 20_000, what: 'the bound reached' },
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}; the uploads got ${JSON.stringify(uploads.map((upload) => upload.answered))}`);
+      });
       expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining(`at most ${LIMIT} in flight`) });
       expect(refused.headers['retry-after']).toBe('1');
       for (const url of [`/conversations/${room.id}/messages`, '/sync', '/messages/search?q=again']) expect((await get(heavy, url)).statusCode).toBe(429);
