@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { chatBuilders } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { eventually } from '../support/faults/ports.js';
+import { filesIn, temporaryMediaDir } from '../support/media.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /*
@@ -14,15 +15,17 @@ describe('heavy requests per user', () => {
   let running: TestApp;
   let given: Given;
   const LIMIT = 2;
+  const mediaDir = temporaryMediaDir();
 
   beforeAll(async () => {
     // No minimum body rate: the uploads below stall on purpose, to hold their slots.
-    running = await startTestApp({ HEAVY_REQUESTS_PER_USER: String(LIMIT), HTTP_MIN_BODY_RATE: '0' }, { listen: true });
+    running = await startTestApp({ HEAVY_REQUESTS_PER_USER: String(LIMIT), HTTP_MIN_BODY_RATE: '0', MEDIA_DIR: mediaDir.path }, { listen: true });
     given = builders(running);
   });
 
   afterAll(async () => {
     await running.close();
+    mediaDir.remove();
   });
 
   const get = (user: GivenUser, url: string) => running.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: user.auth });
@@ -48,17 +51,16 @@ describe('heavy requests per user', () => {
   it('answers 429 to one more than the bound while they are in flight, serves other users meanwhile, and frees the slots', async () => {
     const [heavy, other] = [await given.user(), await given.user()];
     const room = await chatBuilders(running).direct(heavy, other);
-    const uploads = await Promise.all(Array.from({ length: LIMIT }, () => stalledUpload(heavy)));
+    const uploads: Array<Awaited<ReturnType<typeof stalledUpload>>> = [];
     try {
-      const refused = await eventually(
-        async () => {
-          const response = await get(heavy, '/messages/search?q=anything');
-          return response.statusCode === 429 ? response : undefined;
-        },
-        { timeoutMs: 20_000, what: 'the bound reached' },
-      ).catch((error: Error) => {
-        throw new Error(`${error.message}; the uploads got ${JSON.stringify(uploads.map((upload) => upload.answered))}`);
-      });
+      // One at a time, each until the server is writing it (its temporary file exists): it holds a slot.
+      for (let n = 1; n <= LIMIT; n++) {
+        uploads.push(await stalledUpload(heavy));
+        await eventually(async () => (filesIn(mediaDir.path).length === n ? true : undefined), { timeoutMs: 20_000, what: `upload ${n} streaming` });
+      }
+      expect(uploads.map((upload) => upload.answered)).toEqual([[], []]);
+      const refused = await get(heavy, '/messages/search?q=anything');
+      expect(refused.statusCode).toBe(429);
       expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining(`at most ${LIMIT} in flight`) });
       expect(refused.headers['retry-after']).toBe('1');
       for (const url of [`/conversations/${room.id}/messages`, '/sync', '/messages/search?q=again']) expect((await get(heavy, url)).statusCode).toBe(429);
