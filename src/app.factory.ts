@@ -15,6 +15,9 @@ import { registerBodyParsers } from './common/http/body-parsers.js';
 import { restCorsOptions } from './common/http/cors.js';
 import { applySecurityHeaders } from './common/http/security-headers.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
+import { fastifyTrustProxy, validateForwardedFor } from './common/http/forwarded-for.js';
+import { answerOversizedBodies, cutOffSlowBodies, httpServerOptions } from './common/http/http-limits.js';
+import { withJwtSecret } from './config/jwt-secret.js';
 import { resolveDatabase } from './database/database-connection.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
@@ -57,17 +60,16 @@ export interface RunningApp {
 }
 
 /** Builds the whole application; `main.ts` and the e2e tests both start it through here. */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
-  const logger = createRootLogger(config);
-  if (config.jwt.isDevelopmentSecret) {
-    logger.warn('JWT_SECRET is not set: using a development-only secret. Set JWT_SECRET (32+ characters) in production.');
-  }
+export async function createApp(given: AppConfig): Promise<RunningApp> {
+  const logger = createRootLogger(given);
+  const config = withJwtSecret(given, (message) => logger.warn(message));
   const database = await resolveDatabase(config);
   if (database.embedded) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using the embedded PostgreSQL');
   try {
     const adapter = new FastifyAdapter({
-      trustProxy: config.trustProxy,
+      trustProxy: fastifyTrustProxy(config.trustProxy),
       bodyLimit: JSON_BODY_LIMIT,
+      ...httpServerOptions(config.http),
       genReqId: requestIdOf,
       requestIdHeader: false,
       routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
@@ -99,12 +101,15 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
 
 function configureHttp(app: NestFastifyApplication, config: AppConfig) {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  validateForwardedFor(fastify, config.trustProxy);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
     done();
   });
   registerBodyParsers(fastify, JSON_BODY_LIMIT);
   applySecurityHeaders(app);
+  answerOversizedBodies(fastify, JSON_BODY_LIMIT);
+  cutOffSlowBodies(fastify, config.http.minBodyRate);
   registerRequestObservers(fastify, app.get<Histogram<string>>(getToken(HTTP_REQUEST_DURATION)), app.get(ROOT_LOGGER));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());

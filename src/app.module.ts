@@ -9,6 +9,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConversationsModule } from './conversations/conversations.module.js';
+import { HeavyRequestsModule } from './common/concurrency/heavy-requests.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
 import { RateLimitsModule } from './common/rate-limits/rate-limits.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
@@ -46,6 +47,7 @@ export class AppModule {
         // can count signed-in callers per user.
         AuthModule,
         RateLimitsModule,
+        HeavyRequestsModule,
         UsersModule,
         ConversationsModule,
         MessagesModule,

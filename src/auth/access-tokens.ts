@@ -5,6 +5,7 @@ import { Unauthorized } from '../common/errors/app.exception.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { ROLES } from '../users/user.entity.js';
+import { LiveSessions } from './live-sessions.js';
 import { SessionRevocation } from './session-revocation.js';
 
 /** The only algorithm accepted: `alg: none`, RS256-with-the-secret-as-key and the like are refused. */
@@ -35,8 +36,8 @@ export function authUserFrom(payload: unknown): AuthUser | null {
 }
 
 /**
- * Issues access tokens and checks them: signature (HS256 only), expiry, shape, and that the session was
- * not revoked since. REST requests go through the passport strategy, which calls `accept`; the Socket.IO
+ * Issues access tokens and checks them: signature (HS256 only), expiry, shape, that the session was
+ * not revoked since, and that it exists and is the token's user's. REST requests go through the passport strategy, which calls `accept`; the Socket.IO
  * handshake calls `verify` with the raw token.
  */
 @Injectable()
@@ -44,6 +45,7 @@ export class AccessTokens {
   constructor(
     private readonly jwt: JwtService,
     private readonly revocation: SessionRevocation,
+    private readonly liveSessions: LiveSessions,
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
@@ -72,6 +74,7 @@ export class AccessTokens {
     const user = authUserFrom(payload);
     if (!user) throw new Unauthorized('The access token is invalid or expired');
     if (await this.revocation.isRevoked(user.sessionId)) throw new Unauthorized('The session has ended; sign in again');
+    if (!(await this.liveSessions.belongsTo(user.sessionId, user.id))) throw new Unauthorized('The session has ended; sign in again');
     return user;
   }
 }

@@ -12,6 +12,7 @@ import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { FirstAdmin } from './first-admin.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { LiveSessions } from './live-sessions.js';
 import { LoginAttempts } from './login-attempts.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionRepository } from './session.repository.js';
@@ -45,6 +46,7 @@ import { SpentRefreshToken } from './spent-refresh-token.entity.js';
     AuthService,
     FirstAdmin,
     JwtStrategy,
+    LiveSessions,
     LoginAttempts,
     PasswordHasher,
     SessionRepository,

@@ -15,8 +15,8 @@ import type { LoginDto } from './dto/login.dto.js';
 import type { SignupDto } from './dto/signup.dto.js';
 import { LoginAttempts } from './login-attempts.js';
 import { PasswordHasher } from './password-hasher.js';
-import { decideRefresh, hashRefreshToken, newRefreshToken } from './refresh-tokens.js';
-import { type ClientInfo, SessionRepository } from './session.repository.js';
+import { decideRefresh, hashRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from './refresh-tokens.js';
+import { type ClientInfo, type SealedSuccessor, SessionRepository } from './session.repository.js';
 import { SessionsService } from './sessions.service.js';
 
 /**
@@ -69,18 +69,27 @@ export class AuthService {
     const outcome = await this.sessionRepository.transaction(async (manager) => {
       const current = await this.sessionRepository.lockByCurrentToken(manager, presented);
       const spent = current ? null : await this.sessionRepository.lockBySpentToken(manager, presented);
-      const decision = decideRefresh({ current: current ?? undefined, spent: spent ?? undefined }, now);
+      const successor = spent?.successorSealed ? openSuccessor(refreshToken, spent.successorSealed, spent.id) : null;
+      const successorUnused = successor !== null && hashRefreshToken(successor) === spent!.currentTokenHash;
+      const decision = decideRefresh({ current: current ?? undefined, spent: spent ? { ...spent, successorUnused } : undefined }, now);
       if (decision.outcome === 'reused') {
         return { decision, revoked: await this.sessionRepository.revokeOne(manager, spent!.userId, spent!.id, 'token_reused') };
+      }
+      if (decision.outcome === 'replay') {
+        // The retry of a refresh whose answer was lost: the same new refresh token, once.
+        await this.sessionRepository.endRetryWindow(manager, presented);
+        const user = (await this.users.findWithAvatar(spent!.userId, manager))!;
+        return { decision, result: await this.authResult(user, spent!.id, successor!) };
       }
       if (decision.outcome !== 'rotate') return { decision };
       const user = (await this.users.findWithAvatar(current!.userId, manager))!;
       const next = newRefreshToken();
-      await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client);
+      await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client, this.retryOf(refreshToken, next, current!.id, now));
       return { decision, result: await this.authResult(user, current!.id, next) };
     });
     switch (outcome.decision.outcome) {
       case 'rotate':
+      case 'replay':
         return outcome.result!;
       case 'reused':
         await this.sessions.announce(outcome.revoked!, 'token_reused');
@@ -125,6 +134,13 @@ export class AuthService {
       refreshToken,
       accessTokenExpiresIn: this.accessTokens.ttlSeconds,
     };
+  }
+
+  /** What lets a retry of `spent` within `JWT_REFRESH_RETRY_GRACE` get `next` again; null when there is no grace. */
+  private retryOf(spent: string, next: string, sessionId: string, now: Date): SealedSuccessor | null {
+    const graceSeconds = this.config.jwt.refreshRetryGraceSeconds;
+    if (graceSeconds <= 0) return null;
+    return { sealed: sealSuccessor(spent, next, sessionId), until: new Date(now.getTime() + graceSeconds * 1000) };
   }
 
   private refreshExpiry(): Date {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { ClientInfo } from './session.repository.js';
@@ -8,5 +9,6 @@ const MAX_USER_AGENT = 512;
 export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
   const userAgent = request.headers['user-agent'];
-  return { userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null, ip: request.ip || null };
+  // `request.ip` is a valid address (see src/common/http/forwarded-for.ts); only an address is ever stored.
+  return { userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null, ip: isIP(request.ip) ? request.ip : null };
 });

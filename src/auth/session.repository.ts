@@ -22,6 +22,20 @@ export interface SessionOwner extends RefreshableSession {
   userId: string;
 }
 
+/** The session a spent token belonged to, with what a retry of that token needs. */
+export interface SpentTokenOwner extends SessionOwner {
+  successorSealed: Buffer | null;
+  replayableUntil: Date | null;
+  /** Hash of the session's current refresh token. */
+  currentTokenHash: string;
+}
+
+/** The new refresh token sealed for a retry of the one it replaces, and until when a retry is answered. */
+export interface SealedSuccessor {
+  sealed: Buffer;
+  until: Date;
+}
+
 export interface RevokedSession {
   sessionId: string;
   userId: string;
@@ -65,6 +79,12 @@ export class SessionRepository {
     return rows[0].id;
   }
 
+  /** Who a session that exists and is not revoked belongs to; null otherwise. */
+  async ownerOfUnrevoked(sessionId: string): Promise<string | null> {
+    const rows: Array<{ user_id: string }> = await this.dataSource.query('SELECT user_id FROM session WHERE id = $1 AND revoked_at IS NULL', [sessionId]);
+    return rows[0]?.user_id ?? null;
+  }
+
   /** The session whose current refresh token this is, locked for rotation. */
   async lockByCurrentToken(manager: EntityManager, tokenHash: string): Promise<SessionOwner | null> {
     const rows: SessionRow[] = await manager.query(
@@ -78,22 +98,44 @@ export class SessionRepository {
   }
 
   /** The session this refresh token was once the current token of. */
-  async lockBySpentToken(manager: EntityManager, tokenHash: string): Promise<SessionOwner | null> {
-    const rows: SessionRow[] = await manager.query(
-      `SELECT s.id, s.user_id, s.revoked_at, s.expires_at, u.banned
+  async lockBySpentToken(manager: EntityManager, tokenHash: string): Promise<SpentTokenOwner | null> {
+    const rows: Array<SessionRow & { successor_sealed: Buffer | null; replayable_until: Date | null; refresh_token_hash: string }> = await manager.query(
+      `SELECT s.id, s.user_id, s.revoked_at, s.expires_at, u.banned, s.refresh_token_hash, t.successor_sealed, t.replayable_until
          FROM spent_refresh_token t
          JOIN session s ON s.id = t.session_id
          JOIN users u ON u.id = s.user_id
         WHERE t.token_hash = $1
-          FOR UPDATE OF s`,
+          FOR UPDATE OF s, t`,
       [tokenHash],
     );
-    return rows[0] ? toOwner(rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    return { ...toOwner(row), successorSealed: row.successor_sealed, replayableUntil: row.replayable_until, currentTokenHash: row.refresh_token_hash };
+  }
+
+  /** A retry of this spent token was answered: the next one is reuse. */
+  async endRetryWindow(manager: EntityManager, tokenHash: string): Promise<void> {
+    await manager.query('UPDATE spent_refresh_token SET successor_sealed = NULL, replayable_until = NULL WHERE token_hash = $1', [tokenHash]);
   }
 
   /** Spends the current refresh token and puts a new one in its place. */
-  async rotate(manager: EntityManager, sessionId: string, spentHash: string, nextHash: string, expiresAt: Date, client: ClientInfo) {
-    await manager.query('INSERT INTO spent_refresh_token (token_hash, session_id) VALUES ($1, $2)', [spentHash, sessionId]);
+  async rotate(
+    manager: EntityManager,
+    sessionId: string,
+    spentHash: string,
+    nextHash: string,
+    expiresAt: Date,
+    client: ClientInfo,
+    successor: SealedSuccessor | null,
+  ) {
+    // A retry of an older token can never be answered once its successor is spent too: keep one sealed successor per session at most.
+    await manager.query('UPDATE spent_refresh_token SET successor_sealed = NULL, replayable_until = NULL WHERE session_id = $1 AND successor_sealed IS NOT NULL', [sessionId]);
+    await manager.query('INSERT INTO spent_refresh_token (token_hash, session_id, successor_sealed, replayable_until) VALUES ($1, $2, $3, $4)', [
+      spentHash,
+      sessionId,
+      successor?.sealed ?? null,
+      successor?.until ?? null,
+    ]);
     await manager.query(
       `UPDATE session
           SET refresh_token_hash = $2, rotation_count = rotation_count + 1, last_used_at = now(), expires_at = $3,

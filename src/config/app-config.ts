@@ -1,4 +1,5 @@
-import { ConfigError, readBoolean, readDuration, readInteger, readList, readString, readUrl } from './env-readers.js';
+import { ConfigError, readBoolean, readDuration, readInteger, readList, readRate, readString, readUrl } from './env-readers.js';
+import { readTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
@@ -11,18 +12,38 @@ export interface AppConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  /** Longest a statement may run, and a transaction may sit idle, on every pooled connection (ms). */
+  databaseStatementTimeoutMs: number;
+  databaseIdleInTransactionTimeoutMs: number;
   /** Unset: a single instance keeping shared state in memory. */
   redisUrl: string | undefined;
   jwt: {
+    /** Empty until `createApp` read or made `DATA_DIR/jwt-secret`, when `secretFromDataDir`. */
     secret: string;
-    /** true when no JWT_SECRET was given and the development default is in use. */
-    isDevelopmentSecret: boolean;
+    /** No JWT_SECRET was given (never in production): the secret is generated once and kept in DATA_DIR. */
+    secretFromDataDir: boolean;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
+    /** How long a just-spent refresh token may be presented again for the same new pair (0: never). */
+    refreshRetryGraceSeconds: number;
   };
+  http: {
+    /** The whole request (headers and body) must have arrived within this long (ms). */
+    requestTimeoutMs: number;
+    /** The headers must have arrived within this long (ms). */
+    headersTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this long (ms). */
+    keepAliveTimeoutMs: number;
+    /** A connection on which nothing moves either way for this long is closed (ms). */
+    idleTimeoutMs: number;
+    /** A request body must bring at least `bytes` in every `windowSeconds`; null: no minimum. */
+    minBodyRate: { bytes: number; windowSeconds: number } | null;
+  };
+  /** Heavy requests (search, sync, history, uploads) one user may have in flight on one instance. */
+  heavyRequestsPerUser: number;
   media: { dir: string; maxBytes: number; orphanTtlSeconds: number; userQuotaBytes: number };
   corsOrigins: string[];
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   logLevel: string;
   logPretty: boolean;
   admin: { email: string; password: string } | undefined;
@@ -42,7 +63,6 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
 }
 
-const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** `*` alone, or origins exactly as browsers send them (`https://app.example`, no path, no trailing slash). */
@@ -64,6 +84,14 @@ function readOrigins(env: NodeJS.ProcessEnv, name: string): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const nodeEnv = readString(env, 'NODE_ENV', { default: 'development', oneOf: ['development', 'production', 'test'] }) as NodeEnv;
   const jwtSecret = readString(env, 'JWT_SECRET', { required: nodeEnv === 'production', minLength: 32 });
+  const databaseUrl = readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  // The embedded database is one process's files behind a local port: a development and test tool.
+  if (nodeEnv === 'production' && !databaseUrl && !readBoolean(env, 'ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION', false)) {
+    throw new ConfigError(
+      'DATABASE_URL',
+      'is required in production (the embedded PostgreSQL is for development; set ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=true to run on it anyway)',
+    );
+  }
   const adminEmail = readString(env, 'ADMIN_EMAIL');
   const adminPassword = readString(env, 'ADMIN_PASSWORD', { minLength: 8, maxLength: 128 });
   if (Boolean(adminEmail) !== Boolean(adminPassword)) {
@@ -73,16 +101,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     nodeEnv,
     port: readInteger(env, 'PORT', { default: 3000, min: 0, max: 65535 }),
     host: readString(env, 'HOST', { default: '0.0.0.0' })!,
-    databaseUrl: readUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir: readString(env, 'DATA_DIR', { default: './data' })!,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
+    databaseStatementTimeoutMs: readDuration(env, 'DATABASE_STATEMENT_TIMEOUT', { default: '10s' }) * 1000,
+    databaseIdleInTransactionTimeoutMs: readDuration(env, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT', { default: '10s' }) * 1000,
     redisUrl: readUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     jwt: {
-      secret: jwtSecret ?? DEVELOPMENT_JWT_SECRET,
-      isDevelopmentSecret: !jwtSecret,
+      secret: jwtSecret ?? '',
+      secretFromDataDir: !jwtSecret,
       accessTtlSeconds: readDuration(env, 'JWT_ACCESS_TTL', { default: '15m' }),
       refreshTtlSeconds: readDuration(env, 'JWT_REFRESH_TTL', { default: '30d' }),
+      refreshRetryGraceSeconds: readDuration(env, 'JWT_REFRESH_RETRY_GRACE', { default: '30s', allowZero: true }),
     },
+    http: {
+      requestTimeoutMs: readDuration(env, 'HTTP_REQUEST_TIMEOUT', { default: '5m' }) * 1000,
+      headersTimeoutMs: readDuration(env, 'HTTP_HEADERS_TIMEOUT', { default: '20s' }) * 1000,
+      keepAliveTimeoutMs: readDuration(env, 'HTTP_KEEP_ALIVE_TIMEOUT', { default: '72s' }) * 1000,
+      idleTimeoutMs: readDuration(env, 'HTTP_IDLE_TIMEOUT', { default: '2m' }) * 1000,
+      minBodyRate: readRate(env, 'HTTP_MIN_BODY_RATE', { default: '8192/10s' }),
+    },
+    heavyRequestsPerUser: readInteger(env, 'HEAVY_REQUESTS_PER_USER', { default: 4, min: 1 }),
     media: {
       dir: readString(env, 'MEDIA_DIR', { default: './data/media' })!,
       maxBytes: readInteger(env, 'MEDIA_MAX_BYTES', { default: 25 * 1024 * 1024, min: 1 }),
@@ -90,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       userQuotaBytes: readInteger(env, 'MEDIA_USER_QUOTA_BYTES', { default: 1024 * 1024 * 1024, min: 1 }),
     },
     corsOrigins: readOrigins(env, 'CORS_ORIGINS'),
-    trustProxy: readBoolean(env, 'TRUST_PROXY', false),
+    trustProxy: readTrustProxy(env),
     logLevel: readString(env, 'LOG_LEVEL', { default: nodeEnv === 'test' ? 'warn' : 'info', oneOf: LOG_LEVELS })!,
     logPretty: readBoolean(env, 'LOG_PRETTY', false),
     admin: adminEmail && adminPassword ? { email: adminEmail.toLowerCase(), password: adminPassword } : undefined,

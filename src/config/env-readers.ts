@@ -84,14 +84,29 @@ export function readList(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+const DURATION = /^(\d+)\s*(ms|[smhd]?)$/;
 
-/** Reads `900`, `90s`, `15m`, `12h` or `30d` as a number of seconds. */
-export function readDuration(env: Env, name: string, rules: { default: string }): number {
-  const text = raw(env, name) ?? rules.default;
-  const match = /^(\d+)\s*([smhd]?)$/.exec(text);
+function parseDuration(name: string, text: string): number {
+  const match = DURATION.exec(text);
   if (!match) throw new ConfigError(name, `must be a duration such as 900, 15m, 12h or 30d (got "${text}")`);
-  const seconds = Number(match[1]) * DURATION_UNITS[match[2] || 's'];
-  if (seconds <= 0) throw new ConfigError(name, 'must be longer than zero');
+  return Number(match[1]) * DURATION_UNITS[match[2] || 's'];
+}
+
+/** Reads `900`, `500ms`, `90s`, `15m`, `12h` or `30d` as a number of seconds; `allowZero` lets `0` mean "off". */
+export function readDuration(env: Env, name: string, rules: { default: string; allowZero?: boolean }): number {
+  const seconds = parseDuration(name, raw(env, name) ?? rules.default);
+  if (seconds <= 0 && !rules.allowZero) throw new ConfigError(name, 'must be longer than zero');
   return seconds;
+}
+
+/** `<bytes>/<duration>` (`8192/10s`): at least that many bytes in every such window; `0` turns it off. */
+export function readRate(env: Env, name: string, rules: { default: string }): { bytes: number; windowSeconds: number } | null {
+  const text = raw(env, name) ?? rules.default;
+  if (text === '0') return null;
+  const match = /^(\d+)\s*\/\s*(\S+)$/.exec(text);
+  if (!match) throw new ConfigError(name, `must be <bytes>/<duration> such as 8192/10s, or 0 (got "${text}")`);
+  const windowSeconds = parseDuration(name, match[2]);
+  if (windowSeconds <= 0 || Number(match[1]) <= 0) throw new ConfigError(name, 'must have more than zero bytes in a window longer than zero');
+  return { bytes: Number(match[1]), windowSeconds };
 }

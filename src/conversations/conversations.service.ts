@@ -82,7 +82,7 @@ export class ConversationsService {
 
   async list(user: AuthUser, query: PageQuery): Promise<Page<ConversationDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor<{ positionAt: string; id: string }>(query.cursor, ['positionAt', 'id']) : undefined;
+    const after = query.cursor ? decodeCursor(query.cursor, { positionAt: 'timestamp', id: 'uuid' }) : undefined;
     const rows = await this.conversations.listForUser({ userId: user.id, after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

@@ -11,7 +11,7 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions({ url: database.url, poolSize: database.poolSize }),
+          ...dataSourceOptions({ url: database.url, poolSize: database.poolSize, timeouts: database.timeouts }),
           migrationsRun: true,
           retryAttempts: 5,
           retryDelay: 1_000,

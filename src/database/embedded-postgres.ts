@@ -25,7 +25,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     const server = new PGliteWireServer(db);
     const port = await server.listen();
     return {
-      url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+      url: `postgresql://postgres:${server.password}@127.0.0.1:${port}/postgres`,
       async stop() {
         await server.close();
         await db.close();

@@ -1,3 +1,4 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -5,6 +6,7 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 const TERMINATE = 0x58; // 'X'
+const SASL_RESPONSE = 0x70; // 'p': SASLInitialResponse and SASLResponse
 /** Sync, simple Query and Flush end a unit of work that the backend must see without interleaving. */
 const UNIT_END = new Set([0x53, 0x51, 0x48]);
 /** A simple-protocol `ROLLBACK`, for a connection that vanished inside a transaction. */
@@ -62,20 +64,87 @@ class TurnScheduler {
   }
 }
 
+/** What the server keeps of its password: the SCRAM-SHA-256 verifier, as PostgreSQL stores one. */
+interface ScramVerifier {
+  salt: Buffer;
+  iterations: number;
+  storedKey: Buffer;
+  serverKey: Buffer;
+}
+
+const SCRAM_ITERATIONS = 4096;
+const SCRAM_MECHANISM = 'SCRAM-SHA-256';
+/** Time a connection gets to authenticate; longer is not a client of ours. */
+const AUTHENTICATION_TIMEOUT_MS = 10_000;
+/** No start-up message of a real client comes near this. */
+const MAX_STARTUP_BYTES = 10_000;
+
+const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
+
+function scramVerifier(password: string): ScramVerifier {
+  const salt = randomBytes(16);
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256');
+  return { salt, iterations: SCRAM_ITERATIONS, storedKey: sha256(hmac(salted, 'Client Key')), serverKey: hmac(salted, 'Server Key') };
+}
+
+/** A backend message: type byte, length, body. */
+function message(type: string, body: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.write(type, 0, 'latin1');
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+function authentication(code: number, data: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeInt32BE(code);
+  return message('R', Buffer.concat([head, data]));
+}
+
+function fatal(code: string, text: string): Buffer {
+  const field = (tag: string, value: string) => Buffer.from(`${tag}${value}\0`, 'utf8');
+  return message('E', Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', code), field('M', text), Buffer.from([0])]));
+}
+
+/** `k=v` attributes of a SCRAM message. */
+function attributes(text: string): Map<string, string> {
+  return new Map(text.split(',').map((part) => [part.slice(0, 1), part.slice(2)]));
+}
+
+type Phase = 'startup' | 'sasl-initial' | 'sasl-final' | 'ready' | 'refused';
+
+/**
+ * One client connection. Nothing reaches the database before the client proved it knows the
+ * server's password (SCRAM-SHA-256, which `pg` speaks; any other method, or a wrong password, is
+ * refused with 28P01 and the connection closed): the port is on 127.0.0.1, but any local process can
+ * reach that, and the database holds every password hash and who is admin.
+ */
 class WireConnection {
   private buffer = Buffer.alloc(0);
-  private started = false;
+  private phase: Phase = 'startup';
+  private startup: Buffer | null = null;
+  private clientFirstBare = '';
+  private serverFirst = '';
+  private nonce = '';
   private pending: Buffer[] = [];
+  private readonly deadline: NodeJS.Timeout;
   private readonly socket: Socket;
   private readonly scheduler: TurnScheduler;
+  private readonly verifier: ScramVerifier;
 
-  constructor(socket: Socket, scheduler: TurnScheduler) {
+  constructor(socket: Socket, scheduler: TurnScheduler, verifier: ScramVerifier) {
     this.socket = socket;
     this.scheduler = scheduler;
+    this.verifier = verifier;
+    this.deadline = setTimeout(() => this.refuse('authentication took too long'), AUTHENTICATION_TIMEOUT_MS).unref();
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.receive(chunk));
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => scheduler.release(this));
+    socket.on('close', () => {
+      clearTimeout(this.deadline);
+      scheduler.release(this);
+    });
   }
 
   write(data: Uint8Array) {
@@ -87,17 +156,31 @@ class WireConnection {
   }
 
   private receive(chunk: Buffer) {
+    if (this.phase === 'refused') return;
     this.buffer = Buffer.concat([this.buffer, chunk]);
-    while (this.started ? this.takeMessage() : this.takeStartup());
+    if (this.phase !== 'ready' && this.buffer.length > MAX_STARTUP_BYTES) return this.refuse('start-up message too long');
+    while (this.phase === 'startup' ? this.takeStartup() : this.takeMessage());
+  }
+
+  private refuse(reason: string) {
+    if (this.phase === 'ready' || this.phase === 'refused' || this.socket.destroyed) return;
+    this.phase = 'refused';
+    this.buffer = Buffer.alloc(0);
+    this.socket.end(fatal('28P01', `password authentication failed (${reason})`));
+    this.socket.destroySoon();
   }
 
   /** Startup-phase messages have no type byte: SSL and GSS requests are declined, then the startup packet. */
   private takeStartup(): boolean {
-    if (this.buffer.length < 8) return false;
+    if (this.socket.destroyed || this.buffer.length < 8) return false;
     const length = this.buffer.readInt32BE(0);
+    if (length < 8 || length > MAX_STARTUP_BYTES) {
+      this.refuse('malformed start-up message');
+      return false;
+    }
     if (this.buffer.length < length) return false;
     const code = this.buffer.readInt32BE(4);
-    const message = this.buffer.subarray(0, length);
+    const startup = this.buffer.subarray(0, length);
     this.buffer = this.buffer.subarray(length);
     if (code === SSL_REQUEST || code === GSSENC_REQUEST) {
       this.socket.write('N');
@@ -107,18 +190,20 @@ class WireConnection {
       this.socket.end();
       return false;
     }
-    this.started = true;
-    this.scheduler.submit({ connection: this, bytes: message });
+    this.startup = Buffer.from(startup);
+    this.phase = 'sasl-initial';
+    this.socket.write(authentication(10, Buffer.from(`${SCRAM_MECHANISM}\0\0`, 'latin1')));
     return true;
   }
 
   private takeMessage(): boolean {
-    if (this.buffer.length < 5) return false;
+    if (this.socket.destroyed || this.buffer.length < 5) return false;
     const length = this.buffer.readInt32BE(1) + 1;
     if (this.buffer.length < length) return false;
     const type = this.buffer[0];
     const message = this.buffer.subarray(0, length);
     this.buffer = this.buffer.subarray(length);
+    if (this.phase !== 'ready') return this.authenticate(type, message.subarray(5));
     if (type === TERMINATE) {
       this.socket.end();
       return false;
@@ -130,17 +215,74 @@ class WireConnection {
     }
     return true;
   }
+
+  /** The SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), server side; false when the connection is refused. */
+  private authenticate(type: number, body: Buffer): boolean {
+    if (type !== SASL_RESPONSE) {
+      this.refuse('SCRAM-SHA-256 is required');
+      return false;
+    }
+    if (this.phase === 'sasl-initial') {
+      const end = body.indexOf(0);
+      const mechanism = body.subarray(0, end).toString('latin1');
+      const clientFirst = body.subarray(end + 5).toString('utf8');
+      // `n,,`: no channel binding, no authorization identity.
+      if (mechanism !== SCRAM_MECHANISM || !/^[ny],,/.test(clientFirst)) {
+        this.refuse('SCRAM-SHA-256 without channel binding is required');
+        return false;
+      }
+      this.clientFirstBare = clientFirst.slice(clientFirst.indexOf(',,') + 2);
+      const clientNonce = attributes(this.clientFirstBare).get('r');
+      if (!clientNonce) {
+        this.refuse('malformed SCRAM message');
+        return false;
+      }
+      this.nonce = clientNonce + randomBytes(18).toString('base64');
+      this.serverFirst = `r=${this.nonce},s=${this.verifier.salt.toString('base64')},i=${this.verifier.iterations}`;
+      this.phase = 'sasl-final';
+      this.socket.write(authentication(11, Buffer.from(this.serverFirst, 'utf8')));
+      return true;
+    }
+    const clientFinal = body.toString('utf8');
+    const proofAt = clientFinal.lastIndexOf(',p=');
+    const fields = attributes(clientFinal);
+    const proof = Buffer.from(fields.get('p') ?? '', 'base64');
+    if (proofAt < 0 || fields.get('r') !== this.nonce || proof.length !== 32) {
+      this.refuse('malformed SCRAM message');
+      return false;
+    }
+    const authMessage = `${this.clientFirstBare},${this.serverFirst},${clientFinal.slice(0, proofAt)}`;
+    const signature = hmac(this.verifier.storedKey, authMessage);
+    const clientKey = Buffer.from(proof.map((byte, index) => byte ^ signature[index]));
+    if (!timingSafeEqual(sha256(clientKey), this.verifier.storedKey)) {
+      this.refuse('wrong password');
+      return false;
+    }
+    clearTimeout(this.deadline);
+    this.phase = 'ready';
+    this.socket.write(authentication(12, Buffer.from(`v=${hmac(this.verifier.serverKey, authMessage).toString('base64')}`, 'utf8')));
+    // PGlite answers the start-up message itself (AuthenticationOk, parameters, ReadyForQuery).
+    this.scheduler.submit({ connection: this, bytes: this.startup! });
+    this.startup = null;
+    return true;
+  }
 }
 
-/** Serves a PGlite database over the PostgreSQL wire protocol on 127.0.0.1, for the ordinary `pg` driver. */
+/**
+ * Serves a PGlite database over the PostgreSQL wire protocol on 127.0.0.1, for the ordinary `pg` driver,
+ * to clients that know `password`: a random one made for this server, so only the process that started
+ * it (and learned the password from it) can connect.
+ */
 export class PGliteWireServer {
+  readonly password = randomBytes(24).toString('base64url');
   private readonly server: Server;
   private readonly connections = new Set<WireConnection>();
 
   constructor(db: PGlite) {
     const scheduler = new TurnScheduler(db);
+    const verifier = scramVerifier(this.password);
     this.server = createServer((socket) => {
-      const connection = new WireConnection(socket, scheduler);
+      const connection = new WireConnection(socket, scheduler, verifier);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
     });

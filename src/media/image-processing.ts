@@ -11,6 +11,8 @@ export interface PreparedImage {
   height: number;
   /** WebP, longest side at most `THUMBNAIL_MAX_SIDE`, no metadata. */
   thumbnail: Buffer;
+  /** The EXIF orientation (1–8), when the image has one. */
+  orientation: number | undefined;
 }
 
 const tooManyPixels = () =>
@@ -39,5 +41,5 @@ export async function prepareImage(content: Buffer): Promise<PreparedImage> {
     .catch(() => {
       throw unreadable();
     });
-  return { width, height, thumbnail };
+  return { width, height, thumbnail, orientation: metadata.orientation };
 }

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
+import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
 import { Conditions, type ContentConditions } from './content-response.js';
 import { MediaDto } from './dto/media.dto.js';
@@ -12,6 +13,7 @@ import { MediaService, type MediaDownload } from './media.service.js';
 import { ALLOWED_TYPES_DESCRIPTION } from './media-types.js';
 import type { ReceivedFile } from './upload/media-upload.engine.js';
 import { SingleFileUpload, UPLOAD_FIELD } from './upload/single-file-upload.interceptor.js';
+import { Heavy } from '../common/concurrency/heavy-requests.js';
 
 /** Status, headers and bytes as the service decided them. */
 function send(reply: FastifyReply, download: MediaDownload): StreamableFile | undefined {
@@ -35,6 +37,7 @@ export class MediaController {
 
   @Post()
   @HttpCode(201)
+  @Heavy()
   @UseInterceptors(SingleFileUpload)
   @ApiOperation({
     summary: 'Upload a file',
@@ -54,6 +57,7 @@ export class MediaController {
     413: `Larger than MEDIA_MAX_BYTES, over the uploader's quota (MEDIA_USER_QUOTA_BYTES), or an image over ${MAX_IMAGE_PIXELS / 1_000_000} megapixels; nothing is kept`,
     415: `Not one of ${ALLOWED_TYPES_DESCRIPTION} (judged from the bytes), or an image that can't be decoded; nothing is kept`,
   })
+  @ApiResponse({ status: 507, description: '`INSUFFICIENT_STORAGE`: the media storage is full; nothing is kept, try again later', type: ErrorEnvelopeDto })
   upload(@CurrentUser() user: AuthUser, @UploadedFile() file: ReceivedFile | undefined) {
     return this.media.upload(user, file);
   }

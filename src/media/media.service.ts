@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { Injectable, Logger } from '@nestjs/common';
@@ -11,12 +12,14 @@ import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { answerFor, type ContentConditions, type ServedContent } from './content-response.js';
 import type { MediaDto } from './dto/media.dto.js';
+import { withoutImageMetadata } from './image-metadata.js';
 import { prepareImage, type PreparedImage } from './image-processing.js';
 import { Media } from './media.entity.js';
 import { toMediaDto } from './media.mappers.js';
 import { MediaRepository } from './media.repository.js';
 import { ALLOWED_TYPES_DESCRIPTION, type AllowedType, detectAllowedType, extensionOf, isImageType } from './media-types.js';
-import { MediaStorage } from './storage/media-storage.js';
+import { InsufficientStorage } from './media.errors.js';
+import { MediaStorage, StorageFull } from './storage/media-storage.js';
 import { quotaExceeded, type ReceivedUpload } from './upload/media-upload.engine.js';
 
 /** The most attachments one message may carry. */
@@ -61,12 +64,15 @@ export class MediaService {
     try {
       const type = await detectAllowedType(received.size, (start, end) => this.storage.read(received.key, { start, end }));
       if (!type) throw new UnsupportedMediaType(`Accepted: ${ALLOWED_TYPES_DESCRIPTION}. The type is decided from the file's content, not its name or declared type`);
-      const image = type.image ? await prepareImage(await buffer(await this.storage.read(received.key))) : null;
-      if (image) await this.storage.write(thumbnailKey(received.key), Readable.from([image.thumbnail]), image.thumbnail.length);
-      return toMediaDto(await this.record(caller.id, received, type, image));
+      if (!type.image) return toMediaDto(await this.record(caller.id, received, type, null));
+      const original = await buffer(await this.storage.read(received.key));
+      const image = await prepareImage(original);
+      const stored = await this.storeWithoutMetadata(received, original, type.mimeType, image.orientation);
+      await this.storage.write(thumbnailKey(received.key), Readable.from([image.thumbnail]), image.thumbnail.length);
+      return toMediaDto(await this.record(caller.id, stored, type, image));
     } catch (error) {
       await this.removeFiles(received.key, true);
-      throw error;
+      throw error instanceof StorageFull ? new InsufficientStorage() : error;
     }
   }
 
@@ -130,6 +136,18 @@ export class MediaService {
   private async serve(key: string, conditions: ContentConditions, content: ServedContent): Promise<MediaDownload> {
     const answer = answerFor(content, conditions);
     return { status: answer.status, headers: answer.headers, body: answer.bytes && (await this.storage.read(key, answer.bytes)) };
+  }
+
+  /**
+   * An image is kept without its metadata (GPS position, owner, camera: see `withoutImageMetadata`), so
+   * what is stored — and what `size`, `sha256` and the ETag describe — is the cleaned file, not the
+   * client's. Its pixels are the uploaded ones, byte for byte.
+   */
+  private async storeWithoutMetadata(received: ReceivedUpload, original: Buffer, mimeType: string, orientation: number | undefined): Promise<ReceivedUpload> {
+    const cleaned = withoutImageMetadata(original, mimeType, orientation);
+    if (cleaned === original) return received;
+    const { size } = await this.storage.write(received.key, Readable.from([cleaned]), cleaned.length);
+    return { key: received.key, size, sha256: createHash('sha256').update(cleaned).digest('hex') };
   }
 
   /** Quota checked again under a per-user lock, so concurrent uploads can't overrun it together. */

@@ -11,6 +11,7 @@ import { MessageDto, MessageHistoryDto, MessagePageDto } from './dto/message.dto
 import { SearchMessagesQuery } from './dto/search-messages.query.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
+import { Heavy } from '../common/concurrency/heavy-requests.js';
 
 @ApiTags('messages')
 @Authenticated()
@@ -35,6 +36,7 @@ export class MessagesController {
   }
 
   @Get('conversations/:id/messages')
+  @Heavy()
   @ApiOperation({ summary: 'A page of history by seq, ascending: the newest page, or before/after a seq' })
   @ApiOkResponse({ type: MessageHistoryDto })
   @ApiErrors({ 400: 'Invalid `before`, `after` or `limit`, or both cursors', 404: 'No such conversation, or not a member' })
@@ -80,6 +82,7 @@ export class MessagesController {
   }
 
   @Get('messages/search')
+  @Heavy()
   @ApiOperation({ summary: "Messages matching `q` in the caller's conversations, newest first" })
   @ApiOkResponse({ type: MessagePageDto })
   @ApiErrors({ 400: 'Missing or too long `q`, invalid `limit` or `cursor`', 404: '`conversationId` is not a conversation of the caller' })

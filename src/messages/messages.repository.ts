@@ -47,6 +47,17 @@ export function historyQuery({ conversationId, before, after, limit }: HistoryWi
 /** Scripts written without spaces between words: a term in them matches anywhere, not only at a word start. */
 const SPACELESS_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const MAX_TERMS = 8;
+/** A trigram index serves terms of at least this many characters; shorter ones have no trigram. */
+const INDEXED_TERM_LENGTH = 3;
+/**
+ * A search whose every term is shorter than that can't use the index, so it would scan every message
+ * of the caller's conversations (a second or more for a 2-letter term that matches nothing). It looks
+ * only at the newest `SHORT_SEARCH_MESSAGES` messages of each of the caller's `SHORT_SEARCH_CONVERSATIONS`
+ * most recently active conversations — or at the newest `SHORT_SEARCH_MESSAGES × SHORT_SEARCH_CONVERSATIONS`
+ * of the one conversation named — each a range scan of `message_conversation_seq_uq`: at most 20,000 rows.
+ */
+export const SHORT_SEARCH_CONVERSATIONS = 20;
+export const SHORT_SEARCH_MESSAGES = 1_000;
 
 function escapeRegex(text: string): string {
   return text.replace(/[\\^$.|?*+()[\]{}]/g, (character) => `\\${character}`);
@@ -61,12 +72,22 @@ export interface MessageSearch {
   limit: number;
 }
 
+/** The search's terms: distinct, at most `MAX_TERMS`. */
+export function searchTerms(q: string): string[] {
+  return [...new Set(q.split(/\s+/).filter(Boolean))].slice(0, MAX_TERMS);
+}
+
+/** True when no term of `q` can be served by the trigram index (see `SHORT_SEARCH_MESSAGES`). */
+export function isShortSearch(q: string): boolean {
+  return searchTerms(q).every((term) => [...term].length < INDEXED_TERM_LENGTH);
+}
+
 /**
  * Every whitespace-separated term of `q` must occur in the message, case-insensitively: at the start of a
  * word (a whole word or a word prefix), or anywhere for CJK and other scripts written without spaces.
- * `lower(content) LIKE '%term%'` is what `message_content_trgm_idx` serves (trigrams work for any script;
- * terms under 3 characters fall back to scanning the caller's conversations); the regular expression
- * then keeps only matches at a word start. Newest first; deleted messages never match.
+ * `lower(content) LIKE '%term%'` is what `message_content_trgm_idx` serves (trigrams work for any script);
+ * the regular expression then keeps only matches at a word start. A search of short terms only is
+ * bounded instead (`SHORT_SEARCH_MESSAGES`). Newest first; deleted messages never match.
  */
 export function searchQuery({ conversationIds, q, before, limit }: MessageSearch): SqlQuery {
   const parameters: unknown[] = [];
@@ -75,16 +96,25 @@ export function searchQuery({ conversationIds, q, before, limit }: MessageSearch
     return `$${parameters.length}`;
   };
   const conditions = ['m.deleted_at IS NULL'];
-  conditions.push(conversationIds.length === 1 ? `m.conversation_id = ${param(conversationIds[0])}` : `m.conversation_id = ANY(${param(conversationIds)}::uuid[])`);
-  const terms = [...new Set(q.split(/\s+/).filter(Boolean))].slice(0, MAX_TERMS);
-  for (const term of terms) {
+  let from = 'message m';
+  if (isShortSearch(q)) {
+    const newest = conversationIds.length === 1 ? SHORT_SEARCH_MESSAGES * SHORT_SEARCH_CONVERSATIONS : SHORT_SEARCH_MESSAGES;
+    const scope = `SELECT c.id, c.last_seq FROM conversation c
+                    WHERE c.id = ANY(${param(conversationIds)}::uuid[])
+                    ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC
+                    LIMIT ${SHORT_SEARCH_CONVERSATIONS}`;
+    from = `(${scope}) scope JOIN message m ON m.conversation_id = scope.id AND m.seq > scope.last_seq - ${newest}`;
+  } else {
+    conditions.push(conversationIds.length === 1 ? `m.conversation_id = ${param(conversationIds[0])}` : `m.conversation_id = ANY(${param(conversationIds)}::uuid[])`);
+  }
+  for (const term of searchTerms(q)) {
     conditions.push(`lower(m.content) LIKE lower(${param(`%${escapeLike(term)}%`)})`);
     if (!SPACELESS_SCRIPT.test(term)) conditions.push(`lower(m.content) ~ lower(${param(`(^|[^[:alnum:]_])${escapeRegex(term)}`)})`);
   }
   if (before) conditions.push(`(m.created_at, m.id) < (${param(before.createdAt)}::timestamptz, ${param(before.id)}::uuid)`);
   return {
     sql: `SELECT ${MESSAGE_COLUMNS}, to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
-            FROM message m JOIN users u ON u.id = m.sender_id
+            FROM ${from} JOIN users u ON u.id = m.sender_id
            WHERE ${conditions.join(' AND ')}
            ORDER BY m.created_at DESC, m.id DESC LIMIT ${param(limit)}`,
     parameters,

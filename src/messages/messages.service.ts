@@ -33,12 +33,6 @@ export interface SendResult {
 /** Thrown inside a send transaction to roll it back when a concurrent copy of the same send won. */
 class DuplicateSend extends Error {}
 
-/** Where a search page ended: the last hit's exact time and id. */
-interface SearchCursor extends Record<string, string> {
-  createdAt: string;
-  id: string;
-}
-
 /**
  * Owns messages: sending (ordered, idempotent, rate-limited), history, edits, tombstones, reactions and
  * search. Every method starts with its permission (src/access); REST and the socket gateway call the
@@ -176,7 +170,7 @@ export class MessagesService implements OnModuleInit {
       ? [(await this.access.require(user, Permission.ConversationRead, { conversationId: query.conversationId })).conversationId]
       : await this.access.conversationIdsOf(user);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const before = query.cursor ? decodeCursor<SearchCursor>(query.cursor, ['createdAt', 'id']) : undefined;
+    const before = query.cursor ? decodeCursor(query.cursor, { createdAt: 'timestamp', id: 'uuid' }) : undefined;
     const rows = await this.messages.search({ conversationIds, q: query.q, before, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

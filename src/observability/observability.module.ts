@@ -3,6 +3,7 @@ import { makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-promet
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
 import type { Logger as PinoInstance } from 'pino';
+import { MediaStorageModule } from '../media/media-storage.module.js';
 import { HealthController } from './health.controller.js';
 import { HTTP_REQUEST_DURATION } from './http-metrics.js';
 import { MetricsController } from './metrics.controller.js';
@@ -24,6 +25,8 @@ export class ObservabilityModule {
         }),
         PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true }, controller: MetricsController }),
         TerminusModule.forRoot({ logger: false }),
+        // Readiness reports the media storage.
+        MediaStorageModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -5,6 +5,7 @@ import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
 import { SyncQuery, SyncResultDto } from './dto/sync.dto.js';
 import { SyncService } from './sync.service.js';
+import { Heavy } from '../common/concurrency/heavy-requests.js';
 
 @ApiTags('sync')
 @Authenticated()
@@ -13,6 +14,7 @@ export class SyncController {
   constructor(private readonly syncs: SyncService) {}
 
   @Get()
+  @Heavy()
   @ApiOperation({
     summary: 'Everything that happened in your conversations since `since`, oldest first, as the realtime events carried it',
     description:

@@ -18,7 +18,7 @@ import { type ProfileChanges, UsersRepository } from './users.repository.js';
 
 /** Reads a `nextCursor` made by `pageOf`. */
 export function cursorAfter(cursor: string | undefined): string | undefined {
-  return cursor === undefined ? undefined : decodeCursor<{ username: string }>(cursor, ['username']).username;
+  return cursor === undefined ? undefined : decodeCursor(cursor, { username: 'text' }).username;
 }
 
 /** One page of users ordered by username, fetched with one extra row to know whether more follow. */

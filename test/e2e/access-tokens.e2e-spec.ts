@@ -1,8 +1,12 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AccessTokens } from '../../src/auth/access-tokens.js';
 import { SESSION_REVOKED, type SessionRevokedEvent } from '../../src/auth/session-revoked.event.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
+import { clientSocket, refusal } from '../support/sockets.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
@@ -134,5 +138,97 @@ describe('access tokens after a restart', () => {
     await first.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: dave.auth });
     await expect(heard).resolves.toMatchObject({ userId: dave.id, reason: 'logout' });
     expect((await me()).statusCode).toBe(401);
+  });
+});
+
+/** The constant that was the development secret before issue 11, and what an attacker guesses first. */
+const GUESSED_SECRETS = ['development-only-secret-do-not-use-in-production', 'secret', 'changeme', 'test-secret'];
+
+describe('tokens naming a session that does not exist or is not theirs', () => {
+  let running: TestApp;
+  let given: Given;
+
+  beforeAll(async () => {
+    running = await startTestApp({}, { listen: true });
+    given = builders(running);
+  });
+
+  afterAll(async () => {
+    await running.close();
+  });
+
+  const me = (token: string) => running.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+  const adminStats = (token: string) => running.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: { authorization: `Bearer ${token}` } });
+  const now = () => Math.floor(Date.now() / 1000);
+  const claims = (sub: string, sid: string, role = 'user') => ({ sub, role, sid, iat: now(), exp: now() + 600 });
+
+  it.each(GUESSED_SECRETS)('refuses an admin token with a made-up session signed with the guessed secret %j', async (guess) => {
+    const ada = await given.user();
+    const forged = sign({ alg: 'HS256', typ: 'JWT' }, claims(ada.id, randomUUID(), 'admin'), guess);
+    expect((await adminStats(forged)).statusCode).toBe(401);
+    expect((await refusal(clientSocket(running.url, forged))).message).toBe('UNAUTHORIZED');
+  });
+
+  it('refuses a token signed with the real secret whose session was never opened, on REST and at the handshake', async () => {
+    const ada = await given.user();
+    const forged = sign({ alg: 'HS256', typ: 'JWT' }, claims(ada.id, randomUUID(), 'admin'), SECRET);
+    const answer = await adminStats(forged);
+    expect(answer.statusCode).toBe(401);
+    expect(answer.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect((await me(sign({ alg: 'HS256', typ: 'JWT' }, claims(ada.id, randomUUID()), SECRET))).statusCode).toBe(401);
+    expect((await refusal(clientSocket(running.url, forged))).message).toBe('UNAUTHORIZED');
+    // The user's own token keeps working: nothing was revoked by the attempt.
+    expect((await me(ada.accessToken)).statusCode).toBe(200);
+  });
+
+  it("refuses a token naming another user's session", async () => {
+    const [ada, bob] = [await given.user(), await given.user()];
+    const borrowed = sign({ alg: 'HS256', typ: 'JWT' }, claims(ada.id, payloadOf(bob.accessToken).sid), SECRET);
+    expect((await me(borrowed)).statusCode).toBe(401);
+    expect((await refusal(clientSocket(running.url, borrowed))).message).toBe('UNAUTHORIZED');
+    expect((await me(bob.accessToken)).statusCode).toBe(200);
+  });
+
+  it('refuses a known session once it is logged out, even after it was seen (and remembered) as live', async () => {
+    const ada = await given.user();
+    expect((await me(ada.accessToken)).statusCode).toBe(200);
+    await running.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: ada.auth });
+    expect((await me(ada.accessToken)).statusCode).toBe(401);
+  });
+});
+
+describe('a server started without JWT_SECRET', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'chat-jwt-'));
+  });
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs with a secret of its own kept in DATA_DIR (0600), so tokens survive a restart and nobody can mint them', async () => {
+    const env = { JWT_SECRET: '', DATA_DIR: dataDir };
+    const first = await startTestApp(env);
+    let ada: GivenUser;
+    try {
+      ada = await builders(first).user();
+      expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    } finally {
+      await first.close();
+    }
+    const second = await startTestApp(env);
+    try {
+      const me = (token: string) => second.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { authorization: `Bearer ${token}` } });
+      expect((await me(ada.accessToken)).statusCode).toBe(200);
+      const refreshed = await second.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: ada.refreshToken } });
+      expect(refreshed.statusCode).toBe(200);
+      // A token of a real session of a real user, signed with what used to be the built-in secret.
+      const forged = sign({ alg: 'HS256', typ: 'JWT' }, { ...payloadOf(ada.accessToken), role: 'admin' }, GUESSED_SECRETS[0]);
+      expect((await me(forged)).statusCode).toBe(401);
+    } finally {
+      await second.close();
+    }
   });
 });

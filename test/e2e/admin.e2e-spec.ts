@@ -75,7 +75,9 @@ describe('admin', () => {
 
     for (const session of [ada, phone]) {
       expect((await inject('GET', '/users/me', session.auth)).statusCode).toBe(401);
-      expect((await inject('POST', '/auth/refresh', {}, { refreshToken: session.refreshToken })).statusCode).toBe(401);
+      const refresh = await inject('POST', '/auth/refresh', {}, { refreshToken: session.refreshToken });
+      expect(refresh.statusCode).toBe(403);
+      expect(refresh.json().code).toBe('USER_BANNED');
     }
     const login = await inject('POST', '/auth/login', {}, { email: ada.email, password: ada.password });
     expect(login.statusCode).toBe(403);

@@ -14,7 +14,7 @@ describe('auth: signup, login, refresh, logout', () => {
   const get = (url: string, headers: Record<string, string> = {}) => app.running.app.inject({ method: 'GET', url: `/api/v1${url}`, headers });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-  it('signs up, logs in, rotates the refresh token, detects its reuse, and logs out', async () => {
+  it('signs up, logs in, rotates the refresh token, answers one retry of it, detects its reuse, and logs out', async () => {
     const username = uniqueName();
     const email = `${username}@Example.TEST`;
     const signup = await post('/auth/signup', { email, username, password: 'a long password', displayName: 'Ada' });
@@ -46,6 +46,11 @@ describe('auth: signup, login, refresh, logout', () => {
     expect(next.refreshToken).not.toBe(refreshToken);
     expect(next.user.email).toBe(email.toLowerCase());
 
+    // A retry (the answer was lost) within JWT_REFRESH_RETRY_GRACE gets the same new refresh token…
+    const retried = await post('/auth/refresh', { refreshToken });
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json().refreshToken).toBe(next.refreshToken);
+    // …once: the third use of the token is reuse.
     const reused = await post('/auth/refresh', { refreshToken });
     expect(reused.statusCode).toBe(401);
     expect(reused.json()).toMatchObject({ code: 'TOKEN_REUSED' });

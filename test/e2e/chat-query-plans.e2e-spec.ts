@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
 import { visibleEventsQuery } from '../../src/access/access.repository.js';
-import { historyQuery, searchQuery, unreadCountsQuery } from '../../src/messages/messages.repository.js';
+import { historyQuery, SHORT_SEARCH_CONVERSATIONS, SHORT_SEARCH_MESSAGES, searchQuery, unreadCountsQuery } from '../../src/messages/messages.repository.js';
 import { useTestApp } from '../support/use-test-app.js';
 
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 
@@ -95,8 +98,8 @@ describe('query plans of history, conversation list, unread counts and search', 
     });
   });
 
-  async function plan({ sql, parameters }: SqlQuery): Promise<PlanNode[]> {
-    const [row] = await database.query(`EXPLAIN (FORMAT JSON) ${sql}`, parameters);
+  async function plan({ sql, parameters }: SqlQuery, analyze = false): Promise<PlanNode[]> {
+    const [row] = await database.query(`EXPLAIN (${analyze ? 'ANALYZE, ' : ''}FORMAT JSON) ${sql}`, parameters);
     const document = typeof row['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row['QUERY PLAN'];
     return nodesOf(document[0].Plan);
   }
@@ -168,6 +171,28 @@ describe('query plans of history, conversation list, unread counts and search', 
       const nodes = await plan(visibleEventsQuery(reader, since, 501));
       expect([since, seqScans(nodes)]).toEqual([since, []]);
       expect([since, indexesUsed(nodes)]).toEqual([since, expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx'])]);
+    }
+  });
+
+  it('bounds a search of terms too short for the trigram index to the newest messages of recent conversations', async () => {
+    const bound = SHORT_SEARCH_MESSAGES * SHORT_SEARCH_CONVERSATIONS;
+    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [reader]);
+    const all = readerConversations.map((row) => row.conversation_id);
+    for (const search of [
+      // Two letters that match nothing: without the bound, every message of the reader's 400 conversations.
+      { conversationIds: all, q: 'zq', limit: 51 },
+      { conversationIds: all, q: 'zq 北', limit: 51 },
+      { conversationIds: [busy], q: 'zq', limit: 51 },
+    ]) {
+      const nodes = await plan(searchQuery(search), true);
+      expect(seqScans(nodes)).toEqual([]);
+      expect(indexesUsed(nodes)).toContain('message_conversation_seq_uq');
+      // Rows of message read, kept or filtered out: each scan's range is bounded by seq.
+      const rowsRead = nodes
+        .filter((node) => node['Relation Name'] === 'message')
+        .reduce((sum, node) => sum + ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) * (node['Actual Loops'] ?? 1), 0);
+      expect(rowsRead).toBeGreaterThan(0);
+      expect(rowsRead).toBeLessThanOrEqual(bound);
     }
   });
 });

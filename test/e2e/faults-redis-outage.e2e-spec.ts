@@ -92,7 +92,7 @@ describeWithRedis('a Redis outage with REDIS_URL set (throwaway redis-server)', 
     // A new, empty Redis on the same port: the clients reconnect on their own.
     await redis.start();
     await eventually(async () => ((await me(ada)).statusCode === 200 ? true : undefined), { timeoutMs: RECOVERY_MS, what: 'GET /users/me back to 200' });
-    expect((await running.app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up' } });
+    expect((await running.app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up', media: 'up' } });
     const login = await running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: ada.password }, remoteAddress: uniqueAddress() });
     expect(login.statusCode).toBe(200);
 

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { builders, type GivenUser } from '../support/given.js';
-import { assertProperty, anyString, FUZZ_RUNS, hostileBody, hostileValue, type IdSource, POLLUTION_KEYS, PRIVILEGED_KEYS, RawJson, toJson, valueForSchema } from '../support/fuzz.js';
+import { assertProperty, anyString, forgedCursor, FUZZ_RUNS, hostileBody, hostileValue, type IdSource, withNulInside, POLLUTION_KEYS, PRIVILEGED_KEYS, RawJson, toJson, valueForSchema } from '../support/fuzz.js';
 import { image } from '../support/media-samples.js';
 import { multipartForm, type FormPart } from '../support/multipart.js';
 import { type DocumentedOperation, loadOpenApi, openApiResponses, type OpenApiParameter, operationsOf, type Schema } from '../support/openapi-responses.js';
@@ -95,6 +95,9 @@ function queryString(parameters: OpenApiParameter[], ids: IdSource): fc.Arbitrar
       { arbitrary: valueForSchema(parameter.schema, schemas, ids, parameter.name).map(asText), weight: 3 },
       { arbitrary: hostileValue().map((value) => asText(value).slice(0, 4_096)), weight: 3 },
       { arbitrary: fc.constant(''), weight: 1 },
+      { arbitrary: withNulInside(), weight: 1 },
+      // Cursors forged to carry what the database can't read (a bad timestamp, a NUL, a non-uuid).
+      { arbitrary: ['cursor', 'since'].includes(parameter.name) ? forgedCursor() : fc.constant(''), weight: 2 },
     );
   const pairs = parameters.map((parameter) =>
     fc

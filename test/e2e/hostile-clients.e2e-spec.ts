@@ -109,11 +109,11 @@ describe('X-Forwarded-For without TRUST_PROXY', () => {
   });
 });
 
-describe('X-Forwarded-For with TRUST_PROXY=true (behind your own proxy)', () => {
+describe('X-Forwarded-For with TRUST_PROXY=1 (behind your own proxy)', () => {
   let running: TestApp;
 
   beforeAll(async () => {
-    running = await startTestApp({ AUTH_THROTTLE_LIMIT: '3', TRUST_PROXY: 'true' });
+    running = await startTestApp({ AUTH_THROTTLE_LIMIT: '3', TRUST_PROXY: '1' });
   });
 
   afterAll(async () => {
@@ -166,5 +166,90 @@ describe('a flooding user', () => {
     const others = await Promise.all(Array.from({ length: 10 }, () => read(bystander)));
     expect(others.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
     expect((await read(flooder)).statusCode).toBe(429);
+  });
+});
+
+describe('forged X-Forwarded-For chains', () => {
+  /** Signs up through `remoteAddress` with `forwarded` and answers the `ip` its session recorded. */
+  async function recordedAddress(running: TestApp, remoteAddress: string, forwarded: string | undefined) {
+    const username = uniqueName();
+    const signup = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: { email: `${username}@example.test`, username, password: 'a long enough password' },
+      headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded },
+      remoteAddress,
+    });
+    expect(signup.statusCode).toBe(201);
+    const sessions = await running.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: { authorization: `Bearer ${signup.json().accessToken}` } });
+    return (sessions.json() as Array<{ ip: string | null }>)[0].ip;
+  }
+
+  describe('behind one proxy (TRUST_PROXY=1)', () => {
+    let running: TestApp;
+
+    beforeAll(async () => {
+      running = await startTestApp({ AUTH_THROTTLE_LIMIT: '3', TRUST_PROXY: '1' });
+    });
+
+    afterAll(async () => {
+      await running.close();
+    });
+
+    it('takes the address the proxy appended, not what the client wrote to its left', async () => {
+      expect(await recordedAddress(running, address(), '6.6.6.6, 198.51.100.23')).toBe('198.51.100.23');
+    });
+
+    it('does not give a client a new budget for each forged entry it puts in front of the real one', async () => {
+      const proxy = address();
+      const client = `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+      const statuses: number[] = [];
+      for (let n = 0; n < 5; n++) {
+        const response = await running.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: `${uniqueName()}@example.test`, password: 'a wrong password' },
+          headers: { 'x-forwarded-for': `${forwardedFor(n)}, ${client}` },
+          remoteAddress: proxy,
+        });
+        statuses.push(response.statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    });
+
+    it.each([
+      ['an over-long value', 'x'.repeat(100)],
+      ['an address with a port', '198.51.100.7:443'],
+      ['a host name', 'proxy.example'],
+      ['text', "'; DROP TABLE session; --"],
+      ['an empty entry', ''],
+    ])('stores the peer address, not %s', async (_what, forwarded) => {
+      const peer = address();
+      expect(await recordedAddress(running, peer, forwarded)).toBe(peer);
+    });
+
+    it('keeps valid entries to the right of a junk one', async () => {
+      expect(await recordedAddress(running, address(), `${'z'.repeat(80)}, 198.51.100.40`)).toBe('198.51.100.40');
+    });
+  });
+
+  describe("behind proxies known by address (TRUST_PROXY='10.0.0.0/8')", () => {
+    let running: TestApp;
+
+    beforeAll(async () => {
+      running = await startTestApp({ TRUST_PROXY: '10.0.0.0/8' });
+    });
+
+    afterAll(async () => {
+      await running.close();
+    });
+
+    it('believes a chain of trusted proxies up to the first address that is not one', async () => {
+      expect(await recordedAddress(running, '10.0.0.1', '6.6.6.6, 198.51.100.8, 10.9.9.9')).toBe('198.51.100.8');
+    });
+
+    it('ignores X-Forwarded-For from a peer that is not one of the proxies', async () => {
+      expect(await recordedAddress(running, '192.0.2.44', '198.51.100.9')).toBe('192.0.2.44');
+    });
   });
 });

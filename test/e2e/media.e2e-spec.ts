@@ -8,6 +8,7 @@ import { image, mp3, mp4, oggOpus, oggVorbis, pdf, pixelBombGif, pixelBombPng, r
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+const GPS_AND_OWNER = { IFD0: { Artist: 'Ada', Copyright: 'secret' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1' } };
 
 describe('media: uploads, downloads and access', () => {
   const mediaDir = temporaryMediaDir();
@@ -193,6 +194,32 @@ describe('media: uploads, downloads and access', () => {
       expect(thumbnail.exif).toBeUndefined();
       expect(thumbnail.xmp).toBeUndefined();
       expect(thumbnail.orientation).toBeUndefined();
+    });
+
+    it.each([
+      ['a JPEG', 'image/jpeg', () => image.rotatedJpegWithExif(800, 400)],
+      ['a WebP', 'image/webp', () => sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } }).webp().withMetadata({ orientation: 6 }).withExif(GPS_AND_OWNER).toBuffer()],
+      ['a PNG', 'image/png', () => sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } }).png().withMetadata({ orientation: 6 }).withExif(GPS_AND_OWNER).toBuffer()],
+    ])('serves %s original without its GPS and owner tags, displayed the same way, described by what is stored', async (_kind, mimeType, make) => {
+      const ada = await given.user();
+      const photo = await make();
+      expect((await sharp(photo).metadata()).exif!.toString('latin1')).toMatch(/Ada|secret/);
+      const body = await media.uploaded(ada, photo, 'photo');
+      expect(body).toMatchObject({ mimeType, width: 400, height: 800 });
+      const content = await media.get(ada, body.url);
+      expect(content.statusCode).toBe(200);
+      const served = content.rawPayload;
+      const metadata = await sharp(served).metadata();
+      expect(metadata.orientation).toBe(6);
+      expect(metadata.exif!.includes(Buffer.from([0x88, 0x25]))).toBe(false); // no GPS IFD
+      for (const text of ['Ada', 'secret', 'GPS']) expect(served.toString('latin1')).not.toContain(text);
+      const displayed = (bytes: Buffer) => sharp(bytes).rotate().raw().toBuffer();
+      expect((await displayed(served)).equals(await displayed(photo))).toBe(true);
+      // size, sha256 and the ETag describe the stored (cleaned) file, not the client's.
+      expect(body.size).toBe(served.length);
+      expect(body.sha256).toBe(sha256(served));
+      expect(body.sha256).not.toBe(sha256(photo));
+      expect(content.headers.etag).toBe(`"${sha256(served)}"`);
     });
 
     it('never enlarges a small image', async () => {

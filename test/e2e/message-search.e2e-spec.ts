@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { SHORT_SEARCH_MESSAGES } from '../../src/messages/messages.repository.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { useTestApp } from '../support/use-test-app.js';
@@ -114,6 +115,22 @@ describe('message search', () => {
     expect(await found(bob, `${word} (really)`)).toEqual([`${word} 100% sure (really) a_b`]);
     expect(await found(bob, `${word} a_b`)).toEqual([`${word} 100% sure (really) a_b`]);
     expect(await found(bob, `${word} .*`)).toEqual([]);
+  });
+
+  it(`searches terms too short for the index only in the newest ${SHORT_SEARCH_MESSAGES} messages of each recent conversation`, async () => {
+    const [ada, bob] = [await given.user(), await given.user()];
+    const room = await chat.direct(ada, bob);
+    // Two CJK characters no other test's messages contain, in the oldest message, then more than the window.
+    const [first, second] = [String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000)), String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000))];
+    const pair = `${first}${second}`;
+    await chat.message(ada, room, `old ${pair} message`);
+    await chat.bulkMessages(ada, room, SHORT_SEARCH_MESSAGES + 10);
+    await chat.message(ada, room, `new ${pair} message`);
+    expect(await found(bob, pair)).toEqual([`new ${pair} message`]);
+    // Within one named conversation the window is wider, and a term the index serves has no window at all.
+    expect(await found(bob, pair, { conversationId: room.id })).toEqual([`new ${pair} message`, `old ${pair} message`]);
+    expect(await found(bob, `${pair}${first}`)).toEqual([]);
+    expect(await found(bob, 'old')).toContain(`old ${pair} message`);
   });
 
   it('refuses a missing, blank or over-long query and a bad cursor with 400', async () => {

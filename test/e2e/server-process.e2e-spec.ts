@@ -70,7 +70,7 @@ describe('the built server as a process', () => {
   it('serves /health/ready on the embedded database, stops on SIGTERM with 0, and restarts on the same data', async () => {
     const first = await startServer(dataDir);
     const ready = await fetch(`${first.url}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'up', media: 'up' } });
     await fetch(`${first.url}/api/v1/users/me`, { headers: { authorization: 'Bearer do-not-log-me', 'x-request-id': 'trace-42' } });
     expect(await stop(first)).toBe(0);
     expect(first.output()).toContain('"msg":"stopped"');

@@ -16,6 +16,7 @@ describe('service endpoints', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().checks.database).toBe('up');
     if (process.env.REDIS_URL) expect(response.json().checks.redis).toBe('up');
+    expect(response.json().checks.media).toBe('up');
   });
 
   it('serves Prometheus metrics with the HTTP histogram labelled by route template', async () => {

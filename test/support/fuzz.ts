@@ -105,6 +105,38 @@ export const hostileStrings = [
   'é'.repeat(20_000),
 ];
 
+/** `text` with a NUL character somewhere in it: PostgreSQL can't store one, so it must never get that far. */
+export function withNulInside(text: fc.Arbitrary<string> = fc.string({ unit: 'grapheme', maxLength: 30 })): fc.Arbitrary<string> {
+  return fc.tuple(text, fc.nat()).map(([value, at]) => {
+    const index = at % (value.length + 1);
+    return `${value.slice(0, index)}\u0000${value.slice(index)}`;
+  });
+}
+
+/** `{"a0":0,"a1":1,…}` with `keys` keys: wider than any body may be (MAX_ENTRIES). */
+export function wideObject(keys: number): Record<string, number> {
+  return Object.fromEntries(Array.from({ length: keys }, (_, n) => [`a${n}`, n]));
+}
+
+/**
+ * Cursors as a client could forge them: base64url JSON like the server's own, holding what the database
+ * can't read — impossible or malformed timestamps, NUL characters, non-uuids, other types — or not JSON.
+ */
+export function forgedCursor(): fc.Arbitrary<string> {
+  const badTime = fc.constantFrom('2026-13-45T99:99:99.000000Z', '2026-02-30T00:00:00Z', 'yesterday', '', '2026-01-01T00:00:00Z\u0000', '99999-01-01T00:00:00Z', '1e400', '\u0000');
+  const badId = fc.oneof(fc.constantFrom('x', '', '\u0000', '00000000-0000-0000-0000-00000000000g'), withNulInside(fc.uuid()));
+  const position = fc.oneof(
+    fc.record({ positionAt: fc.oneof(badTime, fc.constant('2026-01-01T00:00:00.000000Z')), id: fc.oneof(badId, fc.uuid()) }),
+    fc.record({ createdAt: fc.oneof(badTime, fc.constant('2026-01-01T00:00:00.000000Z')), id: fc.oneof(badId, fc.uuid()) }),
+    fc.record({ username: fc.oneof(withNulInside(), fc.constant('x'.repeat(300))) }),
+    fc.constantFrom<unknown>([1, 2], 12, null, 'text', { positionAt: 1, id: 2 }, { createdAt: [], id: {} }),
+  );
+  return fc.oneof(
+    { arbitrary: position.map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')), weight: 5 },
+    { arbitrary: fc.string({ maxLength: 40 }).map((text) => Buffer.from(text).toString('base64url')), weight: 1 },
+  );
+}
+
 /** Strings of every kind: any Unicode, grapheme clusters, ASCII, and the hostile ones. */
 export function anyString(maxLength = 64): fc.Arbitrary<string> {
   return fc.oneof(
@@ -150,6 +182,8 @@ export function hostileValue(options: { hugeStrings?: boolean } = {}): fc.Arbitr
       JSON.parse('{"__proto__": {"polluted": "yes"}}'),
       JSON.parse('{"constructor": {"prototype": {"polluted": "yes"}}}'),
       deeplyNested(2_000),
+      wideObject(1_500),
+      Array.from({ length: 1_500 }, (_, n) => n),
     ),
     fc.array(scalars, { maxLength: 5 }),
     fc.dictionary(anyString(12), scalars, { maxKeys: 4 }),
@@ -233,6 +267,7 @@ export function hostileBody(schema: Schema | undefined, schemas: Record<string, 
       weight: 4,
     },
     { arbitrary: fc.tuple(asObject, field).map(([body, key]) => omit(body, key)), weight: 1 },
+    { arbitrary: fc.tuple(asObject, field, withNulInside()).map(([body, key, value]) => ({ ...body, [key]: value })), weight: 2 },
     {
       arbitrary: fc
         .tuple(asObject, fc.constantFrom(...POLLUTION_KEYS, ...PRIVILEGED_KEYS), hostileValue())

@@ -22,7 +22,12 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       dataDir: './data',
       redisUrl: undefined,
-      jwt: { isDevelopmentSecret: true, accessTtlSeconds: 900, refreshTtlSeconds: 30 * 86400 },
+      databaseStatementTimeoutMs: 10_000,
+      databaseIdleInTransactionTimeoutMs: 10_000,
+      jwt: { secret: '', secretFromDataDir: true, accessTtlSeconds: 900, refreshTtlSeconds: 30 * 86400, refreshRetryGraceSeconds: 30 },
+      http: { requestTimeoutMs: 300_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 120_000, minBodyRate: { bytes: 8192, windowSeconds: 10 } },
+      heavyRequestsPerUser: 4,
+      trustProxy: false,
       media: { maxBytes: 25 * 1024 * 1024 },
       throttle: { limit: 300, authLimit: 20, loginMaxFailures: 10, messageLimit: 50, typingLimit: 20 },
       syncRetentionSeconds: 30 * 86400,
@@ -34,6 +39,32 @@ describe('loadConfig', () => {
     expect(loadConfig({ JWT_ACCESS_TTL: '5m' }).jwt.accessTtlSeconds).toBe(300);
     expect(loadConfig({ JWT_REFRESH_TTL: '12h' }).jwt.refreshTtlSeconds).toBe(43200);
     expect(loadConfig({ JWT_REFRESH_TTL: '7d' }).jwt.refreshTtlSeconds).toBe(604800);
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT: '500ms' }).databaseStatementTimeoutMs).toBe(500);
+    expect(loadConfig({ JWT_REFRESH_RETRY_GRACE: '0' }).jwt.refreshRetryGraceSeconds).toBe(0);
+    expect(failure({ JWT_ACCESS_TTL: '0' }).message).toMatch(/JWT_ACCESS_TTL must be longer than zero/);
+  });
+
+  it('reads a minimum body rate as bytes per window, or 0 for none', () => {
+    expect(loadConfig({ HTTP_MIN_BODY_RATE: '1024/2s' }).http.minBodyRate).toEqual({ bytes: 1024, windowSeconds: 2 });
+    expect(loadConfig({ HTTP_MIN_BODY_RATE: '0' }).http.minBodyRate).toBeNull();
+    expect(failure({ HTTP_MIN_BODY_RATE: 'fast' }).message).toMatch(/HTTP_MIN_BODY_RATE must be <bytes>\/<duration>/);
+  });
+
+  it('reads TRUST_PROXY as a number of proxies or their addresses, and refuses true', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toEqual({ hops: 1 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,fd00::/8,loopback' }).trustProxy).toEqual({
+      addresses: ['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8', 'loopback'],
+    });
+    expect(failure({ TRUST_PROXY: 'true' }).message).toMatch(/TRUST_PROXY no longer accepts true.*number of proxies/);
+    for (const wrong of ['10.0.0.0/33', 'proxy.example', '1.2.3', '11']) expect(failure({ TRUST_PROXY: wrong }).variable).toBe('TRUST_PROXY');
+  });
+
+  it('refuses the embedded database in production unless told to allow it', () => {
+    const error = failure({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET });
+    expect(error.variable).toBe('DATABASE_URL');
+    expect(error.message).toMatch(/DATABASE_URL is required in production .*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=true/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: 'true' }).databaseUrl).toBeUndefined();
   });
 
   it('requires JWT_SECRET in production', () => {
@@ -44,7 +75,10 @@ describe('loadConfig', () => {
 
   it('refuses a weak JWT_SECRET', () => {
     expect(failure({ NODE_ENV: 'production', JWT_SECRET: 'short' }).message).toMatch(/JWT_SECRET must be at least 32 characters/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET }).jwt).toMatchObject({ secret: STRONG_SECRET, isDevelopmentSecret: false });
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, DATABASE_URL: 'postgres://db/chat' }).jwt).toMatchObject({
+      secret: STRONG_SECRET,
+      secretFromDataDir: false,
+    });
   });
 
   it.each([
@@ -56,7 +90,7 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL must start with postgres:\/\/ or postgresql:\/\//],
     ['REDIS_URL', 'not a url', /REDIS_URL is not a valid URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
-    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be true or false/],
+    ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be false, a number of proxies, or their addresses/],
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
   ])('names the variable when %s=%s is wrong', (variable, value, message) => {
     const error = failure({ [variable]: value });

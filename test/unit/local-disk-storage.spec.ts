@@ -6,7 +6,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { loadConfig } from '../../src/config/app-config.js';
 import { LocalDiskStorage } from '../../src/media/storage/local-disk.storage.js';
-import { InvalidStorageKey, StorageLimitExceeded, StorageObjectNotFound } from '../../src/media/storage/media-storage.js';
+import { InvalidStorageKey, StorageFull, StorageLimitExceeded, StorageObjectNotFound } from '../../src/media/storage/media-storage.js';
+import { mountTinyDisk } from '../support/tiny-disk.js';
 
 /** Every file under `dir`, relative to it. */
 const filesIn = (dir: string) =>
@@ -95,5 +96,32 @@ describe('LocalDiskStorage', () => {
     utimesSync(kept, twoHoursAgo, twoHoursAgo);
     await new LocalDiskStorage(loadConfig({ NODE_ENV: 'test', MEDIA_DIR: root })).onModuleInit();
     expect(readdirSync(shard).sort()).toEqual([fresh, kept].map((path) => path.slice(shard.length + 1)).sort());
+  });
+
+  it('reports the free space of its file system', async () => {
+    const capacity = await storage.capacity();
+    expect(capacity.freeBytes).toBeGreaterThan(0);
+  });
+
+  it('refuses capacity when its directory is gone', async () => {
+    rmSync(root, { recursive: true, force: true });
+    await expect(storage.capacity()).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+const tinyDisk = mountTinyDisk('1m');
+(tinyDisk ? describe : describe.skip)('LocalDiskStorage on a full disk (a 1 MiB tmpfs; skipped where tmpfs cannot be mounted)', () => {
+  afterAll(() => tinyDisk?.remove());
+
+  it('rejects a write that does not fit with StorageFull, and keeps nothing, not even a temporary file', async () => {
+    const storage = new LocalDiskStorage(loadConfig({ NODE_ENV: 'test', MEDIA_DIR: tinyDisk!.path }));
+    await storage.onModuleInit();
+    const key = randomUUID();
+    const twoMegabytes = Readable.from(Array.from({ length: 32 }, () => Buffer.alloc(64 * 1024, 7)));
+    await expect(storage.write(key, twoMegabytes, 10 * 1024 * 1024)).rejects.toBeInstanceOf(StorageFull);
+    expect(filesIn(tinyDisk!.path)).toEqual([]);
+    expect(await storage.stat(key)).toBeNull();
+    // It still writes what fits.
+    expect(await storage.write(randomUUID(), Readable.from([Buffer.from('small')]), 100)).toEqual({ size: 5 });
   });
 });

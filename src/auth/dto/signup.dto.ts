@@ -12,6 +12,6 @@ export class SignupDto {
   @StringField({ min: 8, max: 128, trim: false, example: 'correct horse battery staple' })
   password: string;
 
-  @StringField({ required: false, max: 64, example: 'Ada Lovelace', description: 'Defaults to the username' })
+  @StringField({ required: false, max: 64, humanText: true, example: 'Ada Lovelace', description: 'Defaults to the username' })
   displayName?: string;
 }

@@ -47,6 +47,7 @@ export const ERROR_CODES = {
     over: 'both',
     generic: true,
   },
+  REQUEST_TIMEOUT: { status: 408, meaning: 'A request body arrived slower than HTTP_MIN_BODY_RATE: it was cut off and the connection closed', over: 'http' },
   ROOM_LIMIT: { status: 409, meaning: 'The socket is in as many conversation rooms as it may be: leave one first', over: 'socket' },
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'A body over 1 MiB, an upload over MEDIA_MAX_BYTES or the quota, an image over 50 megapixels', over: 'http', generic: true },
   URI_TOO_LONG: { status: 414, meaning: 'The URL is too long', over: 'http', generic: true },
@@ -71,6 +72,7 @@ export const ERROR_CODES = {
     over: 'both',
     generic: true,
   },
+  INSUFFICIENT_STORAGE: { status: 507, meaning: 'The media storage is full: the upload was not kept; try again later', over: 'http' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

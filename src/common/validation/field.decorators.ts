@@ -17,8 +17,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { humanTextProblem } from './human-text.js';
 
 /** The example of every UUID in the document (path ids, body ids) unless a field gives its own. */
 export const UUID_EXAMPLE = '3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718';
@@ -44,8 +46,26 @@ function documented(options: FieldOptions, schema: Record<string, unknown>) {
   return decorator({ description: options.description, example: options.example, nullable: options.nullable, ...schema });
 }
 
-export function StringField(options: FieldOptions & { min?: number; max: number; pattern?: RegExp; trim?: boolean }) {
-  const { min = 1, max, pattern, trim = true } = options;
+/** Text people see as a name or a description of someone (see `humanTextProblem`). */
+function IsHumanText() {
+  return ValidateBy({
+    name: 'isHumanText',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || humanTextProblem(value) === null,
+      defaultMessage: (args) => `${args?.property} ${humanTextProblem(String(args?.value ?? ''))}`,
+    },
+  });
+}
+
+const HUMAN_TEXT_RULE = 'No control, bidirectional or invisible formatting characters, and at least one visible character.';
+
+/**
+ * A string, trimmed unless `trim: false`. `humanText: true` for names and descriptions shown to other
+ * people: display names, status texts, titles.
+ */
+export function StringField(options: FieldOptions & { min?: number; max: number; pattern?: RegExp; trim?: boolean; humanText?: boolean }) {
+  const { min = 1, max, pattern, trim = true, humanText = false } = options;
+  const description = humanText ? [options.description, HUMAN_TEXT_RULE].filter(Boolean).join('. ') : options.description;
   return applyDecorators(
     ...presence(options),
     ...(trim ? [Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))] : []),
@@ -53,7 +73,8 @@ export function StringField(options: FieldOptions & { min?: number; max: number;
     MinLength(min),
     MaxLength(max),
     ...(pattern ? [Matches(pattern)] : []),
-    documented(options, { type: String, minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source } : {}) }),
+    ...(humanText ? [IsHumanText()] : []),
+    documented({ ...options, description }, { type: String, minLength: min, maxLength: max, ...(pattern ? { pattern: pattern.source } : {}) }),
   );
 }
 

@@ -20,7 +20,7 @@ export class CreateGroupConversationDto {
   @EnumField(['group'] as const)
   type: 'group';
 
-  @StringField({ max: TITLE_MAX_LENGTH })
+  @StringField({ max: TITLE_MAX_LENGTH, humanText: true })
   title: string;
 
   @ArrayUnique()

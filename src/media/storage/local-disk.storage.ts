@@ -1,13 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { InjectConfig } from '../../config/config.module.js';
-import { assertStorageKey, type ByteRange, MediaStorage, StorageLimitExceeded, StorageObjectNotFound, type StoredObjectInfo } from './media-storage.js';
+import {
+  assertStorageKey,
+  type ByteRange,
+  MediaStorage,
+  type StorageCapacity,
+  StorageFull,
+  StorageLimitExceeded,
+  StorageObjectNotFound,
+  type StoredObjectInfo,
+} from './media-storage.js';
 
 const TEMPORARY_FILE = /^\..+\.tmp$/;
 /** A temporary file this old belongs to no upload still running, on this instance or another. */
@@ -15,6 +25,12 @@ const STALE_TEMPORARY_FILE_MS = 60 * 60 * 1000;
 
 function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** No space left on the device, or over the volume's quota. */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 /** Passes bytes through and fails as soon as more than `limitBytes` went by. */
@@ -64,7 +80,7 @@ export class LocalDiskStorage extends MediaStorage implements OnModuleInit {
       await unlink(temporary).catch((unlinkError: unknown) => {
         if (!isMissing(unlinkError)) this.logger.error({ err: unlinkError, path: temporary }, 'could not remove a temporary upload file');
       });
-      throw error;
+      throw isOutOfSpace(error) ? new StorageFull(error) : error;
     }
     return { size: (await stat(path)).size };
   }
@@ -94,6 +110,13 @@ export class LocalDiskStorage extends MediaStorage implements OnModuleInit {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
+  }
+
+  /** The free space of the file system under `MEDIA_DIR`, which must be there and writable. */
+  async capacity(): Promise<StorageCapacity> {
+    await access(this.root, constants.W_OK);
+    const { bavail, bsize } = await statfs(this.root);
+    return { freeBytes: bavail * bsize };
   }
 
   /** Only a key the server could have made ever becomes a path: no traversal, no user-chosen names. */

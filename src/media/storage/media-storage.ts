@@ -17,6 +17,18 @@ export class StorageLimitExceeded extends Error {
   }
 }
 
+/** The storage has no room for the content (a full disk, a quota of the volume); nothing was kept. */
+export class StorageFull extends Error {
+  constructor(cause: unknown) {
+    super('the media storage is full', { cause });
+  }
+}
+
+/** How much room the storage has left; null for storage without such a limit (a bucket). */
+export interface StorageCapacity {
+  freeBytes: number;
+}
+
 /** No object under this key. */
 export class StorageObjectNotFound extends Error {
   constructor(readonly key: string) {
@@ -52,7 +64,8 @@ export function assertStorageKey(key: string): void {
 export abstract class MediaStorage {
   /**
    * Streams `content` under `key`. Rejects with `StorageLimitExceeded` as soon as more than
-   * `limitBytes` arrive, keeping nothing; an error of `content` rejects the same way.
+   * `limitBytes` arrive, and with `StorageFull` when there is no room, keeping nothing; an error of
+   * `content` rejects the same way.
    */
   abstract write(key: string, content: Readable, limitBytes: number): Promise<StoredObjectInfo>;
 
@@ -64,4 +77,7 @@ export abstract class MediaStorage {
 
   /** Idempotent: deleting a missing object is not an error. */
   abstract delete(key: string): Promise<void>;
+
+  /** Room left, for readiness; rejects when the storage can't be reached at all. */
+  abstract capacity(): Promise<StorageCapacity | null>;
 }

@@ -8,7 +8,8 @@ import { PayloadTooLarge } from '../../common/errors/app.exception.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { InjectConfig } from '../../config/config.module.js';
 import { MediaRepository } from '../media.repository.js';
-import { MediaStorage, StorageLimitExceeded } from '../storage/media-storage.js';
+import { InsufficientStorage } from '../media.errors.js';
+import { MediaStorage, StorageFull, StorageLimitExceeded } from '../storage/media-storage.js';
 
 /** An upload's bytes, stored under `key` (the future media id), not yet checked or recorded. */
 export interface ReceivedUpload {
@@ -78,6 +79,7 @@ export class MediaUploadEngine implements MultipartStorageEngine {
       // The rest of this part is read and dropped, so the parser can finish the form and answer.
       part.unpipe(hashed);
       part.resume();
+      if (error instanceof StorageFull) throw new InsufficientStorage();
       if (!(error instanceof StorageLimitExceeded)) throw error;
       throw limitBytes < maxBytes ? quotaExceeded(userQuotaBytes) : new PayloadTooLarge(`The file is larger than the limit of ${mebibytes(maxBytes)} (${maxBytes} bytes)`);
     }
