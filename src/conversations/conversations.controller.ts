@@ -106,7 +106,7 @@ export class ConversationsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Move the read marker forward (never back)' })
   @ApiNoContentResponse()
-  @ApiErrors({ 400: 'Invalid seq', 404: NOT_A_MEMBER })
+  @ApiErrors({ 400: 'Invalid seq', 403: 'BLOCKED: a block stands in this direct conversation', 404: NOT_A_MEMBER })
   markRead(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: MarkReadDto) {
     return this.conversations.markRead(user, id, dto.seq);
   }

@@ -66,6 +66,8 @@ function escapeRegex(text: string): string {
 export interface MessageSearch {
   /** The conversations to search: the one asked for, or all the caller's (`conversation.read` decides). */
   conversationIds: string[];
+  /** True when the caller named the one conversation to search (a short search then looks further back). */
+  named?: boolean;
   q: string;
   /** The last message of the previous page. */
   before?: { createdAt: string; id: string };
@@ -89,7 +91,7 @@ export function isShortSearch(q: string): boolean {
  * the regular expression then keeps only matches at a word start. A search of short terms only is
  * bounded instead (`SHORT_SEARCH_MESSAGES`). Newest first; deleted messages never match.
  */
-export function searchQuery({ conversationIds, q, before, limit }: MessageSearch): SqlQuery {
+export function searchQuery({ conversationIds, named = false, q, before, limit }: MessageSearch): SqlQuery {
   const parameters: unknown[] = [];
   const param = (value: unknown) => {
     parameters.push(value);
@@ -98,9 +100,11 @@ export function searchQuery({ conversationIds, q, before, limit }: MessageSearch
   const conditions = ['m.deleted_at IS NULL'];
   let from = 'message m';
   if (isShortSearch(q)) {
-    const newest = conversationIds.length === 1 ? SHORT_SEARCH_MESSAGES * SHORT_SEARCH_CONVERSATIONS : SHORT_SEARCH_MESSAGES;
-    const scope = `SELECT c.id, c.last_seq FROM conversation c
-                    WHERE c.id = ANY(${param(conversationIds)}::uuid[])
+    const newest = named ? SHORT_SEARCH_MESSAGES * SHORT_SEARCH_CONVERSATIONS : SHORT_SEARCH_MESSAGES;
+    // Each conversation read by its key (`OFFSET 0` keeps the planner from scanning the table instead).
+    const scope = `SELECT c.id, c.last_seq
+                     FROM unnest(${param(conversationIds)}::uuid[]) AS wanted(id)
+                    CROSS JOIN LATERAL (SELECT * FROM conversation WHERE id = wanted.id OFFSET 0) c
                     ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC
                     LIMIT ${SHORT_SEARCH_CONVERSATIONS}`;
     from = `(${scope}) scope JOIN message m ON m.conversation_id = scope.id AND m.seq > scope.last_seq - ${newest}`;

@@ -171,7 +171,7 @@ export class MessagesService implements OnModuleInit {
       : await this.access.conversationIdsOf(user);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const before = query.cursor ? decodeCursor(query.cursor, { createdAt: 'timestamp', id: 'uuid' }) : undefined;
-    const rows = await this.messages.search({ conversationIds, q: query.q, before, limit: limit + 1 });
+    const rows = await this.messages.search({ conversationIds, named: query.conversationId !== undefined, q: query.q, before, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {

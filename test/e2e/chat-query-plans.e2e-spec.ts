@@ -182,7 +182,7 @@ describe('query plans of history, conversation list, unread counts and search', 
       // Two letters that match nothing: without the bound, every message of the reader's 400 conversations.
       { conversationIds: all, q: 'zq', limit: 51 },
       { conversationIds: all, q: 'zq 北', limit: 51 },
-      { conversationIds: [busy], q: 'zq', limit: 51 },
+      { conversationIds: [busy], named: true, q: 'zq', limit: 51 },
     ]) {
       const nodes = await plan(searchQuery(search), true);
       expect(seqScans(nodes)).toEqual([]);
