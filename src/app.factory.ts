@@ -13,6 +13,7 @@ import { ValidationFailed } from './common/errors/app.exception.js';
 import { toErrorEnvelope } from './common/errors/error-envelope.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { resolveDatabase } from './database/database-connection.js';
+import { runMigrations } from './database/run-migrations.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
 import { createRootLogger } from './observability/logger.js';
@@ -62,6 +63,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const database = await resolveDatabase(config);
   if (database.embedded) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using the embedded PostgreSQL');
   try {
+    const applied = await runMigrations(database.url, logger);
+    if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
     const adapter = new FastifyAdapter({
       trustProxy: config.trustProxy,
       bodyLimit: JSON_BODY_LIMIT,
