@@ -16,6 +16,7 @@ import { resolveDatabase } from './database/database-connection.js';
 import { runMigrations } from './database/run-migrations.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
+import { type MetricsServer, startMetricsServer } from './observability/metrics-access.js';
 import { createRootLogger } from './observability/logger.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
 import { serveAsyncApi } from './realtime/asyncapi.js';
@@ -50,6 +51,8 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
 export interface RunningApp {
   app: NestFastifyApplication;
   config: AppConfig;
+  /** The metrics server of its own, when METRICS_PORT is set (listening already). */
+  metricsServer: MetricsServer | undefined;
   /** Stops serving, waits for in-flight requests, then lets go of the database. */
   close(): Promise<void>;
 }
@@ -62,9 +65,12 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
   const database = await resolveDatabase(config);
   if (database.embedded) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using the embedded PostgreSQL');
+  let metricsServer: MetricsServer | undefined;
   try {
     const applied = await runMigrations(database.url, logger);
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
+    // Before the app, so a taken METRICS_PORT stops the start-up early; it reads prom-client's registry per scrape.
+    if (config.metrics.port !== undefined) metricsServer = await startMetricsServer({ ...config.metrics, port: config.metrics.port });
     const adapter = new FastifyAdapter({
       trustProxy: config.trustProxy,
       bodyLimit: JSON_BODY_LIMIT,
@@ -84,12 +90,15 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     return {
       app,
       config,
+      metricsServer,
       async close() {
+        await metricsServer?.close();
         await app.close();
         await database.release();
       },
     };
   } catch (error) {
+    await metricsServer?.close();
     await database.release();
     throw error;
   }
@@ -109,6 +118,8 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
     credentials: true,
     exposedHeaders: ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after'],
   });
-  serveOpenApi(app);
-  serveAsyncApi(app);
+  if (config.docsEnabled) {
+    serveOpenApi(app);
+    serveAsyncApi(app);
+  }
 }
