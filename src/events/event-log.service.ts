@@ -70,6 +70,8 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     for (;;) {
       while (this.running) await this.running;
       this.kick();
+      // TypeScript still narrows `running` to null from the loop above; kick() has just set it.
+      // eslint-disable-next-line @typescript-eslint/await-thenable
       while (this.running) await this.running;
       const pending = await this.dataSource.query(`SELECT 1 FROM chat_event WHERE position IS NULL LIMIT 1`);
       if (!pending.length) return;
