@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # The image of the server. scripts/check-image-layout.mjs builds this runtime stage's file tree without
 # Docker and tests it (`npm run check:image`); keep its instructions to the ones that script understands.
-ARG NODE_IMAGE=node:26-bookworm-slim
+ARG NODE_IMAGE=node:26-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
