@@ -32,7 +32,7 @@ if (!existsSync(chromium)) {
 export default {
   testTimeout: 60_000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     {
       ...common,
       // Services on the real test database, no HTTP: rules (roles, blocks, visibility) at the service.

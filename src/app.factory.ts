@@ -19,8 +19,10 @@ import { fastifyTrustProxy, validateForwardedFor } from './common/http/forwarded
 import { answerOversizedBodies, cutOffSlowBodies, httpServerOptions } from './common/http/http-limits.js';
 import { withJwtSecret } from './config/jwt-secret.js';
 import { resolveDatabase } from './database/database-connection.js';
+import { runMigrations } from './database/run-migrations.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
+import { type MetricsServer, startMetricsServer } from './observability/metrics-access.js';
 import { createRootLogger } from './observability/logger.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
 import { serveAsyncApi } from './docs/asyncapi.js';
@@ -55,6 +57,8 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
 export interface RunningApp {
   app: NestFastifyApplication;
   config: AppConfig;
+  /** The metrics server of its own, when METRICS_PORT is set (listening already). */
+  metricsServer: MetricsServer | undefined;
   /** Stops serving, waits for in-flight requests, then lets go of the database. */
   close(): Promise<void>;
 }
@@ -65,7 +69,12 @@ export async function createApp(given: AppConfig): Promise<RunningApp> {
   const config = withJwtSecret(given, (message) => logger.warn(message));
   const database = await resolveDatabase(config);
   if (database.embedded) logger.info({ dataDir: config.dataDir }, 'DATABASE_URL is not set: using the embedded PostgreSQL');
+  let metricsServer: MetricsServer | undefined;
   try {
+    const applied = await runMigrations(database.url, logger);
+    if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
+    // Before the app, so a taken METRICS_PORT stops the start-up early; it reads prom-client's registry per scrape.
+    if (config.metrics.port !== undefined) metricsServer = await startMetricsServer({ ...config.metrics, port: config.metrics.port });
     const adapter = new FastifyAdapter({
       trustProxy: fastifyTrustProxy(config.trustProxy),
       bodyLimit: JSON_BODY_LIMIT,
@@ -88,12 +97,15 @@ export async function createApp(given: AppConfig): Promise<RunningApp> {
     return {
       app,
       config,
+      metricsServer,
       async close() {
+        await metricsServer?.close();
         await app.close();
         await database.release();
       },
     };
   } catch (error) {
+    await metricsServer?.close();
     await database.release();
     throw error;
   }
@@ -114,6 +126,8 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready', 'metrics'] });
   app.useGlobalPipes(createValidationPipe());
   app.enableCors(restCorsOptions(config.corsOrigins));
-  serveOpenApi(app);
-  serveAsyncApi(app);
+  if (config.docsEnabled) {
+    serveOpenApi(app);
+    serveAsyncApi(app);
+  }
 }

@@ -5,6 +5,7 @@ import { ConfigError } from './config/env-readers.js';
 import { ServiceUnavailable } from './common/errors/app.exception.js';
 import { toErrorEnvelope } from './common/errors/error-envelope.js';
 import { createApp, type RunningApp } from './app.factory.js';
+import { DataDirInUse } from './database/data-dir-lock.js';
 
 /**
  * How long a stopping server keeps its listener open, answering 503, before it closes it. Closing at once
@@ -70,8 +71,21 @@ function exitGracefully(running: RunningApp) {
   process.on('SIGINT', stop);
 }
 
+/** What an operator must fix before the server can start, in one line rather than a stack trace. */
+async function startApp(config: AppConfig): Promise<RunningApp> {
+  try {
+    return await createApp(config);
+  } catch (error) {
+    if (!(error instanceof DataDirInUse)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 const config = readConfig();
-const running = await createApp(config);
+const running = await startApp(config);
 exitGracefully(running);
 await running.app.listen({ port: config.port, host: config.host });
-running.app.get(ROOT_LOGGER).info(`listening on http://${config.host}:${config.port} (docs at /docs)`);
+const logger = running.app.get(ROOT_LOGGER);
+logger.info(`listening on http://${config.host}:${config.port}${config.docsEnabled ? ' (docs at /docs)' : ''}`);
+if (running.metricsServer) logger.info(`metrics on ${running.metricsServer.url}/metrics`);

@@ -61,6 +61,15 @@ export interface AppConfig {
   };
   syncRetentionSeconds: number;
   shutdownTimeoutMs: number;
+  /** Swagger UI and the OpenAPI and AsyncAPI documents under /docs. */
+  docsEnabled: boolean;
+  metrics: {
+    /** Set: /metrics is served on this port only (and answers 404 on the app's port). */
+    port: number | undefined;
+    host: string;
+    /** Set: /metrics wants `Authorization: Bearer <token>`. */
+    token: string | undefined;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -97,10 +106,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (Boolean(adminEmail) !== Boolean(adminPassword)) {
     throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with the other of ADMIN_EMAIL / ADMIN_PASSWORD');
   }
+  const port = readInteger(env, 'PORT', { default: 3000, min: 0, max: 65535 });
+  const host = readString(env, 'HOST', { default: '0.0.0.0' })!;
+  const metricsPort = env.METRICS_PORT?.trim() ? readInteger(env, 'METRICS_PORT', { default: 0, min: 0, max: 65535 }) : undefined;
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('METRICS_PORT', `must differ from PORT (both ${port})`);
   return {
     nodeEnv,
-    port: readInteger(env, 'PORT', { default: 3000, min: 0, max: 65535 }),
-    host: readString(env, 'HOST', { default: '0.0.0.0' })!,
+    port,
+    host,
     databaseUrl,
     dataDir: readString(env, 'DATA_DIR', { default: './data' })!,
     databasePoolSize: readInteger(env, 'DATABASE_POOL_SIZE', { default: 10, min: 1, max: 200 }),
@@ -142,5 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     syncRetentionSeconds: readDuration(env, 'SYNC_RETENTION', { default: '30d' }),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', { default: 10_000, min: 100 }),
+    docsEnabled: readBoolean(env, 'DOCS_ENABLED', true),
+    metrics: {
+      port: metricsPort,
+      host: readString(env, 'METRICS_HOST', { default: host })!,
+      token: readString(env, 'METRICS_TOKEN', { minLength: 16 }),
+    },
   };
 }

@@ -5,14 +5,13 @@ import type { ResolvedDatabase } from './database-connection.js';
 
 @Module({})
 export class DatabaseModule {
-  /** Pending migrations run before the app serves anything, on the embedded and the real server alike. */
+  /** Migrations have run before this (`createApp` runs them under a lock, see run-migrations.ts). */
   static register(database: ResolvedDatabase): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions({ url: database.url, poolSize: database.poolSize, timeouts: database.timeouts }),
-          migrationsRun: true,
           retryAttempts: 5,
           retryDelay: 1_000,
         }),

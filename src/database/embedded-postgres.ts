@@ -1,8 +1,9 @@
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, unlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { lockDataDir } from './data-dir-lock.js';
 import { PGliteWireServer } from './pglite-wire-server.js';
 
 /** A PostgreSQL the app reaches through the ordinary `pg` driver, with no server installed. */
@@ -19,7 +20,7 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const directory = resolve(dataDir, 'pg');
   mkdirSync(directory, { recursive: true });
-  const releaseLock = takeLock(join(resolve(dataDir), 'pg.lock'));
+  const releaseLock = lockDataDir(join(resolve(dataDir), 'pg.lock'));
   try {
     const db = await PGlite.create({ dataDir: directory, extensions: { pg_trgm, pgcrypto } });
     const server = new PGliteWireServer(db);
@@ -35,35 +36,5 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   } catch (error) {
     releaseLock();
     throw error;
-  }
-}
-
-function takeLock(path: string): () => void {
-  try {
-    closeSync(openSync(path, 'wx'));
-  } catch {
-    const owner = Number(readFileSync(path, 'utf8'));
-    if (owner && isAlive(owner)) {
-      throw new Error(`The embedded database in ${path.replace(/pg\.lock$/, '')} is in use by process ${owner}`);
-    }
-    // Left behind by a process that crashed: take it over.
-  }
-  writeFileSync(path, String(process.pid));
-  return () => {
-    try {
-      unlinkSync(path);
-    } catch {
-      // already gone
-    }
-  };
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

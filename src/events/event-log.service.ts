@@ -72,6 +72,8 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     for (;;) {
       while (this.running) await this.running;
       this.kick();
+      // TypeScript still narrows `running` to null from the loop above; kick() has just set it.
+      // eslint-disable-next-line @typescript-eslint/await-thenable
       while (this.running) await this.running;
       if (!(await this.repository.hasUnsequenced())) return;
       // Another instance is sequencing them right now.

@@ -94,7 +94,6 @@ function jpegWithout(content: Buffer, orientation: number | undefined): Buffer {
       if (scanEnd === null) return content;
       if (!orientationWritten) {
         parts.push(jpegSegment(APP1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), orientationTiff(orientation!)])));
-        orientationWritten = true;
         changed = true;
       }
       parts.push(content.subarray(at, scanEnd));

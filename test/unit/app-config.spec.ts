@@ -92,6 +92,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['TRUST_PROXY', 'maybe', /TRUST_PROXY must be false, a number of proxies, or their addresses/],
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
+    ['METRICS_PORT', 'metrics', /METRICS_PORT must be a whole number/],
+    ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16 characters/],
+    ['DOCS_ENABLED', 'maybe', /DOCS_ENABLED must be true or false/],
   ])('names the variable when %s=%s is wrong', (variable, value, message) => {
     const error = failure({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -114,5 +117,17 @@ describe('loadConfig', () => {
 
   it.each(['https://app.example/', 'https://app.example/path', 'app.example', '*,https://app.example'])('refuses CORS_ORIGINS=%s, naming the variable', (value) => {
     expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
+  });
+
+  it('serves docs and metrics on the app port, openly, unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ docsEnabled: true, metrics: { port: undefined, host: '0.0.0.0', token: undefined } });
+    expect(loadConfig({ DOCS_ENABLED: 'false', METRICS_PORT: '9464', METRICS_TOKEN: 't'.repeat(16), HOST: '127.0.0.1' })).toMatchObject({
+      docsEnabled: false,
+      metrics: { port: 9464, host: '127.0.0.1', token: 't'.repeat(16) },
+    });
+  });
+
+  it('refuses METRICS_PORT equal to PORT', () => {
+    expect(failure({ PORT: '8080', METRICS_PORT: '8080' }).message).toBe('Invalid configuration: METRICS_PORT must differ from PORT (both 8080)');
   });
 });

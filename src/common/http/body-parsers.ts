@@ -25,7 +25,7 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body: string, done) => {
     if (body.length === 0) return done(null, undefined);
-    parseJson(request, body as string, done);
+    void parseJson(request, body as string, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
     const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');

@@ -15,9 +15,9 @@
 const CONTROL = /[\p{Cc}\p{Zl}\p{Zp}]/u;
 const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
 const FORMAT = /\p{Cf}/gu;
-const ALLOWED_FORMAT = /^[\u200C\u200D\u{E0020}-\u{E007F}]$/u;
+const ALLOWED_FORMAT = /^(?:\u200C|\u200D|[\u{E0020}-\u{E007F}])$/u;
 const VISIBLE = /[\p{L}\p{N}\p{S}\p{P}]/u;
-const BLANK_LOOKING = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
+const BLANK_LOOKING = /\u115F|\u1160|\u3164|\uFFA0|\u2800/gu;
 
 const codePoint = (character: string) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 

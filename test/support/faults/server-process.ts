@@ -79,7 +79,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (outcome === 'exited') throw new Error(`server exited with ${child.exitCode} before it was ready`);
   } catch (error) {
     await server.destroy();
-    throw new Error(`${(error as Error).message}\n${output}`);
+    throw new Error(`${(error as Error).message}\n${output}`, { cause: error });
   }
   return server;
 }
