@@ -13,6 +13,7 @@ import { ThrottlingModule } from './common/throttling/throttling.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -40,6 +41,7 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         ScheduleModule.forRoot(),
         EventsModule,
+        JobsModule,
         // Guards run in the order their modules are listed: authentication first, so the throttler
         // can count signed-in callers per user.
         AuthModule,

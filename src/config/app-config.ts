@@ -40,6 +40,16 @@ export interface AppConfig {
   };
   syncRetentionSeconds: number;
   shutdownTimeoutMs: number;
+  jobs: {
+    /** false: this instance enqueues jobs but runs none (no workers, no cron, no queue upkeep). */
+    workers: boolean;
+    /** How often an idle worker asks the queue for a job. */
+    pollIntervalMs: number;
+    /** How often the queue's upkeep runs: retrying jobs whose worker died or timed out, and cron (at most 30 s). */
+    superviseIntervalSeconds: number;
+    /** Connections of the job queue's own pool, beside DATABASE_POOL_SIZE. */
+    poolSize: number;
+  };
 }
 
 const DEVELOPMENT_JWT_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -53,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (Boolean(adminEmail) !== Boolean(adminPassword)) {
     throw new ConfigError(adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL', 'must be set together with the other of ADMIN_EMAIL / ADMIN_PASSWORD');
   }
+  const jobsSuperviseSeconds = readDuration(env, 'JOBS_SUPERVISE_INTERVAL', { default: '60s' });
+  if (jobsSuperviseSeconds > 3600) throw new ConfigError('JOBS_SUPERVISE_INTERVAL', 'must be at most 1h');
   return {
     nodeEnv,
     port: readInteger(env, 'PORT', { default: 3000, min: 0, max: 65535 }),
@@ -87,5 +99,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     syncRetentionSeconds: readDuration(env, 'SYNC_RETENTION', { default: '30d' }),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', { default: 10_000, min: 100 }),
+    jobs: {
+      workers: readBoolean(env, 'JOBS_WORKERS', true),
+      pollIntervalMs: readInteger(env, 'JOBS_POLL_INTERVAL_MS', { default: 2_000, min: 500, max: 60_000 }),
+      superviseIntervalSeconds: jobsSuperviseSeconds,
+      poolSize: readInteger(env, 'JOBS_POOL_SIZE', { default: 4, min: 2, max: 100 }),
+    },
   };
 }
