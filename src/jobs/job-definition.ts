@@ -18,7 +18,7 @@ export type JobPolicy = 'standard' | 'singleton' | 'stately' | 'exclusive' | 'sh
 export interface RetryPolicy {
   /** Runs in all, the first included. After the last failed one the job is dead (see `JobOptions`). */
   attempts: number;
-  /** Wait before the first retry; each later one waits about twice as long (with jitter). */
+  /** Wait before the first retry, whole seconds ≥ 1: between this and twice this (jitter); each later one doubles. */
   delaySeconds: number;
   /** The longest wait between two runs. Default: no limit. */
   maxDelaySeconds?: number;
@@ -94,6 +94,7 @@ export const deadLetterQueueOf = (name: string) => `${name}.dead`;
 export function queueOptions(name: string, definition: JobDefinition): Omit<Queue, 'name'> & { policy: JobPolicy } {
   const { retry } = definition;
   if (!Number.isInteger(retry.attempts) || retry.attempts < 1) throw new Error(`job ${name}: retry.attempts must be a whole number ≥ 1`);
+  if (!Number.isInteger(retry.delaySeconds) || retry.delaySeconds < 1) throw new Error(`job ${name}: retry.delaySeconds must be a whole number ≥ 1`);
   return {
     policy: definition.policy ?? 'standard',
     retryLimit: retry.attempts - 1,

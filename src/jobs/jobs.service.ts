@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
-import { type JobWithMetadata, PgBoss, type SendOptions } from 'pg-boss';
+import { type JobWithMetadata, PgBoss, type QueueResult, type SendOptions } from 'pg-boss';
 import type { Counter, Histogram } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
@@ -86,14 +86,17 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
       schedule: jobs.workers,
       superviseIntervalSeconds: jobs.superviseIntervalSeconds,
       monitorIntervalSeconds: jobs.superviseIntervalSeconds,
+      // pg-boss's defaults (30 s, 5 s) unless the upkeep runs more often than that.
       cronMonitorIntervalSeconds: Math.min(30, jobs.superviseIntervalSeconds),
-      cronWorkerIntervalSeconds: Math.min(5, Math.ceil(jobs.pollIntervalMs / 1000)),
+      cronWorkerIntervalSeconds: Math.min(5, jobs.superviseIntervalSeconds),
+      // The registry costs statements at every start and stop, and a write per instance every 30 s.
+      registerInstance: false,
     });
     boss.on('error', (error) => this.logger.error({ err: error }, `job queue: ${error.message}`));
     boss.on('warning', (warning) => this.logger.warn({ warning: warning.data }, `job queue: ${warning.message}`));
     await boss.start({ attempts: 3 });
     this.boss = boss;
-    for (const [name, definition] of this.definitions) await this.createQueue(name, definition);
+    await this.provideQueues(this.definitions);
   }
 
   async onApplicationBootstrap() {
@@ -124,13 +127,14 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
    * with another definition is refused. Answers this service, typed with the added jobs.
    */
   async define<E extends JobCatalog>(catalog: E): Promise<Jobs<C & E>> {
+    const added = new Map<string, JobDefinition>();
     for (const [name, definition] of Object.entries(catalog)) {
       const known = this.definitions.get(name);
       if (known && known !== definition) throw new Error(`Jobs: ${name} is already defined`);
-      if (known) continue;
-      this.definitions.set(name, definition);
-      if (this.boss) await this.createQueue(name, definition);
+      if (!known) added.set(name, definition);
     }
+    for (const [name, definition] of added) this.definitions.set(name, definition);
+    if (this.boss) await this.provideQueues(added);
     return this as unknown as Jobs<C & E>;
   }
 
@@ -216,15 +220,25 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
     return definition;
   }
 
-  /** Creates the job's queue and its dead letter queue, or brings their settings up to the definition. */
-  private async createQueue(name: string, definition: JobDefinition) {
+  /**
+   * Gives each job its queue and dead letter queue, created or brought up to its definition. One read
+   * when nothing changed (the usual start), so starting an instance stays cheap.
+   */
+  private async provideQueues(definitions: Map<string, JobDefinition>) {
+    if (!definitions.size) return;
     const boss = this.started();
-    const { policy, ...settings } = queueOptions(name, definition);
-    const deadLetters = deadLetterQueueOf(name);
-    await boss.createQueue(deadLetters, { retryLimit: 0, retentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
-    await boss.createQueue(name, { policy, ...settings });
-    await boss.updateQueue(name, settings);
-    if (definition.cron) await boss.schedule(name, definition.cron, {}, { tz: 'UTC', missed: 'once' });
+    const names = [...definitions.keys()];
+    const existing = new Map((await boss.getQueues([...names, ...names.map(deadLetterQueueOf)])).map((queue) => [queue.name, queue]));
+    for (const [name, definition] of definitions) {
+      const { policy, ...settings } = queueOptions(name, definition);
+      const deadLetters = deadLetterQueueOf(name);
+      if (!existing.has(deadLetters)) await boss.createQueue(deadLetters, { retryLimit: 0, retentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
+      const queue = existing.get(name);
+      if (!queue) await boss.createQueue(name, { policy, ...settings });
+      else if (differs(queue, settings)) await boss.updateQueue(name, settings);
+      if (queue && queue.policy !== policy) this.logger.warn(`job ${name} keeps its queue's policy ${queue.policy}, not ${policy}: a policy is fixed at creation, rename the job to change it`);
+      if (definition.cron) await boss.schedule(name, definition.cron, {}, { tz: 'UTC', missed: 'once' });
+    }
   }
 
   /**
@@ -273,4 +287,8 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
       throw error;
     }
   }
+}
+
+function differs(queue: QueueResult, settings: Record<string, unknown>): boolean {
+  return Object.entries(settings).some(([key, value]) => (queue as unknown as Record<string, unknown>)[key] !== value);
 }
