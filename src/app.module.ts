@@ -15,6 +15,7 @@ import { RateLimitsModule } from './common/rate-limits/rate-limits.module.js';
 import type { ResolvedDatabase } from './database/database-connection.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         ScheduleModule.forRoot(),
         EventsModule,
         AccessModule,
+        JobsModule,
         // Guards run in the order their modules are listed: authentication first, so the rate limits
         // can count signed-in callers per user.
         AuthModule,

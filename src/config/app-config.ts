@@ -70,6 +70,16 @@ export interface AppConfig {
     /** Set: /metrics wants `Authorization: Bearer <token>`. */
     token: string | undefined;
   };
+  jobs: {
+    /** false: this instance enqueues jobs but runs none (no workers, no cron, no queue upkeep). */
+    workers: boolean;
+    /** How often an idle worker asks the queue for a job. */
+    pollIntervalMs: number;
+    /** How often the queue's upkeep runs: retrying jobs whose worker died or timed out, and cron (at most 30 s). */
+    superviseIntervalSeconds: number;
+    /** Connections of the job queue's own pool, beside DATABASE_POOL_SIZE. */
+    poolSize: number;
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -110,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = readString(env, 'HOST', { default: '0.0.0.0' })!;
   const metricsPort = env.METRICS_PORT?.trim() ? readInteger(env, 'METRICS_PORT', { default: 0, min: 0, max: 65535 }) : undefined;
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('METRICS_PORT', `must differ from PORT (both ${port})`);
+  const jobsSuperviseSeconds = readDuration(env, 'JOBS_SUPERVISE_INTERVAL', { default: '60s' });
+  if (jobsSuperviseSeconds > 3600) throw new ConfigError('JOBS_SUPERVISE_INTERVAL', 'must be at most 1h');
   return {
     nodeEnv,
     port,
@@ -160,6 +172,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       port: metricsPort,
       host: readString(env, 'METRICS_HOST', { default: host })!,
       token: readString(env, 'METRICS_TOKEN', { minLength: 16 }),
+    },
+    jobs: {
+      workers: readBoolean(env, 'JOBS_WORKERS', true),
+      pollIntervalMs: readInteger(env, 'JOBS_POLL_INTERVAL_MS', { default: 2_000, min: 500, max: 60_000 }),
+      superviseIntervalSeconds: jobsSuperviseSeconds,
+      poolSize: readInteger(env, 'JOBS_POOL_SIZE', { default: 4, min: 2, max: 100 }),
     },
   };
 }

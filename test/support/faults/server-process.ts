@@ -26,12 +26,13 @@ export interface ServerProcess {
  * 127.0.0.1 and a free port, and waits until `/health/ready` answers 200. No DATABASE_URL or REDIS_URL is
  * inherited from the test run: `env` says which database and Redis the process gets. Rate limits are
  * high unless `env` sets them, so a burst of test traffic only meets the limits a test asks for.
+ * `main` runs another entry script instead of `dist/src/main.js` (one that wraps the built app).
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string>, { main = MAIN }: { main?: string } = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'chat-faults-server-'));
   const { DATABASE_URL: _db, REDIS_URL: _redis, TEST_DATABASE_URL: _test, ...inherited } = process.env;
-  const child = spawnTied(process.execPath, [MAIN], {
+  const child = spawnTied(process.execPath, [main], {
     env: {
       ...inherited,
       NODE_ENV: 'test',
