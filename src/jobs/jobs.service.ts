@@ -252,16 +252,15 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
     const { concurrency = 1 } = this.definitionOf(name);
     for (let slot = 0; slot < concurrency; slot++) {
       // Declared before the call: the handler may run before `work` resolves, and must then see undefined.
-      // eslint-disable-next-line prefer-const
-      let workerId: string | undefined;
-      workerId = await boss.work(
+      const worker: { id?: string } = {};
+      worker.id = await boss.work(
         name,
         { includeMetadata: true, pollingIntervalSeconds: this.config.jobs.pollIntervalMs / 1000 },
         async ([job]: JobWithMetadata<object>[]) => {
           try {
             await this.run(name, handler, job);
           } finally {
-            if (workerId) boss.notifyWorker(workerId);
+            if (worker.id) boss.notifyWorker(worker.id);
           }
         },
       );
