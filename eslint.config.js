@@ -39,7 +39,10 @@ export default defineConfig(
       // TypeORM takes its entity and migration classes as `Function` (migrations/index.ts, entities.ts).
       '@typescript-eslint/no-unsafe-function-type': 'off',
       // `const { secret: _secret, ...rest } = x` leaves a property out on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   prettier,

@@ -11,9 +11,18 @@ import { HISTOGRAM_RESOLUTION_MS } from './lib/histogram.js';
 import { HEADER, rows } from './lib/report.js';
 
 const resultsDir = join(BENCH_DIR, 'results');
-const files = process.argv.length > 2
-  ? process.argv.slice(2)
-  : [join(resultsDir, readdirSync(resultsDir).filter((name) => name.endsWith('.json') && !name.includes('quick')).sort().pop())];
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2)
+    : [
+        join(
+          resultsDir,
+          readdirSync(resultsDir)
+            .filter((name) => name.endsWith('.json') && !name.includes('quick'))
+            .sort()
+            .pop(),
+        ),
+      ];
 // Several files: a later file's scenarios replace the same scenarios of an earlier one (a re-run of some).
 const report = JSON.parse(readFileSync(files[0], 'utf8'));
 for (const file of files.slice(1)) {
@@ -52,13 +61,18 @@ function chart(details) {
   const plotHeight = height - margin.top - margin.bottom;
   const minMs = 0.1;
   const maxMs = 10_000;
-  const x = (ms) => margin.left + ((Math.log10(Math.max(minMs, Math.min(maxMs, ms))) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) * plotWidth;
+  const x = (ms) =>
+    margin.left + ((Math.log10(Math.max(minMs, Math.min(maxMs, ms))) - Math.log10(minMs)) / (Math.log10(maxMs) - Math.log10(minMs))) * plotWidth;
   const y = (share) => margin.top + (1 - share) * plotHeight;
   const colors = { 10: '#1b9e77', 100: '#d95f02', 1000: '#7570b3' };
   const parts = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
-  parts.push(`<text x="${margin.left}" y="22" font-size="14" font-weight="bold">Fan-out: send→receive latency at half of saturation (share of deliveries ≤ latency)</text>`);
+  parts.push(
+    `<text x="${margin.left}" y="22" font-size="14" font-weight="bold">Fan-out: send→receive latency at half of saturation (share of deliveries ≤ latency)</text>`,
+  );
   for (const ms of [0.1, 1, 10, 100, 1000, 10000]) {
     parts.push(`<line x1="${x(ms)}" y1="${margin.top}" x2="${x(ms)}" y2="${margin.top + plotHeight}" stroke="#ddd"/>`);
     parts.push(`<text x="${x(ms)}" y="${margin.top + plotHeight + 18}" text-anchor="middle">${ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`}</text>`);
@@ -83,8 +97,12 @@ function chart(details) {
       const path = points.map(([ms, share], index) => `${index ? 'L' : 'M'}${x(ms).toFixed(1)},${y(share).toFixed(1)}`).join(' ');
       parts.push(`<path d="M${x(minMs).toFixed(1)},${y(0).toFixed(1)} ${path.slice(1)}" fill="none" stroke="${color}" stroke-width="2"${dash}/>`);
       const p99 = points.find(([, share]) => share >= 0.99)?.[0];
-      parts.push(`<line x1="${margin.left + plotWidth + 12}" y1="${legendY}" x2="${margin.left + plotWidth + 36}" y2="${legendY}" stroke="${color}" stroke-width="2"${dash}/>`);
-      parts.push(`<text x="${margin.left + plotWidth + 42}" y="${legendY + 4}">room ${size} ${side === 'candidate' ? 'server' : 'plain socket.io'} p99 ${p99 >= 100 ? Math.round(p99) : p99?.toFixed(1)} ms</text>`);
+      parts.push(
+        `<line x1="${margin.left + plotWidth + 12}" y1="${legendY}" x2="${margin.left + plotWidth + 36}" y2="${legendY}" stroke="${color}" stroke-width="2"${dash}/>`,
+      );
+      parts.push(
+        `<text x="${margin.left + plotWidth + 42}" y="${legendY + 4}">room ${size} ${side === 'candidate' ? 'server' : 'plain socket.io'} p99 ${p99 >= 100 ? Math.round(p99) : p99?.toFixed(1)} ms</text>`,
+      );
       legendY += 18;
     }
     parts.push(`<text x="${margin.left + plotWidth + 12}" y="${legendY + 4}" fill="#666">  at ${detail.rate} msgs/s</text>`);

@@ -30,7 +30,11 @@ if (process.env.BENCH_PINNED !== '1') {
   process.exit(result.status ?? 1);
 }
 
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',')
+  .map(Number);
 const selected = SCENARIOS.filter((scenario) => !only || only.includes(scenario.id));
 const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '_');
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -67,7 +71,9 @@ let exitCode = 0;
 const cleanups = [];
 const started = Date.now();
 try {
-  log(`${QUICK ? 'quick' : 'full'} run: scenarios ${selected.map((scenario) => scenario.id).join(', ')}; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}; logs in ${LOG_DIR}`);
+  log(
+    `${QUICK ? 'quick' : 'full'} run: scenarios ${selected.map((scenario) => scenario.id).join(', ')}; servers on core ${SERVER_CPU}, load on core ${LOAD_CPU}; logs in ${LOG_DIR}`,
+  );
   await createDatabase(adminUrl, databaseName);
   cleanups.push(() => dropDatabase(adminUrl, databaseName));
   log(`database ${databaseName} created`);
@@ -113,7 +119,13 @@ try {
   rmSync(mediaDir, { recursive: true, force: true });
 }
 
-const report = { startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), quick: QUICK, machine: machine(), scenarios: results };
+const report = {
+  startedAt: new Date(started).toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  quick: QUICK,
+  machine: machine(),
+  scenarios: results,
+};
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true });
 const file = join(BENCH_DIR, 'results', `${stamp}${QUICK ? '-quick' : ''}.json`);
 writeFileSync(file, `${JSON.stringify(report, null, 1)}\n`);

@@ -38,13 +38,29 @@ const med = (list, key) => median(list.map((item) => item[key]));
 /** A metric where more is better (throughput): ratio = candidate ÷ baseline ≥ min. */
 function higher(label, unit, candidate, baseline, min) {
   const ratio = candidate / baseline;
-  return { label, unit, candidate, baseline, ratio, target: min === undefined ? undefined : `≥ ${min.toFixed(2)}×`, met: min === undefined ? undefined : ratio >= min };
+  return {
+    label,
+    unit,
+    candidate,
+    baseline,
+    ratio,
+    target: min === undefined ? undefined : `≥ ${min.toFixed(2)}×`,
+    met: min === undefined ? undefined : ratio >= min,
+  };
 }
 
 /** A metric where less is better (latency, memory): ratio = candidate ÷ baseline ≤ max. */
 function lower(label, unit, candidate, baseline, max) {
   const ratio = candidate / baseline;
-  return { label, unit, candidate, baseline, ratio, target: max === undefined ? undefined : `≤ ${max.toFixed(2)}×`, met: max === undefined ? undefined : ratio <= max };
+  return {
+    label,
+    unit,
+    candidate,
+    baseline,
+    ratio,
+    target: max === undefined ? undefined : `≤ ${max.toFixed(2)}×`,
+    met: max === undefined ? undefined : ratio <= max,
+  };
 }
 
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
@@ -81,7 +97,10 @@ async function warm(fn) {
 // 1 ─────────────────────────────────────────────────────────────────────────────────────────────────
 async function healthLive(context) {
   const raw = await rawHttp(context);
-  const load = (url) => (duration = SECONDS) => httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  const load =
+    (url) =>
+    (duration = SECONDS) =>
+      httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS });
   await warm(load(context.app.url));
   await warm(load(raw.url));
   const rounds = await abba('GET /health/live', load(context.app.url), load(raw.url));
@@ -95,8 +114,15 @@ async function healthLive(context) {
 async function historyPage(context) {
   const raw = await rawHttp(context);
   const { alice, history } = await people(context);
-  const load = (url) => (duration = SECONDS) =>
-    httpLoad({ url: `${url}/api/v1/conversations/${history}/messages?limit=50`, headers: bearer(alice.token), durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  const load =
+    (url) =>
+    (duration = SECONDS) =>
+      httpLoad({
+        url: `${url}/api/v1/conversations/${history}/messages?limit=50`,
+        headers: bearer(alice.token),
+        durationSeconds: duration,
+        connections: HTTP_CONNECTIONS,
+      });
   await warm(load(context.app.url));
   await warm(load(raw.url));
   const rounds = await abba('history page', load(context.app.url), load(raw.url));
@@ -152,8 +178,10 @@ async function messageSend(context) {
   const raw = await rawHttp(context);
   const { senders: all } = await people(context);
   const senders = all.slice(0, 16);
-  const rest = (url) => (duration = SECONDS) =>
-    httpLoad({ url, ...sendLoad(senders), durationSeconds: duration, connections: senders.length });
+  const rest =
+    (url) =>
+    (duration = SECONDS) =>
+      httpLoad({ url, ...sendLoad(senders), durationSeconds: duration, connections: senders.length });
   await warm(rest(context.app.url));
   await warm(rest(raw.url));
   const restRounds = await abba('REST send', rest(context.app.url), rest(raw.url));
@@ -162,11 +190,17 @@ async function messageSend(context) {
   try {
     const appSenders = await socketSenders(context.app.url, all, 'send-app');
     const rawSenders = await socketSenders(rawIo.url, all, 'send-raw');
-    const socketLoad = (worker) => async (duration = SECONDS) => {
-      const result = await worker.call('send', { durationMs: duration * 1000, window: senders.length });
-      if (result.failed) throw new Error(`socket send: ${result.failed} failed (${result.firstError})`);
-      return { msgsPerSecond: (result.acked / result.totalMs) * 1000, p99: Histogram.fromSparse(result.ack).percentile(99), p50: Histogram.fromSparse(result.ack).percentile(50) };
-    };
+    const socketLoad =
+      (worker) =>
+      async (duration = SECONDS) => {
+        const result = await worker.call('send', { durationMs: duration * 1000, window: senders.length });
+        if (result.failed) throw new Error(`socket send: ${result.failed} failed (${result.firstError})`);
+        return {
+          msgsPerSecond: (result.acked / result.totalMs) * 1000,
+          p99: Histogram.fromSparse(result.ack).percentile(99),
+          p50: Histogram.fromSparse(result.ack).percentile(50),
+        };
+      };
     await warm(socketLoad(appSenders));
     await warm(socketLoad(rawSenders));
     const socketRounds = await abba('socket send', socketLoad(appSenders), socketLoad(rawSenders));
@@ -200,8 +234,10 @@ async function historyDepth(context) {
   const base = `${app.url}/api/v1/conversations/${deep}/messages`;
   // Paced at half the history page's saturation, so p99 is the page's own cost, not the queue's.
   const rate = Math.max(20, Math.round((context.shared.historyRps ?? 400) / 2));
-  const load = (query) => (duration = SECONDS) =>
-    httpLoad({ url: `${base}?${query}`, headers: bearer(alice.token), durationSeconds: duration, connections: 4, overallRate: rate });
+  const load =
+    (query) =>
+    (duration = SECONDS) =>
+      httpLoad({ url: `${base}?${query}`, headers: bearer(alice.token), durationSeconds: duration, connections: 4, overallRate: rate });
   await warm(load('after=0&limit=50'));
   await warm(load('limit=50'));
   const rounds = await abba(`history depth @ ${rate} req/s`, load('after=0&limit=50'), load('limit=50'));
@@ -225,7 +261,13 @@ async function seedRoom(seeder, size, label) {
 /** Receivers and a sender on one server; the sender's sockets leave the room so only receivers count. */
 async function roomOnServer(url, room, name, { leave }) {
   const processes = Math.min(4, Math.max(1, Math.ceil(room.size / 250)));
-  const fleet = await connectFleet(`${name}-recv`, url, room.receivers.map((user) => ({ token: user.token, rooms: [room.conversationId] })), processes, 50);
+  const fleet = await connectFleet(
+    `${name}-recv`,
+    url,
+    room.receivers.map((user) => ({ token: user.token, rooms: [room.conversationId] })),
+    processes,
+    50,
+  );
   if (fleet.failed) throw new Error(`${name}: ${fleet.failed} receivers failed to connect: ${fleet.firstError}`);
   if (fleet.retried) log(`  ${name}: ${fleet.retried} handshakes were refused (${fleet.firstError}) and tried again`);
   const sender = new SocketWorker(`${name}-send`);
@@ -236,10 +278,14 @@ async function roomOnServer(url, room, name, { leave }) {
     const left = await sender.call('emitAll', { event: 'conversation.leave', payload: { conversationId: room.conversationId } });
     if (left.failed) throw new Error(`${name}: ${left.failed} sender sockets could not leave the room`);
   }
-  return { fleet, sender, async stop() {
-    await sender.stop();
-    await stopFleet(fleet.workers);
-  } };
+  return {
+    fleet,
+    sender,
+    async stop() {
+      await sender.stop();
+      await stopFleet(fleet.workers);
+    },
+  };
 }
 
 /** One round: the sender sends (saturating, or at `rate`), the receivers count and time deliveries. */
@@ -268,7 +314,14 @@ async function fanout(context) {
         await fanoutRoom(size);
       } catch (error) {
         log(`  room of ${size} failed: ${error.message}`);
-        metrics.push({ label: `fan-out room ${size}: FAILED (${error.message.slice(0, 80)})`, unit: '', candidate: null, baseline: null, ratio: null, met: false });
+        metrics.push({
+          label: `fan-out room ${size}: FAILED (${error.message.slice(0, 80)})`,
+          unit: '',
+          candidate: null,
+          baseline: null,
+          ratio: null,
+          met: false,
+        });
       }
     }
   } finally {
@@ -284,7 +337,10 @@ async function fanout(context) {
       const app = await roomOnServer(context.app.url, room, `fan${size}-app`, { leave: true });
       const base = await roomOnServer(raw.url, room, `fan${size}-raw`, { leave: false });
       try {
-        const saturate = (side) => (duration = SECONDS) => fanoutRound(side, duration * 1000);
+        const saturate =
+          (side) =>
+          (duration = SECONDS) =>
+            fanoutRound(side, duration * 1000);
         await warm(saturate(app));
         await warm(saturate(base));
         const saturation = await abba(`room ${size} saturation`, saturate(app), saturate(base));
@@ -302,8 +358,23 @@ async function fanout(context) {
           await ceilingSide.stop();
         }
         const merged = (list) => list.reduce((histogram, round) => histogram.merge(round.latency), new Histogram());
-        metrics.push(higher(`fan-out room ${size}: delivered/s at saturation`, 'deliveries/s', med(saturation.A, 'deliveredPerSecond'), med(saturation.B, 'deliveredPerSecond'), 0.8));
-        metrics.push(higher(`  (info) room ${size}: vs socket.io committing each message with raw pg`, 'deliveries/s', med(saturation.A, 'deliveredPerSecond'), med(ceiling, 'deliveredPerSecond')));
+        metrics.push(
+          higher(
+            `fan-out room ${size}: delivered/s at saturation`,
+            'deliveries/s',
+            med(saturation.A, 'deliveredPerSecond'),
+            med(saturation.B, 'deliveredPerSecond'),
+            0.8,
+          ),
+        );
+        metrics.push(
+          higher(
+            `  (info) room ${size}: vs socket.io committing each message with raw pg`,
+            'deliveries/s',
+            med(saturation.A, 'deliveredPerSecond'),
+            med(ceiling, 'deliveredPerSecond'),
+          ),
+        );
         const p99 = lower(`fan-out room ${size}: send→receive p99 @ ${rate} msgs/s (half of saturation)`, 'ms', med(paced.A, 'p99'), med(paced.B, 'p99'));
         p99.target = '< 50 ms';
         p99.met = p99.candidate < 50;
@@ -331,7 +402,10 @@ async function idleSockets(context) {
   const users = await context.seeder.users('idle', count);
   for (let start = 0; start < count; start += 10) {
     const group = users.slice(start, start + 10);
-    const id = await context.seeder.group(`Idle ${start / 10}`, group.map((user) => user.id));
+    const id = await context.seeder.group(
+      `Idle ${start / 10}`,
+      group.map((user) => user.id),
+    );
     for (const user of group) user.conversationId = id;
   }
   const specs = users.map((user) => ({ token: user.token, rooms: [user.conversationId] }));
@@ -365,8 +439,19 @@ async function idleSockets(context) {
   );
   return {
     metrics: [
-      lower(`${count.toLocaleString('en-US')} idle sockets: memory per connection (RSS after GC)`, 'KiB', med(rounds.A, 'bytesPerConnection') / 1024, med(rounds.B, 'bytesPerConnection') / 1024, 1.3),
-      lower(`${count.toLocaleString('en-US')} idle sockets: JS heap per connection (after GC)`, 'KiB', med(rounds.A, 'heapBytesPerConnection') / 1024, med(rounds.B, 'heapBytesPerConnection') / 1024),
+      lower(
+        `${count.toLocaleString('en-US')} idle sockets: memory per connection (RSS after GC)`,
+        'KiB',
+        med(rounds.A, 'bytesPerConnection') / 1024,
+        med(rounds.B, 'bytesPerConnection') / 1024,
+        1.3,
+      ),
+      lower(
+        `${count.toLocaleString('en-US')} idle sockets: JS heap per connection (after GC)`,
+        'KiB',
+        med(rounds.A, 'heapBytesPerConnection') / 1024,
+        med(rounds.B, 'heapBytesPerConnection') / 1024,
+      ),
       higher(`${count.toLocaleString('en-US')} idle sockets: connect rate`, 'conn/s', med(rounds.A, 'connectsPerSecond'), med(rounds.B, 'connectsPerSecond')),
     ],
     details: rounds,
@@ -394,21 +479,40 @@ async function scaleOut(context) {
     const oneRoom = await seedRoom(context.seeder, size, 'one');
     log(`  room of ${size}: sender on instance 1, receivers on instance 2; baseline: both on one instance`);
     // Sender on the first instance, receivers on the second: every delivery crosses Redis.
-    const twoFleet = await connectFleet('x-recv', second.url, twoRoom.receivers.map((user) => ({ token: user.token })), 1, 50);
+    const twoFleet = await connectFleet(
+      'x-recv',
+      second.url,
+      twoRoom.receivers.map((user) => ({ token: user.token })),
+      1,
+      50,
+    );
     const twoSender = new SocketWorker('x-send');
-    await twoSender.call('connect', { url: first.url, specs: Array.from({ length: SENDER_SOCKETS }, () => ({ token: twoRoom.sender.token, conversationId: twoRoom.conversationId })), concurrency: 32 });
+    await twoSender.call('connect', {
+      url: first.url,
+      specs: Array.from({ length: SENDER_SOCKETS }, () => ({ token: twoRoom.sender.token, conversationId: twoRoom.conversationId })),
+      concurrency: 32,
+    });
     await twoSender.call('emitAll', { event: 'conversation.leave', payload: { conversationId: twoRoom.conversationId } });
     const one = await roomOnServer(context.app.url, oneRoom, 'one', { leave: true });
     const two = { fleet: twoFleet, sender: twoSender };
     if (twoFleet.failed) throw new Error(`${twoFleet.failed} receivers failed: ${twoFleet.firstError}`);
     try {
-      const saturate = (side) => (duration = SECONDS) => fanoutRound(side, duration * 1000);
+      const saturate =
+        (side) =>
+        (duration = SECONDS) =>
+          fanoutRound(side, duration * 1000);
       await warm(saturate(two));
       await warm(saturate(one));
       const saturation = await abba('cross-instance saturation', saturate(two), saturate(one));
       const rate = Math.max(5, Math.round(Math.min(med(saturation.A, 'msgsPerSecond'), med(saturation.B, 'msgsPerSecond')) / 2));
-      const paced = await abba(`cross-instance @ ${rate} msgs/s`, () => fanoutRound(two, SECONDS * 1000, rate), () => fanoutRound(one, SECONDS * 1000, rate));
-      metrics.push(higher(`two instances + Redis, room ${size}: msgs/s`, 'msgs/s', med(saturation.A, 'msgsPerSecond'), med(saturation.B, 'msgsPerSecond'), 0.7));
+      const paced = await abba(
+        `cross-instance @ ${rate} msgs/s`,
+        () => fanoutRound(two, SECONDS * 1000, rate),
+        () => fanoutRound(one, SECONDS * 1000, rate),
+      );
+      metrics.push(
+        higher(`two instances + Redis, room ${size}: msgs/s`, 'msgs/s', med(saturation.A, 'msgsPerSecond'), med(saturation.B, 'msgsPerSecond'), 0.7),
+      );
       metrics.push(lower(`two instances + Redis: send→receive p99 @ ${rate} msgs/s`, 'ms', med(paced.A, 'p99'), med(paced.B, 'p99'), 2));
       const strip = (rounds) => ({ A: rounds.A.map(({ latency, ...rest }) => rest), B: rounds.B.map(({ latency, ...rest }) => rest) });
       return { metrics, details: { rate, saturation: strip(saturation), paced: strip(paced) } };
@@ -437,10 +541,16 @@ async function loginFlood(context) {
   });
   if (signup.status !== 201) throw new Error(`signup answered ${signup.status}: ${await signup.text()}`);
   const probeRate = 50;
-  const probe = (duration) =>
-    httpLoad({ url: app.url, ...sendLoad(senders.slice(0, 4)), durationSeconds: duration, connections: 4, overallRate: probeRate });
+  const probe = (duration) => httpLoad({ url: app.url, ...sendLoad(senders.slice(0, 4)), durationSeconds: duration, connections: 4, overallRate: probeRate });
   const flood = (duration) =>
-    httpLoad({ url: `${app.url}/api/v1/auth/login`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: BENCH_PASSWORD }), durationSeconds: duration, connections: 16 });
+    httpLoad({
+      url: `${app.url}/api/v1/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: BENCH_PASSWORD }),
+      durationSeconds: duration,
+      connections: 16,
+    });
   const withFlood = async (duration = SECONDS) => {
     const [logins, messages] = await Promise.all([flood(duration), probe(duration)]);
     if (logins.non2xx) throw new Error(`login flood: ${logins.non2xx} answers were not 2xx: ${JSON.stringify(logins.statusCodes)}`);
@@ -469,7 +579,13 @@ async function loginFlood(context) {
     rounds[step].push(result);
     log(`  login flood round ${index + 1}/${steps.length} ${step}: ${summarize(result)}`);
   }
-  const p99 = lower(`message send p99 during the flood vs idle (@ ${probeRate} msgs/s)`, 'ms', med(rounds.flood, 'messageP99'), med(rounds.idle, 'messageP99'), 2);
+  const p99 = lower(
+    `message send p99 during the flood vs idle (@ ${probeRate} msgs/s)`,
+    'ms',
+    med(rounds.flood, 'messageP99'),
+    med(rounds.idle, 'messageP99'),
+    2,
+  );
   return {
     metrics: [higher('login flood: argon2 verifications/s', 'hashes/s', med(rounds.flood, 'hashesPerSecond'), med(rounds.raw, 'hashesPerSecond'), 0.9), p99],
     details: rounds,
@@ -483,9 +599,18 @@ async function conversationList(context) {
   const [owner] = await seeder.users('inbox', 1);
   const others = await seeder.users('inbox_peer', 100);
   log('  seeding 1,000 conversations of 20 messages, 5 unread each');
-  await seeder.inbox(owner.id, others.map((user) => user.id), 1000, 20, 15);
+  await seeder.inbox(
+    owner.id,
+    others.map((user) => user.id),
+    1000,
+    20,
+    15,
+  );
   await seeder.analyze();
-  const load = (url) => (duration = SECONDS) => httpLoad({ url: `${url}/api/v1/conversations?limit=50`, headers: bearer(owner.token), durationSeconds: duration, connections: HTTP_CONNECTIONS });
+  const load =
+    (url) =>
+    (duration = SECONDS) =>
+      httpLoad({ url: `${url}/api/v1/conversations?limit=50`, headers: bearer(owner.token), durationSeconds: duration, connections: HTTP_CONNECTIONS });
   await warm(load(app.url));
   await warm(load(raw.url));
   const rounds = await abba('conversation list', load(app.url), load(raw.url));

@@ -8,4 +8,13 @@ import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
-export const migrations: Function[] = [Accounts1795266854417, EventLog1795266893573, Conversations1795268218055, Media1795268491944, Sync1795268721818, MediaAttachments1795268754741, AccessWindows1796157646637, RefreshRetryGrace1796158389199];
+export const migrations: Function[] = [
+  Accounts1795266854417,
+  EventLog1795266893573,
+  Conversations1795268218055,
+  Media1795268491944,
+  Sync1795268721818,
+  MediaAttachments1795268754741,
+  AccessWindows1796157646637,
+  RefreshRetryGrace1796158389199,
+];

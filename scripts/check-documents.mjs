@@ -62,7 +62,8 @@ async function withSwaggerParser(openapi) {
 
 async function withAsyncApiParser(asyncapi) {
   const { diagnostics } = await new AsyncApiParser().parse(JSON.stringify(asyncapi));
-  for (const diagnostic of diagnostics.filter((entry) => entry.severity === 0)) fail('@asyncapi/parser', `${diagnostic.code} at ${diagnostic.path.join('.')}: ${diagnostic.message}`);
+  for (const diagnostic of diagnostics.filter((entry) => entry.severity === 0))
+    fail('@asyncapi/parser', `${diagnostic.code} at ${diagnostic.path.join('.')}: ${diagnostic.message}`);
 }
 
 function withSpectral(file, ruleset) {
@@ -79,7 +80,9 @@ function withSpectral(file, ruleset) {
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
 function operationsOf(openapi) {
-  return Object.entries(openapi.paths).flatMap(([path, item]) => HTTP_METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] })));
+  return Object.entries(openapi.paths).flatMap(([path, item]) =>
+    HTTP_METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] })),
+  );
 }
 
 function schemaValidator(openapi) {
@@ -103,7 +106,8 @@ async function withOwnRules(openapi, asyncapi) {
   for (const [name, description] of tags) if (!description) fail(check, `tag ${name} has no description`);
   for (const { path, method, operation } of operationsOf(openapi)) {
     const where = `${method.toUpperCase()} ${path}`;
-    if (!operation.operationId || operation.operationId.startsWith(UNNAMED_OPERATION_PREFIX)) fail(check, `${where} has no operationId from the table in src/docs/openapi.ts`);
+    if (!operation.operationId || operation.operationId.startsWith(UNNAMED_OPERATION_PREFIX))
+      fail(check, `${where} has no operationId from the table in src/docs/openapi.ts`);
     for (const tag of operation.tags ?? []) if (!tags.has(tag)) fail(check, `${where} is tagged ${tag}, which is not a top-level tag`);
     if (!operation.tags?.length) fail(check, `${where} has no tag`);
     for (const parameter of operation.parameters ?? []) {
@@ -112,7 +116,8 @@ async function withOwnRules(openapi, asyncapi) {
         const problem = problemOf(parameter.schema, parameter.example);
         if (problem) fail(check, `${where} parameter ${parameter.name}'s example does not match its schema: ${problem}`);
       }
-      if (parameter.in === 'path' && /(^|[a-z])(id|Id)$/.test(parameter.name) && parameter.schema?.format !== 'uuid') fail(check, `${where} path id ${parameter.name} is not format: uuid`);
+      if (parameter.in === 'path' && /(^|[a-z])(id|Id)$/.test(parameter.name) && parameter.schema?.format !== 'uuid')
+        fail(check, `${where} path id ${parameter.name} is not format: uuid`);
     }
     for (const [type, media] of Object.entries(operation.requestBody?.content ?? {})) {
       if (!type.includes('json')) continue;
@@ -125,7 +130,8 @@ async function withOwnRules(openapi, asyncapi) {
     }
     for (const [status, response] of Object.entries(operation.responses)) {
       if (!response.headers?.['x-request-id']) fail(check, `${where} → ${status} does not document x-request-id`);
-      if ('429' in operation.responses && !response.headers?.['x-ratelimit-remaining']) fail(check, `${where} → ${status} does not document the rate-limit headers`);
+      if ('429' in operation.responses && !response.headers?.['x-ratelimit-remaining'])
+        fail(check, `${where} → ${status} does not document the rate-limit headers`);
     }
   }
   const text = JSON.stringify(openapi);
@@ -134,9 +140,12 @@ async function withOwnRules(openapi, asyncapi) {
   const schemas = openapi.components.schemas;
   const sameSet = (a, b) => JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
   if (!sameSet(schemas.ErrorCode?.enum ?? [], HTTP_ERROR_CODES)) fail(check, 'ErrorCode is not the HTTP codes of src/common/errors/error-codes.ts');
-  if (schemas.SyncEventDto?.discriminator?.propertyName !== 'type' || !schemas.SyncEventDto.oneOf?.length) fail(check, 'SyncEventDto is not a union discriminated by type');
-  for (const [name, message] of Object.entries(asyncapi.components.messages)) if (message.messageId !== name) fail(check, `AsyncAPI message ${name} has no messageId`);
-  if (!sameSet(asyncapi.components.schemas.AckErrorDto?.properties?.code?.enum ?? [], SOCKET_ERROR_CODES)) fail(check, 'the AsyncAPI ack error codes are not the socket codes of src/common/errors/error-codes.ts');
+  if (schemas.SyncEventDto?.discriminator?.propertyName !== 'type' || !schemas.SyncEventDto.oneOf?.length)
+    fail(check, 'SyncEventDto is not a union discriminated by type');
+  for (const [name, message] of Object.entries(asyncapi.components.messages))
+    if (message.messageId !== name) fail(check, `AsyncAPI message ${name} has no messageId`);
+  if (!sameSet(asyncapi.components.schemas.AckErrorDto?.properties?.code?.enum ?? [], SOCKET_ERROR_CODES))
+    fail(check, 'the AsyncAPI ack error codes are not the socket codes of src/common/errors/error-codes.ts');
 }
 
 /** openapi-typescript's client, and the typed flow compiled (no casts) and run against the app. */
@@ -148,7 +157,12 @@ async function withTypedClient(openapiFile, url) {
   }
   const client = join(root, 'tools/typed-client');
   mkdirSync(join(client, 'generated'), { recursive: true });
-  const generate = run(process.execPath, [join(tool, 'node_modules/openapi-typescript/bin/cli.js'), openapiFile, '--output', join(client, 'generated/openapi.ts')]);
+  const generate = run(process.execPath, [
+    join(tool, 'node_modules/openapi-typescript/bin/cli.js'),
+    openapiFile,
+    '--output',
+    join(client, 'generated/openapi.ts'),
+  ]);
   if (generate.status !== 0) return fail('openapi-typescript', generate.output.trim());
   const flowSource = readFileSync(join(client, 'flow.ts'), 'utf8');
   const casts = flowSource.split('\n').filter((line) => /\bas (?!const\b)[A-Za-z{[(]|<[A-Z]\w*>\s*\w|\bany\b/.test(line.replace(/\/\/.*$/, '')));

@@ -23,7 +23,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmodSync, cpSync, existsSync, lchownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -85,7 +98,8 @@ function flagsOf(words) {
 
 function ownerOf(spec) {
   const [user, group = user] = spec.split(':');
-  const id = (name) => (/^\d+$/.test(name) ? Number(name) : USERS[name] ?? fail(`unknown user or group "${name}" (the script knows ${Object.keys(USERS).join(', ')})`));
+  const id = (name) =>
+    /^\d+$/.test(name) ? Number(name) : (USERS[name] ?? fail(`unknown user or group "${name}" (the script knows ${Object.keys(USERS).join(', ')})`));
   return { uid: id(user), gid: id(group) };
 }
 
@@ -96,7 +110,16 @@ const ignorePatterns = existsSync(join(root, '.dockerignore'))
       .split('\n')
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#'))
-      .map((pattern) => new RegExp(`^${pattern.replace(/\/$/, '').replace(/[.+^$()|[\]{}]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}(/.*)?$`))
+      .map(
+        (pattern) =>
+          new RegExp(
+            `^${pattern
+              .replace(/\/$/, '')
+              .replace(/[.+^$()|[\]{}]/g, '\\$&')
+              .replace(/\*/g, '[^/]*')
+              .replace(/\?/g, '[^/]')}(/.*)?$`,
+          ),
+      )
   : [];
 const ignored = (relativePath) => ignorePatterns.some((pattern) => pattern.test(relativePath));
 
@@ -170,7 +193,18 @@ function build(dockerfile, workDir) {
     }
     if (keyword === 'FROM') {
       const [, image, name] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(text) ?? fail(`cannot read ${line}`);
-      stage = { name: name ?? String(stages.length), image, root: join(workDir, `stage-${stages.length}`), workdir: '/', env: {}, user: 'root', volumes: [], expose: [], healthcheck: null, cmd: null };
+      stage = {
+        name: name ?? String(stages.length),
+        image,
+        root: join(workDir, `stage-${stages.length}`),
+        workdir: '/',
+        env: {},
+        user: 'root',
+        volumes: [],
+        expose: [],
+        healthcheck: null,
+        cmd: null,
+      };
       mkdirSync(stage.root);
       stages.push(stage);
       say(`  stage ${stage.name} (FROM ${image})`);
@@ -267,7 +301,8 @@ function checkTree(runtime, nodeImage) {
   const volumes = runtime.volumes.map((volume) => at(volume));
   walk(at(runtime.workdir), (path, stat) => {
     if (volumes.some((volume) => path === volume || path.startsWith(`${volume}/`))) return;
-    if (stat.uid !== 0 || (stat.mode & 0o002 && !stat.isSymbolicLink())) problems.push(`${relative(runtime.root, path)} is writable by the server (owner ${stat.uid}, mode ${(stat.mode & 0o777).toString(8)})`);
+    if (stat.uid !== 0 || (stat.mode & 0o002 && !stat.isSymbolicLink()))
+      problems.push(`${relative(runtime.root, path)} is writable by the server (owner ${stat.uid}, mode ${(stat.mode & 0o777).toString(8)})`);
   });
   const app = at(runtime.workdir);
   const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
@@ -275,7 +310,10 @@ function checkTree(runtime, nodeImage) {
   // What only development needs, as the lockfile says (a devDependency that a dependency also needs,
   // such as ajv, is not marked dev there).
   const devOnly = Object.entries(lock.packages).filter(([path, entry]) => path.startsWith('node_modules/') && (entry.dev || entry.devOptional));
-  check(devOnly.some(([path]) => path === 'node_modules/typescript'), 'the lockfile no longer lists TypeScript as development-only: update this check');
+  check(
+    devOnly.some(([path]) => path === 'node_modules/typescript'),
+    'the lockfile no longer lists TypeScript as development-only: update this check',
+  );
   for (const [path] of devOnly) check(!existsSync(join(app, path)), `${path} (only needed in development) is in the image`);
   for (const absent of ['src', 'test', 'bench', 'migrations', '.env', 'tsconfig.json', 'node_modules/typescript']) {
     check(!existsSync(join(app, absent)), `${absent} is in the image`);
@@ -286,7 +324,10 @@ function checkTree(runtime, nodeImage) {
   const nvmrc = readFileSync(join(root, '.nvmrc'), 'utf8').trim();
   check(major && major === nvmrc.split('.')[0], `the base image ${nodeImage} and .nvmrc (${nvmrc}) name different Node majors`);
   check(major && satisfies(`${major}.99.0`, manifest.engines.node), `the base image's Node ${major} is not in package.json engines (${manifest.engines.node})`);
-  check(satisfies(process.versions.node, manifest.engines.node) && process.versions.node.split('.')[0] === major, `this check runs on Node ${process.versions.node}, not the image's Node ${major}`);
+  check(
+    satisfies(process.versions.node, manifest.engines.node) && process.versions.node.split('.')[0] === major,
+    `this check runs on Node ${process.versions.node}, not the image's Node ${major}`,
+  );
   check(runtime.expose.includes(Number(runtime.env.PORT)), `EXPOSE ${runtime.expose.join(' ')} does not include PORT=${runtime.env.PORT}`);
   check(runtime.healthcheck?.join(' ').includes('process.env.PORT'), 'the HEALTHCHECK does not follow PORT');
   check(runtime.cmd && existsSync(join(app, runtime.cmd[1] ?? '')), `CMD ${JSON.stringify(runtime.cmd)} names a file that is not in the image`);
@@ -323,9 +364,15 @@ function inImage(runtime, argv, env, options = {}) {
     `mount -t tmpfs tmpfs ${rootfs}/tmp`,
     `mount --bind ${NODE_BINARY} ${rootfs}/opt/node/bin/node`,
   ].join(' && ');
-  const environment = Object.entries({ PATH: '/opt/node/bin:/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', ...runtime.env, ...env }).map(([key, value]) => `${key}=${value}`);
+  const environment = Object.entries({ PATH: '/opt/node/bin:/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', ...runtime.env, ...env }).map(
+    ([key, value]) => `${key}=${value}`,
+  );
   const script = `${mounts} && cd ${rootfs} && exec chroot --userspec=${uid}:${uid} --groups=${uid} . /usr/bin/env -C ${runtime.workdir} -i "$@"`;
-  return spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...environment, ...argv], options);
+  return spawn(
+    'setpriv',
+    ['--pdeathsig', 'KILL', '--', 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...environment, ...argv],
+    options,
+  );
 }
 
 async function eventually(probe, what, timeoutMs = 120_000) {
@@ -364,7 +411,9 @@ async function scratchDatabase() {
 async function runImage(runtime) {
   const port = await freePort();
   const database = await scratchDatabase();
-  say(`  running CMD ${JSON.stringify(runtime.cmd)} as uid ${USERS[runtime.user] ?? runtime.user} on ${database ? 'a scratch database on DATABASE_URL' : 'the embedded database in the data volume'}`);
+  say(
+    `  running CMD ${JSON.stringify(runtime.cmd)} as uid ${USERS[runtime.user] ?? runtime.user} on ${database ? 'a scratch database on DATABASE_URL' : 'the embedded database in the data volume'}`,
+  );
   const env = {
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -398,7 +447,9 @@ async function runImage(runtime) {
     check(signup.status === 201, `signup answered ${signup.status}`);
     const { accessToken } = await signup.json();
     const sharp = (await import('sharp')).default;
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3b82f6' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3b82f6' } })
+      .png()
+      .toBuffer();
     const form = new FormData();
     form.append('file', new Blob([png], { type: 'image/png' }), 'check.png');
     const upload = await fetch(`${url}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` }, body: form });
@@ -410,8 +461,14 @@ async function runImage(runtime) {
       check(content.status === 200 && Buffer.from(await content.arrayBuffer()).equals(png), `the upload reads back as ${content.status}`);
       const stored = [];
       walk(join(runtime.root, runtime.env.MEDIA_DIR), (path, stat) => stat.isFile() && stored.push({ path, stat }));
-      check(stored.some(({ path }) => path.includes(uploaded.id)), `the upload is not stored under MEDIA_DIR=${runtime.env.MEDIA_DIR}`);
-      check(stored.every(({ stat }) => stat.uid === USERS[runtime.user]), 'stored media do not belong to the server user');
+      check(
+        stored.some(({ path }) => path.includes(uploaded.id)),
+        `the upload is not stored under MEDIA_DIR=${runtime.env.MEDIA_DIR}`,
+      );
+      check(
+        stored.every(({ stat }) => stat.uid === USERS[runtime.user]),
+        'stored media do not belong to the server user',
+      );
     }
     server.kill('SIGTERM');
     const [code, signal] = await exited;
@@ -431,9 +488,17 @@ async function runImage(runtime) {
 
 function checkCompose() {
   const composeFile = join(root, 'docker-compose.yml');
-  const compose = spawnSync('docker-compose', ['--version'], { stdio: 'ignore' }).status === 0 ? ['docker-compose'] : spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0 ? ['docker', 'compose'] : null;
+  const compose =
+    spawnSync('docker-compose', ['--version'], { stdio: 'ignore' }).status === 0
+      ? ['docker-compose']
+      : spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0
+        ? ['docker', 'compose']
+        : null;
   if (!compose) return say('  docker compose config: skipped (neither docker-compose nor docker compose is installed)');
-  const outcome = spawnSync(compose[0], [...compose.slice(1), '-f', composeFile, 'config', '-q'], { env: { ...process.env, JWT_SECRET: 'x'.repeat(48) }, encoding: 'utf8' });
+  const outcome = spawnSync(compose[0], [...compose.slice(1), '-f', composeFile, 'config', '-q'], {
+    env: { ...process.env, JWT_SECRET: 'x'.repeat(48) },
+    encoding: 'utf8',
+  });
   check(outcome.status === 0, `${compose.join(' ')} config: ${outcome.stderr.trim()}`);
   say(`  ${compose.join(' ')} config: ${outcome.status === 0 ? 'valid' : 'invalid'}`);
 }
@@ -453,12 +518,12 @@ const workDir = mkdtempSync(join(tmpdir(), 'chat-image-'));
 chmodSync(workDir, 0o755);
 try {
   const started = Date.now();
-  say('Building the Dockerfile\'s stages without Docker:');
+  say("Building the Dockerfile's stages without Docker:");
   // Another Dockerfile as the first argument: to see what this script says about a change before making it.
   const dockerfile = readFileSync(process.argv[2] ?? join(root, 'Dockerfile'), 'utf8');
   const { stages } = build(dockerfile, workDir);
   const runtime = stages.at(-1);
-  say('Checking the runtime stage\'s tree:');
+  say("Checking the runtime stage's tree:");
   checkTree(runtime, runtime.image);
   checkCompose();
   if (!problems.length) {

@@ -47,18 +47,18 @@ async function restartServer(first) {
   server = child;
 }
 
-const compiler = spawn(
-  process.execPath,
-  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--watch', '--preserveWatchOutput'],
-  { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
-);
+const compiler = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--watch', '--preserveWatchOutput'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  cwd: root,
+});
 let restarts = Promise.resolve();
 let compiledOnce = false;
 createInterface({ input: compiler.stdout }).on('line', (line) => {
   process.stdout.write(`[tsc] ${line}\n`);
   const found = /Found (\d+) errors?\. Watching for file changes/.exec(line);
   if (!found) return;
-  if (found[1] !== '0') return say(server ? 'compilation failed: the server keeps running the previous build' : 'compilation failed: fix it to start the server');
+  if (found[1] !== '0')
+    return say(server ? 'compilation failed: the server keeps running the previous build' : 'compilation failed: fix it to start the server');
   const first = !compiledOnce;
   compiledOnce = true;
   restarts = restarts.then(() => restartServer(first));

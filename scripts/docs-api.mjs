@@ -18,7 +18,14 @@ try {
   const { createApp } = await import(join(root, 'dist/src/app.factory.js'));
   const { renderApiReference } = await import(join(root, 'dist/src/docs/api-reference.js'));
   const { REDIS_URL: _redis, ...env } = process.env;
-  const config = loadConfig({ ...env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DOCS_ENABLED: 'true', DATA_DIR: join(workDir, 'data'), MEDIA_DIR: join(workDir, 'media') });
+  const config = loadConfig({
+    ...env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DOCS_ENABLED: 'true',
+    DATA_DIR: join(workDir, 'data'),
+    MEDIA_DIR: join(workDir, 'media'),
+  });
   const running = await createApp(config);
   try {
     await running.app.init();

@@ -49,7 +49,9 @@ function requestIdOf(request: IncomingMessage): string {
  */
 function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const refusal =
-    error.code === 'FST_ERR_BAD_URL' ? new ValidationFailed([{ field: 'path', message: 'the path has a malformed percent-escape' }], 'The URL is not valid') : error;
+    error.code === 'FST_ERR_BAD_URL'
+      ? new ValidationFailed([{ field: 'path', message: 'the path has a malformed percent-escape' }], 'The URL is not valid')
+      : error;
   const { body } = toErrorEnvelope(refusal, String(request.id));
   void reply.header('x-request-id', request.id).status(body.statusCode).type('application/json; charset=utf-8').send(body);
 }

@@ -12,4 +12,17 @@ import { UserBlock } from './users/user-block.entity.js';
 import { User } from './users/user.entity.js';
 
 /** Every TypeORM entity of the app (wiring, like app.module: it sits above every module, not in `database/`). A new entity is added here and gets a migration in `migrations/`. */
-export const entities: Function[] = [User, UserBlock, Session, SpentRefreshToken, ChatEvent, Media, Conversation, ConversationMember, Message, MessageReaction, MessageAttachment, EventLogState];
+export const entities: Function[] = [
+  User,
+  UserBlock,
+  Session,
+  SpentRefreshToken,
+  ChatEvent,
+  Media,
+  Conversation,
+  ConversationMember,
+  Message,
+  MessageReaction,
+  MessageAttachment,
+  EventLogState,
+];

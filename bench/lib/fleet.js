@@ -7,7 +7,10 @@ let workerCount = 0;
 
 export class SocketWorker {
   constructor(name) {
-    this.child = spawnPinned(`${name}-${++workerCount}`, LOAD_CPU, join(BENCH_DIR, 'workers', 'sockets.js'), [], { ipc: true, nodeArgs: ['--max-old-space-size=2048'] });
+    this.child = spawnPinned(`${name}-${++workerCount}`, LOAD_CPU, join(BENCH_DIR, 'workers', 'sockets.js'), [], {
+      ipc: true,
+      nodeArgs: ['--max-old-space-size=2048'],
+    });
     this.calls = new Map();
     this.nextId = 0;
     this.child.on('message', ({ id, result, error }) => {

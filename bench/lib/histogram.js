@@ -48,7 +48,14 @@ export class Histogram {
   }
 
   summary() {
-    return { count: this.total, p50: this.percentile(50), p90: this.percentile(90), p99: this.percentile(99), p999: this.percentile(99.9), max: this.percentile(100) };
+    return {
+      count: this.total,
+      p50: this.percentile(50),
+      p90: this.percentile(90),
+      p99: this.percentile(99),
+      p999: this.percentile(99.9),
+      max: this.percentile(100),
+    };
   }
 }
 

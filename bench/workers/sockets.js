@@ -151,7 +151,12 @@ const handlers = {
   /** Every socket emits `event` with `payload` (its own conversation when `conversationId` is null) and waits for the acks. */
   emitAll: async ({ event, payload }) => {
     const acks = await Promise.all(
-      sockets.map((socket) => socket.timeout(30_000).emitWithAck(event, { ...payload, conversationId: payload.conversationId ?? socket.conversationId }).catch((error) => ({ ok: false, error: error.message }))),
+      sockets.map((socket) =>
+        socket
+          .timeout(30_000)
+          .emitWithAck(event, { ...payload, conversationId: payload.conversationId ?? socket.conversationId })
+          .catch((error) => ({ ok: false, error: error.message })),
+      ),
     );
     return { ok: acks.filter((ack) => ack?.ok).length, failed: acks.filter((ack) => !ack?.ok).length };
   },

@@ -85,7 +85,10 @@ export class AccessRepository {
 
   /** Another member's role; undefined when they are not a member. */
   async roleOf(conversationId: string, userId: string, manager: EntityManager = this.manager): Promise<MemberRole | undefined> {
-    const row = await selectOne<{ role: MemberRole }>(manager, `SELECT role FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId]);
+    const row = await selectOne<{ role: MemberRole }>(manager, `SELECT role FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`, [
+      conversationId,
+      userId,
+    ]);
     return row?.role;
   }
 

@@ -150,7 +150,9 @@ export class AccessService {
         if (userId === user.id) return { ...grant, targetRole: grant.role } satisfies MemberGrant;
         const targetRole = await this.targetRole(grant, userId, options);
         if (!(grant.role === 'owner' || (grant.role === 'admin' && targetRole === 'member'))) {
-          throw new Forbidden(grant.role === 'admin' ? 'An admin can remove members, not the owner or other admins' : 'Only an owner or admin can remove members');
+          throw new Forbidden(
+            grant.role === 'admin' ? 'An admin can remove members, not the owner or other admins' : 'Only an owner or admin can remove members',
+          );
         }
         return { ...grant, targetRole } satisfies MemberGrant;
       }
@@ -260,7 +262,11 @@ export class AccessService {
     return role;
   }
 
-  private async message(user: AuthUser, { conversationId, messageId }: { conversationId: string; messageId: string }, options: AccessOptions): Promise<MessageGrant> {
+  private async message(
+    user: AuthUser,
+    { conversationId, messageId }: { conversationId: string; messageId: string },
+    options: AccessOptions,
+  ): Promise<MessageGrant> {
     const grant = await this.member(user, { conversationId }, options);
     const message = await this.repository.lockMessage(this.transaction(options), messageId, conversationId);
     if (!message) throw new NotFound('Message');

@@ -55,7 +55,11 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     who: 'owner, admin',
     refusals: '403 for members and in direct conversations; 403 BLOCKED when the caller and a user to add blocked each other (either way)',
   },
-  'conversation.members.set-role': { does: 'make a member admin, or an admin member', who: 'owner', refusals: '403 for others; 404 when the user is not a member' },
+  'conversation.members.set-role': {
+    does: 'make a member admin, or an admin member',
+    who: 'owner',
+    refusals: '403 for others; 404 when the user is not a member',
+  },
   'conversation.members.remove': {
     does: 'remove someone else from a group',
     who: 'owner (anyone), admin (plain members only)',
@@ -72,8 +76,16 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     refusals: '403 for other members; not refused by blocks (removing words is always allowed)',
   },
   'message.react': { does: 'add or remove a reaction', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
-  'direct.open': { does: 'open the direct conversation with a user', who: 'anyone signed in', refusals: '404 for an unknown or banned user; 403 BLOCKED with a block either way' },
-  'group.create': { does: 'create a group with members', who: 'anyone signed in', refusals: '403 BLOCKED when the creator and a member blocked each other (either way)' },
+  'direct.open': {
+    does: 'open the direct conversation with a user',
+    who: 'anyone signed in',
+    refusals: '404 for an unknown or banned user; 403 BLOCKED with a block either way',
+  },
+  'group.create': {
+    does: 'create a group with members',
+    who: 'anyone signed in',
+    refusals: '403 BLOCKED when the creator and a member blocked each other (either way)',
+  },
   'media.read': {
     does: 'read an upload and its thumbnail',
     who: "its uploader; members of a conversation where a message that is not deleted carries it; anyone while it is a non-banned user's avatar",
@@ -86,7 +98,7 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   'admin.stats': { does: 'read the dashboard counts', who: 'global admins', refusals: '403' },
   'events.receive': {
     does: 'receive a durable event, live or from /sync',
-    who: "events of a conversation: its members, from the position at which they joined until they leave; events addressed to a user: that user",
+    who: 'events of a conversation: its members, from the position at which they joined until they leave; events addressed to a user: that user',
     refusals: 'not delivered, not listed',
   },
 };

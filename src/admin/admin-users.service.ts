@@ -57,7 +57,10 @@ export class AdminUsersService {
       if (!found) throw new NotFound('User');
       const banning = dto.banned === true && !found.banned;
       const demoting = dto.role === 'user' && found.role === 'admin';
-      await this.users.setRoleAndBan(manager, userId, { ...(dto.banned !== undefined ? { banned: dto.banned } : {}), ...(dto.role !== undefined ? { role: dto.role } : {}) });
+      await this.users.setRoleAndBan(manager, userId, {
+        ...(dto.banned !== undefined ? { banned: dto.banned } : {}),
+        ...(dto.role !== undefined ? { role: dto.role } : {}),
+      });
       const saved = { ...found, banned: dto.banned ?? found.banned, role: dto.role ?? found.role };
       if (banning || demoting) {
         reason = banning ? 'banned' : 'role_changed';

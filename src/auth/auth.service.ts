@@ -84,7 +84,15 @@ export class AuthService {
       if (decision.outcome !== 'rotate') return { decision };
       const user = (await this.users.findWithAvatar(current!.userId, manager))!;
       const next = newRefreshToken();
-      await this.sessionRepository.rotate(manager, current!.id, presented, hashRefreshToken(next), this.refreshExpiry(), client, this.retryOf(refreshToken, next, current!.id, now));
+      await this.sessionRepository.rotate(
+        manager,
+        current!.id,
+        presented,
+        hashRefreshToken(next),
+        this.refreshExpiry(),
+        client,
+        this.retryOf(refreshToken, next, current!.id, now),
+      );
       return { decision, result: await this.authResult(user, current!.id, next) };
     });
     switch (outcome.decision.outcome) {

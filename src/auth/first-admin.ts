@@ -12,7 +12,11 @@ const FIRST_ADMIN_LOCK = 7_310_001;
 
 /** A valid, free-looking username from the email's local part: `Ada.L@x` → `ada_l`. */
 export function usernameFromEmail(email: string): string {
-  const base = email.split('@')[0].toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 32);
+  const base = email
+    .split('@')[0]
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 32);
   return base.length >= 3 ? base : `${base}___`.slice(0, 3);
 }
 
@@ -44,7 +48,13 @@ export class FirstAdmin implements OnApplicationBootstrap {
       }
       const base = usernameFromEmail(admin.email);
       const username = (await this.users.usernameTaken(manager, base)) ? `${base.slice(0, 25)}_${randomBytes(3).toString('hex')}` : base;
-      await this.users.insert(manager, { email: admin.email, username, displayName: username, passwordHash: await this.hasher.hash(admin.password), role: 'admin' });
+      await this.users.insert(manager, {
+        email: admin.email,
+        username,
+        displayName: username,
+        passwordHash: await this.hasher.hash(admin.password),
+        role: 'admin',
+      });
       return 'created';
     });
     if (outcome !== 'unchanged') this.logger.log(`Admin ${admin.email} ${outcome} from ADMIN_EMAIL`);

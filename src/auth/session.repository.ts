@@ -129,7 +129,10 @@ export class SessionRepository {
     successor: SealedSuccessor | null,
   ) {
     // A retry of an older token can never be answered once its successor is spent too: keep one sealed successor per session at most.
-    await manager.query('UPDATE spent_refresh_token SET successor_sealed = NULL, replayable_until = NULL WHERE session_id = $1 AND successor_sealed IS NOT NULL', [sessionId]);
+    await manager.query(
+      'UPDATE spent_refresh_token SET successor_sealed = NULL, replayable_until = NULL WHERE session_id = $1 AND successor_sealed IS NOT NULL',
+      [sessionId],
+    );
     await manager.query('INSERT INTO spent_refresh_token (token_hash, session_id, successor_sealed, replayable_until) VALUES ($1, $2, $3, $4)', [
       spentHash,
       sessionId,
@@ -172,12 +175,7 @@ export class SessionRepository {
     await manager.query('DELETE FROM session WHERE user_id = $1 AND expires_at < $2', [userId, now]);
   }
 
-  private async revokeWhere(
-    manager: EntityManager | undefined,
-    condition: string,
-    parameters: unknown[],
-    reason: RevocationReason,
-  ): Promise<RevokedSession[]> {
+  private async revokeWhere(manager: EntityManager | undefined, condition: string, parameters: unknown[], reason: RevocationReason): Promise<RevokedSession[]> {
     // TypeORM answers an UPDATE with [rows, rowCount].
     const [rows]: [Array<{ id: string; user_id: string }>, number] = await (manager ?? this.dataSource.manager).query(
       `UPDATE session SET revoked_at = now(), revoked_reason = $${parameters.length + 1}

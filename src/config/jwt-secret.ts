@@ -23,7 +23,8 @@ export function withJwtSecret(config: AppConfig, log: (message: string) => void)
   else log(`JWT_SECRET is not set: using the secret in ${path}.`);
   if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < MIN_SECRET_LENGTH) throw new Error(`${path} holds no usable secret (fewer than ${MIN_SECRET_LENGTH} characters): remove it to have a new one made, or set JWT_SECRET`);
+  if (secret.length < MIN_SECRET_LENGTH)
+    throw new Error(`${path} holds no usable secret (fewer than ${MIN_SECRET_LENGTH} characters): remove it to have a new one made, or set JWT_SECRET`);
   return { ...config, jwt: { ...config.jwt, secret } };
 }
 

@@ -40,10 +40,16 @@ export function readTrustProxy(env: NodeJS.ProcessEnv): TrustProxy {
     if (hops > MAX_HOPS) throw new ConfigError('TRUST_PROXY', `must be at most ${MAX_HOPS} proxies (got ${hops})`);
     return { hops };
   }
-  const addresses = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const addresses = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const wrong = addresses.find((entry) => !isAddressOrRange(entry));
   if (wrong !== undefined) {
-    throw new ConfigError('TRUST_PROXY', `must be false, a number of proxies, or their addresses and ranges (10.0.0.0/8,127.0.0.1); "${wrong}" is none of these`);
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be false, a number of proxies, or their addresses and ranges (10.0.0.0/8,127.0.0.1); "${wrong}" is none of these`,
+    );
   }
   return { addresses };
 }

@@ -1,14 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
-import {
-  ApiBody,
-  ApiCreatedResponse,
-  ApiExtraModels,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  getSchemaPath,
-} from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
@@ -17,12 +8,7 @@ import { PageQuery } from '../common/pagination/page-query.dto.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
 import { ConversationsService } from './conversations.service.js';
 import { ConversationDetailDto, ConversationPageDto } from './dto/conversation.dto.js';
-import {
-  type CreateConversationDto,
-  CreateConversationPipe,
-  CreateDirectConversationDto,
-  CreateGroupConversationDto,
-} from './dto/create-conversation.dto.js';
+import { type CreateConversationDto, CreateConversationPipe, CreateDirectConversationDto, CreateGroupConversationDto } from './dto/create-conversation.dto.js';
 import { AddMembersDto, MarkReadDto, UpdateMemberDto } from './dto/members.dto.js';
 import { UpdateConversationDto } from './dto/update-conversation.dto.js';
 
@@ -69,7 +55,7 @@ export class ConversationsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Rename a group; its owner or an admin" })
+  @ApiOperation({ summary: 'Rename a group; its owner or an admin' })
   @ApiOkResponse({ type: ConversationDetailDto })
   @ApiErrors({ 400: 'Invalid title', 403: 'Not an owner or admin, or a direct conversation', 404: NOT_A_MEMBER })
   rename(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
@@ -88,7 +74,11 @@ export class ConversationsController {
   @Patch(':id/members/:userId')
   @ApiOperation({ summary: "Make a member admin or an admin member again; the group's owner only" })
   @ApiOkResponse({ type: ConversationDetailDto })
-  @ApiErrors({ 400: "Invalid role, or the owner's own role", 403: 'Not the owner, or a direct conversation', 404: `${NOT_A_MEMBER}; or the user is not a member` })
+  @ApiErrors({
+    400: "Invalid role, or the owner's own role",
+    403: 'Not the owner, or a direct conversation',
+    404: `${NOT_A_MEMBER}; or the user is not a member`,
+  })
   setRole(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
     return this.conversations.setRole(user, id, userId, dto);
   }

@@ -240,4 +240,3 @@ export class ConversationsService {
     this.emitter.emit(MEMBERSHIP_CHANGED, change);
   }
 }
-

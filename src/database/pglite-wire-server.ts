@@ -53,9 +53,7 @@ class TurnScheduler {
         const index = this.owner ? this.queue.findIndex((unit) => unit.connection === this.owner) : 0;
         if (index < 0 || this.queue.length === 0) return;
         const [unit] = this.queue.splice(index, 1);
-        await this.db.runExclusive(() =>
-          this.db.execProtocolRawStream(unit.bytes, { onRawData: (data) => unit.connection.write(data) }),
-        );
+        await this.db.runExclusive(() => this.db.execProtocolRawStream(unit.bytes, { onRawData: (data) => unit.connection.write(data) }));
         this.owner = this.db.isInTransaction() ? unit.connection : null;
       }
     } finally {

@@ -236,7 +236,8 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
       const queue = existing.get(name);
       if (!queue) await boss.createQueue(name, { policy, ...settings });
       else if (differs(queue, settings)) await boss.updateQueue(name, settings);
-      if (queue && queue.policy !== policy) this.logger.warn(`job ${name} keeps its queue's policy ${queue.policy}, not ${policy}: a policy is fixed at creation, rename the job to change it`);
+      if (queue && queue.policy !== policy)
+        this.logger.warn(`job ${name} keeps its queue's policy ${queue.policy}, not ${policy}: a policy is fixed at creation, rename the job to change it`);
       if (definition.cron) await boss.schedule(name, definition.cron, {}, { tz: 'UTC', missed: 'once' });
     }
   }

@@ -236,7 +236,9 @@ export class ConversationsRepository {
   }
 
   async memberCount(manager: EntityManager, conversationId: string): Promise<number> {
-    const row = await selectOne<{ members: number }>(manager, `SELECT count(*)::int AS members FROM conversation_member WHERE conversation_id = $1`, [conversationId]);
+    const row = await selectOne<{ members: number }>(manager, `SELECT count(*)::int AS members FROM conversation_member WHERE conversation_id = $1`, [
+      conversationId,
+    ]);
     return row!.members;
   }
 

@@ -45,7 +45,11 @@ export class MessageViews {
   }
 
   /** Each conversation's newest message, keyed by conversation; `lock` share-locks them in the caller's transaction. */
-  async newestOf(conversations: Array<{ conversationId: string; lastSeq: number }>, manager?: EntityManager, options: { lock?: boolean } = {}): Promise<Map<string, MessageData>> {
+  async newestOf(
+    conversations: Array<{ conversationId: string; lastSeq: number }>,
+    manager?: EntityManager,
+    options: { lock?: boolean } = {},
+  ): Promise<Map<string, MessageData>> {
     const rows = await this.messages.atSeqs(
       conversations.map(({ conversationId, lastSeq }) => ({ conversationId, seq: lastSeq })),
       manager,

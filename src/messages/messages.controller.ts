@@ -47,7 +47,12 @@ export class MessagesController {
   @Patch('conversations/:id/messages/:messageId')
   @ApiOperation({ summary: 'Edit the text of your own message' })
   @ApiOkResponse({ type: MessageDto })
-  @ApiErrors({ 400: 'Invalid content', 403: 'Not the sender; or BLOCKED: a block stands in this direct conversation', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  @ApiErrors({
+    400: 'Invalid content',
+    403: 'Not the sender; or BLOCKED: a block stands in this direct conversation',
+    404: 'No such conversation or message, or not a member',
+    409: 'The message was deleted',
+  })
   edit(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Body() dto: EditMessageDto) {
     return this.messages.edit(user, id, messageId, dto);
   }
@@ -66,7 +71,12 @@ export class MessagesController {
   @ApiOperation({ summary: 'React with an emoji (idempotent)' })
   @ApiParam({ name: 'emoji', description: 'URL-encoded: an emoji, or a `:shortcode:`, at most 32 characters' })
   @ApiNoContentResponse()
-  @ApiErrors({ 400: 'Not an emoji', 403: 'BLOCKED: a block stands in this direct conversation', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  @ApiErrors({
+    400: 'Not an emoji',
+    403: 'BLOCKED: a block stands in this direct conversation',
+    404: 'No such conversation or message, or not a member',
+    409: 'The message was deleted',
+  })
   react(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Param('emoji') emoji: string) {
     return this.messages.react(user, id, messageId, emoji);
   }
@@ -76,7 +86,12 @@ export class MessagesController {
   @ApiOperation({ summary: 'Take back a reaction (idempotent)' })
   @ApiParam({ name: 'emoji', description: 'URL-encoded: an emoji, or a `:shortcode:`, at most 32 characters' })
   @ApiNoContentResponse()
-  @ApiErrors({ 400: 'Not an emoji', 403: 'BLOCKED: a block stands in this direct conversation', 404: 'No such conversation or message, or not a member', 409: 'The message was deleted' })
+  @ApiErrors({
+    400: 'Not an emoji',
+    403: 'BLOCKED: a block stands in this direct conversation',
+    404: 'No such conversation or message, or not a member',
+    409: 'The message was deleted',
+  })
   unreact(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Param('emoji') emoji: string) {
     return this.messages.unreact(user, id, messageId, emoji);
   }

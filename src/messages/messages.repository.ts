@@ -45,7 +45,8 @@ export function historyQuery({ conversationId, before, after, limit }: HistoryWi
 }
 
 /** Scripts written without spaces between words: a term in them matches anywhere, not only at a word start. */
-const SPACELESS_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const SPACELESS_SCRIPT =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const MAX_TERMS = 8;
 /** A trigram index serves terms of at least this many characters; shorter ones have no trigram. */
 const INDEXED_TERM_LENGTH = 3;
@@ -109,7 +110,9 @@ export function searchQuery({ conversationIds, named = false, q, before, limit }
                     LIMIT ${SHORT_SEARCH_CONVERSATIONS}`;
     from = `(${scope}) scope JOIN message m ON m.conversation_id = scope.id AND m.seq > scope.last_seq - ${newest}`;
   } else {
-    conditions.push(conversationIds.length === 1 ? `m.conversation_id = ${param(conversationIds[0])}` : `m.conversation_id = ANY(${param(conversationIds)}::uuid[])`);
+    conditions.push(
+      conversationIds.length === 1 ? `m.conversation_id = ${param(conversationIds[0])}` : `m.conversation_id = ANY(${param(conversationIds)}::uuid[])`,
+    );
   }
   for (const term of searchTerms(q)) {
     conditions.push(`lower(m.content) LIKE lower(${param(`%${escapeLike(term)}%`)})`);
@@ -178,10 +181,11 @@ export class MessagesRepository {
   }
 
   async findByClientId(conversationId: string, senderId: string, clientMessageId: string): Promise<MessageRow | undefined> {
-    const rows: MessageRow[] = await this.manager.query(
-      `${MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`,
-      [conversationId, senderId, clientMessageId],
-    );
+    const rows: MessageRow[] = await this.manager.query(`${MESSAGE_SELECT} WHERE m.conversation_id = $1 AND m.sender_id = $2 AND m.client_message_id = $3`, [
+      conversationId,
+      senderId,
+      clientMessageId,
+    ]);
     return rows[0];
   }
 
@@ -211,7 +215,10 @@ export class MessagesRepository {
     );
   }
 
-  async unreadCounts(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>, manager: EntityManager = this.manager): Promise<Map<string, number>> {
+  async unreadCounts(
+    pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>,
+    manager: EntityManager = this.manager,
+  ): Promise<Map<string, number>> {
     if (!pairs.length) return new Map();
     const { sql, parameters } = unreadCountsQuery(pairs);
     const rows = await select<{ conversation_id: string; user_id: string; unread: number }>(manager, sql, parameters);
@@ -299,7 +306,9 @@ export class MessagesRepository {
 
   /** Each message's attached upload ids, in order. */
   attachmentIdsOf(messageIds: string[], manager: EntityManager = this.manager): Promise<Array<{ message_id: string; media_id: string }>> {
-    return select(manager, `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`, [messageIds]);
+    return select(manager, `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`, [
+      messageIds,
+    ]);
   }
 
   async count(): Promise<number> {

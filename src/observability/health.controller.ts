@@ -46,7 +46,12 @@ export class HealthController {
   async ready() {
     const checks: HealthIndicatorFunction[] = [() => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS })];
     if (this.config.redisUrl) {
-      checks.push(() => this.indicators.check('redis').attempt(() => this.state.ping()).withTimeout(CHECK_TIMEOUT_MS));
+      checks.push(() =>
+        this.indicators
+          .check('redis')
+          .attempt(() => this.state.ping())
+          .withTimeout(CHECK_TIMEOUT_MS),
+      );
     }
     const [dependencies, media] = await Promise.all([this.dependencyState(checks), this.mediaState()]);
     const down = [...dependencies.down, ...(media.state === 'down' ? [{ field: 'media', message: `down: ${media.reason}` }] : [])];

@@ -28,7 +28,9 @@ export function toFailedAck(error: unknown, logger: Logger, context: { event: st
   const { body, serverFault } = toErrorEnvelope(error, errorId);
   if (serverFault) logger.error({ err: error, errorId, ...context }, `Unhandled error in socket event ${context.event}`);
   const details = error instanceof ValidationFailed ? error.details : undefined;
-  const message = details?.length ? `${body.message}: ${details.map((detail) => `${detail.field ? `${detail.field}: ` : ''}${detail.message}`).join('; ')}` : body.message;
+  const message = details?.length
+    ? `${body.message}: ${details.map((detail) => `${detail.field ? `${detail.field}: ` : ''}${detail.message}`).join('; ')}`
+    : body.message;
   return {
     ok: false,
     error: {

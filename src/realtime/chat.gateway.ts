@@ -39,7 +39,13 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   afterInit(server: ChatServer) {
     this.server = server;
     this.realtime.attach(server);
-    server.use((socket, next) => void this.sessions.authenticate(socket).then(() => next(), (error: unknown) => next(handshakeError(error))));
+    server.use(
+      (socket, next) =>
+        void this.sessions.authenticate(socket).then(
+          () => next(),
+          (error: unknown) => next(handshakeError(error)),
+        ),
+    );
   }
 
   handleConnection(socket: ChatSocket) {
@@ -68,7 +74,12 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
 
   @SubscribeMessage(clientEvent('message.send'))
   send(socket: ChatSocket, payload: unknown): Promise<Ack> {
-    return this.handle(socket, 'message.send', payload, async ({ conversationId, ...body }, user) => (await this.messages.send(user, conversationId, body, 'ws')).message);
+    return this.handle(
+      socket,
+      'message.send',
+      payload,
+      async ({ conversationId, ...body }, user) => (await this.messages.send(user, conversationId, body, 'ws')).message,
+    );
   }
 
   @SubscribeMessage(clientEvent('typing.start'))
@@ -97,7 +108,12 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   }
 
   /** Validates the payload with its class from the event map, checks the session, runs, and acknowledges. */
-  private async handle<E extends ClientEventName>(socket: ChatSocket, event: E, payload: unknown, run: (dto: PayloadOf<E>, user: AuthUser) => Promise<unknown>): Promise<Ack> {
+  private async handle<E extends ClientEventName>(
+    socket: ChatSocket,
+    event: E,
+    payload: unknown,
+    run: (dto: PayloadOf<E>, user: AuthUser) => Promise<unknown>,
+  ): Promise<Ack> {
     try {
       const dto = (await validatePayload(CLIENT_EVENTS[event].payload as Type<object>, payload)) as PayloadOf<E>;
       const data = await run(dto, await this.sessions.caller(socket));

@@ -109,7 +109,9 @@ void durableEventsMatch;
 
 /** Socket.IO's typed server → client map: durable events carry `{ cursor }` as a second argument. */
 export type ServerToClientEvents = {
-  [E in ServerEventName]: E extends DurableServerEvent ? (payload: ServerEventPayload<E>, meta: { cursor: string }) => void : (payload: ServerEventPayload<E>) => void;
+  [E in ServerEventName]: E extends DurableServerEvent
+    ? (payload: ServerEventPayload<E>, meta: { cursor: string }) => void
+    : (payload: ServerEventPayload<E>) => void;
 };
 
 interface ClientEventSpec {

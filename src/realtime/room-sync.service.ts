@@ -128,7 +128,8 @@ export class RoomSync {
     const user = this.users.get(event.userId);
     const position = BigInt(event.position);
     if (!user || position <= user.loadedThrough) return;
-    const conversationId = event.type === 'conversation.removed' ? (event.data as { conversationId: string }).conversationId : (event.data as { id: string }).id;
+    const conversationId =
+      event.type === 'conversation.removed' ? (event.data as { conversationId: string }).conversationId : (event.data as { id: string }).id;
     const room = conversationRoom(conversationId);
     const known = user.conversations.get(conversationId);
     if (event.type === 'conversation.removed') {

@@ -45,7 +45,10 @@ function answerUnknownEvents(socket: Socket, known: ReadonlySet<string>): void {
     if (typeof event === 'string' && known.has(event)) return;
     const ack = args[args.length - 1];
     if (typeof ack !== 'function') return;
-    const refusal: Ack = { ok: false, error: { code: 'UNKNOWN_EVENT', message: `There is no client event ${JSON.stringify(String(event)).slice(0, 80)}; see /docs/asyncapi.json` } };
+    const refusal: Ack = {
+      ok: false,
+      error: { code: 'UNKNOWN_EVENT', message: `There is no client event ${JSON.stringify(String(event)).slice(0, 80)}; see /docs/asyncapi.json` },
+    };
     (ack as (response: Ack) => void)(refusal);
   });
 }

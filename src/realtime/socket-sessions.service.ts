@@ -80,7 +80,8 @@ export class SocketSessions {
       const verdict = limiter.take();
       if (verdict.allowed) return next();
       const ack = packet[packet.length - 1];
-      if (typeof ack === 'function') ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'Too many events on this socket, slow down', retryAfter: verdict.retryAfterSeconds } });
+      if (typeof ack === 'function')
+        ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'Too many events on this socket, slow down', retryAfter: verdict.retryAfterSeconds } });
     });
     this.armExpiry(socket);
     void this.presence.connected(socket.data.userId);

@@ -41,7 +41,18 @@ const CONVERSATIONS: ConversationPlan[] = [
 ];
 
 const OPENERS = ['So', 'Honestly,', 'Quick one:', 'Reminder:', 'Fun fact:', 'Hm,', 'Agreed —', 'Wait,', 'Update:', 'Good news:'];
-const SUBJECTS = ['the build', 'the new parser', 'lunch', 'the release', 'our test suite', 'that bug from Tuesday', 'the benchmark', 'the review', 'the demo', 'the coffee machine'];
+const SUBJECTS = [
+  'the build',
+  'the new parser',
+  'lunch',
+  'the release',
+  'our test suite',
+  'that bug from Tuesday',
+  'the benchmark',
+  'the review',
+  'the demo',
+  'the coffee machine',
+];
 const PREDICATES = [
   'is green again',
   'needs another look',
@@ -141,7 +152,9 @@ export async function seedDemoWorld(api: DemoApi, progress: (message: string) =>
     if (answer.status === 401) {
       answer = await api('POST', '/auth/signup', { body: { email, username: person.username, password: DEMO_PASSWORD, displayName: person.displayName } });
       if (answer.status === 409) {
-        throw new DemoWorldRefused(`${email} or the username "${person.username}" belongs to an account that is not the demo's: refusing to seed this database`);
+        throw new DemoWorldRefused(
+          `${email} or the username "${person.username}" belongs to an account that is not the demo's: refusing to seed this database`,
+        );
       }
     }
     if (answer.status !== 200 && answer.status !== 201) throw new Error(`signing in ${email} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -165,7 +178,9 @@ export async function seedDemoWorld(api: DemoApi, progress: (message: string) =>
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const page: { items: ConversationAnswer[]; nextCursor: string | null } = await call([200], 'GET', `/conversations?limit=100${query}`, { token: tokens[user] });
+      const page: { items: ConversationAnswer[]; nextCursor: string | null } = await call([200], 'GET', `/conversations?limit=100${query}`, {
+        token: tokens[user],
+      });
       groups.push(...page.items.filter((item) => item.type === 'group'));
       cursor = page.nextCursor;
     } while (cursor);
@@ -184,7 +199,10 @@ export async function seedDemoWorld(api: DemoApi, progress: (message: string) =>
           body: { type: 'group', title: plan.title, memberIds: others.map((name) => ids[name]) },
         }));
     } else {
-      conversation = await call<ConversationAnswer>([200, 201], 'POST', '/conversations', { token: tokens[creator], body: { type: 'direct', userId: ids[others[0]] } });
+      conversation = await call<ConversationAnswer>([200, 201], 'POST', '/conversations', {
+        token: tokens[creator],
+        body: { type: 'direct', userId: ids[others[0]] },
+      });
     }
     conversations.set(plan.key, { id: conversation.id, lastSeq: conversation.lastSeq });
   }

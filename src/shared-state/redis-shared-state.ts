@@ -106,9 +106,11 @@ export class RedisSharedState extends SharedState {
   }
 
   async hit(key: string, windowSeconds: number) {
-    const [[, count], , [, ttl]] = (await this.run(() =>
-      this.client.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec(),
-    )) as [[null, number], [null, number], [null, number]];
+    const [[, count], , [, ttl]] = (await this.run(() => this.client.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec())) as [
+      [null, number],
+      [null, number],
+      [null, number],
+    ];
     return { count, resetSeconds: Math.max(1, ttl) };
   }
 

@@ -12,8 +12,7 @@ import { SharedState } from './shared-state.js';
     {
       provide: SharedState,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) =>
-        config.redisUrl ? new RedisSharedState(config.redisUrl) : new MemorySharedState(),
+      useFactory: (config: AppConfig) => (config.redisUrl ? new RedisSharedState(config.redisUrl) : new MemorySharedState()),
     },
   ],
   exports: [SharedState],

@@ -41,7 +41,11 @@ export class UsersRepository {
 
   /** Uses `user_email_lower_uq`. With the avatar, for the `Me` of a sign-in. */
   findByEmail(email: string): Promise<User | null> {
-    return this.users.createQueryBuilder('user').leftJoinAndSelect('user.avatarMedia', 'avatarMedia').where('lower(user.email) = lower(:email)', { email }).getOne();
+    return this.users
+      .createQueryBuilder('user')
+      .leftJoinAndSelect('user.avatarMedia', 'avatarMedia')
+      .where('lower(user.email) = lower(:email)', { email })
+      .getOne();
   }
 
   findWithAvatar(id: string, manager: EntityManager = this.users.manager, options: { activeOnly?: boolean } = {}): Promise<User | null> {
@@ -85,9 +89,7 @@ export class UsersRepository {
   }
 
   async insert(manager: EntityManager, user: NewUser): Promise<User> {
-    return manager.save(
-      manager.create(User, { ...user, statusText: null, avatarMediaId: null, lastSeenAt: null, role: user.role ?? 'user' }),
-    );
+    return manager.save(manager.create(User, { ...user, statusText: null, avatarMediaId: null, lastSeenAt: null, role: user.role ?? 'user' }));
   }
 
   async updateProfile(manager: EntityManager, id: string, changes: ProfileChanges): Promise<void> {

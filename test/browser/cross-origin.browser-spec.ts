@@ -107,7 +107,12 @@ describe('a page on an allowed origin', () => {
     const conversation = `/conversations/${group.id}`;
     expectDocumented('PATCH', '/api/v1/conversations/{id}', await api('PATCH', conversation, { token, body: { title: 'Lunch on Friday' } }), 200);
     expectDocumented('POST', '/api/v1/conversations/{id}/members', await api('POST', `${conversation}/members`, { token, body: { userIds: [carol.id] } }), 200);
-    expectDocumented('PATCH', '/api/v1/conversations/{id}/members/{userId}', await api('PATCH', `${conversation}/members/${carol.id}`, { token, body: { role: 'admin' } }), 200);
+    expectDocumented(
+      'PATCH',
+      '/api/v1/conversations/{id}/members/{userId}',
+      await api('PATCH', `${conversation}/members/${carol.id}`, { token, body: { role: 'admin' } }),
+      200,
+    );
 
     const sent = await api('POST', `${conversation}/messages`, { token, body: { clientMessageId: randomUUID(), content: 'Noon?' } });
     expectDocumented('POST', '/api/v1/conversations/{id}/messages', sent, 201);
@@ -129,7 +134,12 @@ describe('a page on an allowed origin', () => {
     expectDocumented('DELETE', '/api/v1/users/{id}/block', await api('DELETE', `/users/${bob.id}/block`, { token }), 204);
 
     // A second device signs in; the page signs it out, sending content-type: application/json with no body.
-    const other = await running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: ada.password }, remoteAddress: uniqueAddress() });
+    const other = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: ada.email, password: ada.password },
+      remoteAddress: uniqueAddress(),
+    });
     const sessions = await api('GET', '/auth/sessions', { token });
     expectDocumented('GET', '/api/v1/auth/sessions', sessions, 200);
     const otherSession = (sessions.body as Array<{ id: string; current: boolean }>).find((session) => !session.current)!;
@@ -164,7 +174,11 @@ describe('a page on an allowed origin', () => {
   });
 
   it('cannot make the simple requests a form post or text/plain would be: 415, readable by the allowed page', async () => {
-    const form = await api('POST', '/auth/signup', { raw: true, body: 'email=eve%40example.test&username=eve_x&password=12345678', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await api('POST', '/auth/signup', {
+      raw: true,
+      body: 'email=eve%40example.test&username=eve_x&password=12345678',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     const text = await api('POST', '/auth/signup', { raw: true, body: '{"email":"eve@example.test"}', headers: { 'content-type': 'text/plain' } });
     // Refused by the body parser, before the rate limiter counts anything.
     for (const refused of [form, text]) expectDocumented('POST', '/api/v1/auth/signup', refused, 415, { throttled: false });
@@ -235,7 +249,12 @@ describe('a page on an allowed origin', () => {
     expect(signup.statusCode).toBe(201);
     const ada = signup.json() as { user: { id: string } };
     const bob = await builders(running).user({ displayName: 'Bob' });
-    const direct = await running.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: bob.auth, payload: { type: 'direct', userId: ada.user.id } });
+    const direct = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: bob.auth,
+      payload: { type: 'direct', userId: ada.user.id },
+    });
     const logged: string[] = [];
     page.on('console', (entry) => logged.push(entry.text()));
     const source = snippet!.replace("const API = 'http://localhost:3000';", `const API = '${running.url}';`);
@@ -245,7 +264,9 @@ describe('a page on an allowed origin', () => {
     }, source);
     expect(logged).toContain('1 conversations');
     // The snippet's socket connects by itself: once Ada shows as online, it is in her rooms.
-    await until(async () => (await running.app.inject({ method: 'GET', url: `/api/v1/users/${ada.user.id}`, headers: bob.auth })).json().presence.online === true);
+    await until(
+      async () => (await running.app.inject({ method: 'GET', url: `/api/v1/users/${ada.user.id}`, headers: bob.auth })).json().presence.online === true,
+    );
     const shown = page.waitForEvent('console', (entry) => entry.text() === 'Bob: Hi Ada');
     await chatBuilders(running).message(bob, direct.json(), 'Hi Ada');
     await shown;

@@ -58,7 +58,7 @@ describe('blocks, the forgetting log and membership windows', () => {
     // Everything committed so far has its position (sequencing runs just after each commit).
     await app.running.app.get(EventLog).flush();
     const events: SyncPage['events'] = [];
-    for (let cursor = since, more = true; more; ) {
+    for (let cursor = since, more = true; more;) {
       const response = await request(user, 'GET', `/sync?since=${encodeURIComponent(cursor)}&limit=500`);
       expect(response.statusCode).toBe(200);
       const page = response.json() as SyncPage;
@@ -257,7 +257,9 @@ describeWithRedis('a member removed while Redis stalls (two instances, throwaway
   });
 
   const messagesOf = (socket: TestSocket, conversationId: string) =>
-    socket.all<{ conversationId: string; content: string }>('message.created', (message) => message.conversationId === conversationId).map((event) => event.payload.content);
+    socket
+      .all<{ conversationId: string; content: string }>('message.created', (message) => message.conversationId === conversationId)
+      .map((event) => event.payload.content);
 
   it('gets conversation.removed from the log with Redis frozen, then no further message of the group, while REST answers 404', async () => {
     const given = builders(first);
@@ -270,7 +272,8 @@ describeWithRedis('a member removed while Redis stalls (two instances, throwaway
     const witnessThere = await sockets.connect(second.url, witness.accessToken);
     const witnessHere = await sockets.connect(first.url, witness.accessToken);
     await chat.message(owner, group, 'before the stall');
-    for (const socket of [removedThere, removedHere, witnessThere, witnessHere]) await socket.next('message.created', (message: { content: string }) => message.content === 'before the stall');
+    for (const socket of [removedThere, removedHere, witnessThere, witnessHere])
+      await socket.next('message.created', (message: { content: string }) => message.content === 'before the stall');
 
     redis.freeze();
     // In process: over HTTP the throttler would answer 503 while Redis hangs; the removal itself needs no Redis.
@@ -280,10 +283,13 @@ describeWithRedis('a member removed while Redis stalls (two instances, throwaway
     await removedHere.next('conversation.removed', (event: { conversationId: string }) => event.conversationId === group.id);
     redis.thaw();
 
-    await eventually(async () => ((await first.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: owner.auth })).statusCode === 200 ? true : undefined), {
-      timeoutMs: 10_000,
-      what: 'REST back after the stall',
-    });
+    await eventually(
+      async () => ((await first.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: owner.auth })).statusCode === 200 ? true : undefined),
+      {
+        timeoutMs: 10_000,
+        what: 'REST back after the stall',
+      },
+    );
     for (const content of ['after 1', 'after 2', 'after 3']) await chat.message(owner, group, content);
     for (const witnessSocket of [witnessThere, witnessHere]) {
       await witnessSocket.next('message.created', (message: { content: string }) => message.content === 'after 3', 10_000);

@@ -77,7 +77,11 @@ describe('access tokens', () => {
   it('verifies raw tokens for the socket handshake, revocation included', async () => {
     const bob = await given.user();
     const tokens = running.app.get(AccessTokens);
-    await expect(tokens.verify(bob.accessToken).then(({ user }) => user)).resolves.toEqual({ id: bob.id, role: 'user', sessionId: payloadOf(bob.accessToken).sid });
+    await expect(tokens.verify(bob.accessToken).then(({ user }) => user)).resolves.toEqual({
+      id: bob.id,
+      role: 'user',
+      sessionId: payloadOf(bob.accessToken).sid,
+    });
     await running.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bob.auth });
     await expect(tokens.verify(bob.accessToken)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(tokens.verify(sign({ alg: 'HS256' }, payloadOf(bob.accessToken), 'wrong-secret-wrong-secret-wrong-secret'))).rejects.toMatchObject({

@@ -107,7 +107,12 @@ describe('admin', () => {
     const ada = await given.user();
     const invalid = await inject('PATCH', `/admin/users/${ada.id}`, admin.auth, { role: 'owner', email: 'x@y.z' });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.json().details.map((d: { field: string }) => d.field).sort()).toEqual(['email', 'role']);
+    expect(
+      invalid
+        .json()
+        .details.map((d: { field: string }) => d.field)
+        .sort(),
+    ).toEqual(['email', 'role']);
     expect((await inject('PATCH', '/admin/users/00000000-0000-4000-8000-000000000000', admin.auth, { banned: true })).statusCode).toBe(404);
   });
 

@@ -76,8 +76,7 @@ describe('auth: rate limits', () => {
 
   // A unique client address per test, so suites sharing Redis don't share a budget.
   const address = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
-  const login = (payload: object, remoteAddress = address()) =>
-    running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload, remoteAddress });
+  const login = (payload: object, remoteAddress = address()) => running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload, remoteAddress });
 
   it('limits signup, login and refresh per IP, answering 429 with retry-after', async () => {
     const remoteAddress = address();

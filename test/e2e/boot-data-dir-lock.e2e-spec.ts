@@ -103,51 +103,63 @@ describe('the embedded database of a server process', () => {
     rmSync(dataDir, { recursive: true, force: true });
   }, BOOT_TEST_TIMEOUT_MS);
 
-  it('refuses a second server on the same data directory with one line naming the first, until the first stops', async () => {
-    const first = await startServer(dataDir);
-    children.push(first.child);
-    const second = spawn(process.execPath, [MAIN], { env: serverEnv(dataDir, await freePort()), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    second.stderr.on('data', (chunk) => (stderr += chunk));
-    const [code] = (await once(second, 'exit')) as [number];
-    expect(code).toBe(1);
-    expect(stderr.trim()).toBe(
-      `The embedded database in ${dataDir} is in use by process ${first.child.pid}: stop it first, or give this process another DATA_DIR (or a PostgreSQL server in DATABASE_URL).`,
-    );
-    expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
+  it(
+    'refuses a second server on the same data directory with one line naming the first, until the first stops',
+    async () => {
+      const first = await startServer(dataDir);
+      children.push(first.child);
+      const second = spawn(process.execPath, [MAIN], { env: serverEnv(dataDir, await freePort()), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      second.stderr.on('data', (chunk) => (stderr += chunk));
+      const [code] = (await once(second, 'exit')) as [number];
+      expect(code).toBe(1);
+      expect(stderr.trim()).toBe(
+        `The embedded database in ${dataDir} is in use by process ${first.child.pid}: stop it first, or give this process another DATA_DIR (or a PostgreSQL server in DATABASE_URL).`,
+      );
+      expect((await fetch(`${first.url}/health/ready`)).status).toBe(200);
 
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toEqual({ code: 0, signal: null });
-    expect(existsSync(join(dataDir, 'pg.lock'))).toBe(false);
-  }, BOOT_TEST_TIMEOUT_MS);
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toEqual({ code: 0, signal: null });
+      expect(existsSync(join(dataDir, 'pg.lock'))).toBe(false);
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
 
-  it('starts again after a SIGKILL, taking over the stale lock, with its data', async () => {
-    const first = await startServer(dataDir);
-    children.push(first.child);
-    await signUp(first.url, 'before_kill');
-    first.child.kill('SIGKILL');
-    await first.exited;
-    expect(lockHolder(dataDir)).toBe(first.child.pid);
+  it(
+    'starts again after a SIGKILL, taking over the stale lock, with its data',
+    async () => {
+      const first = await startServer(dataDir);
+      children.push(first.child);
+      await signUp(first.url, 'before_kill');
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(lockHolder(dataDir)).toBe(first.child.pid);
 
-    const second = await startServer(dataDir);
-    children.push(second.child);
-    expect(lockHolder(dataDir)).toBe(second.child.pid);
-    expect(await logIn(second.url, 'before_kill')).toBe(200);
-  }, BOOT_TEST_TIMEOUT_MS);
+      const second = await startServer(dataDir);
+      children.push(second.child);
+      expect(lockHolder(dataDir)).toBe(second.child.pid);
+      expect(await logIn(second.url, 'before_kill')).toBe(200);
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
 
-  (canUnshare ? it : it.skip)('starts again as PID 1 after a SIGKILL as PID 1: the stale lock holds its own pid', async () => {
-    const first = await startServer(dataDir, { pidOne: true });
-    children.push(first.child);
-    expect(lockHolder(dataDir)).toBe(1);
-    await signUp(first.url, 'pid_one');
-    await kill(first.child);
-    // Left behind by the killed PID 1, naming the very pid the next one gets.
-    expect(lockHolder(dataDir)).toBe(1);
+  (canUnshare ? it : it.skip)(
+    'starts again as PID 1 after a SIGKILL as PID 1: the stale lock holds its own pid',
+    async () => {
+      const first = await startServer(dataDir, { pidOne: true });
+      children.push(first.child);
+      expect(lockHolder(dataDir)).toBe(1);
+      await signUp(first.url, 'pid_one');
+      await kill(first.child);
+      // Left behind by the killed PID 1, naming the very pid the next one gets.
+      expect(lockHolder(dataDir)).toBe(1);
 
-    const second = await startServer(dataDir, { pidOne: true });
-    children.push(second.child);
-    expect(lockHolder(dataDir)).toBe(1);
-    expect(await logIn(second.url, 'pid_one')).toBe(200);
-    expect(second.output()).not.toContain('is in use by');
-  }, BOOT_TEST_TIMEOUT_MS);
+      const second = await startServer(dataDir, { pidOne: true });
+      children.push(second.child);
+      expect(lockHolder(dataDir)).toBe(1);
+      expect(await logIn(second.url, 'pid_one')).toBe(200);
+      expect(second.output()).not.toContain('is in use by');
+    },
+    BOOT_TEST_TIMEOUT_MS,
+  );
 });

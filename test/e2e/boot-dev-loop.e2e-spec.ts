@@ -18,7 +18,8 @@ describe('npm run start:dev', () => {
   beforeAll(() => {
     // A copy of the project to edit, sharing node_modules.
     project = mkdtempSync(join(tmpdir(), 'chat-dev-loop-'));
-    for (const path of ['src', 'migrations', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, path), join(project, path), { recursive: true });
+    for (const path of ['src', 'migrations', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
+      cpSync(join(ROOT, path), join(project, path), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'));
   });
 
@@ -65,10 +66,13 @@ describe('npm run start:dev', () => {
 
       const beforeBroken = output.length;
       appendFileSync(source, 'export const broken: number = "not a number";\n');
-      await eventually(async () => (output.slice(beforeBroken).includes('[dev] compilation failed: the server keeps running the previous build') ? true : undefined), {
-        timeoutMs: 120_000,
-        what: `the compiler's error reported\n${output}`,
-      });
+      await eventually(
+        async () => (output.slice(beforeBroken).includes('[dev] compilation failed: the server keeps running the previous build') ? true : undefined),
+        {
+          timeoutMs: 120_000,
+          what: `the compiler's error reported\n${output}`,
+        },
+      );
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       expect(count(output, listening)).toBe(2);
 

@@ -47,7 +47,7 @@ describe('scripts/launch.cjs (npm start, npm run start:prod, the Docker image)',
     expect(outcome.stderr).toMatch(/^chat-backend needs Node\.js \^24\.9\.0 \|\| \^26\.0\.0 \(package\.json "engines"\), but this is Node\.js 22\.11\.0 /);
   });
 
-  (systemNode ? it : it.skip)('refuses the machine\'s old Node.js in one line (what npm scripts run on with --ignore-scripts)', async () => {
+  (systemNode ? it : it.skip)("refuses the machine's old Node.js in one line (what npm scripts run on with --ignore-scripts)", async () => {
     const outcome = await run(systemNode!, [LAUNCH]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(ONE_LINE);
@@ -81,7 +81,17 @@ describe('scripts/launch.cjs (npm start, npm run start:prod, the Docker image)',
         '',
       ].join('\n'),
     );
-    const { DATABASE_URL: _db, REDIS_URL: _redis, TEST_DATABASE_URL: _test, PORT: _port, CORS_ORIGINS: _cors, HOST: _host, DATA_DIR: _data, LOG_LEVEL: _level, ...inherited } = process.env;
+    const {
+      DATABASE_URL: _db,
+      REDIS_URL: _redis,
+      TEST_DATABASE_URL: _test,
+      PORT: _port,
+      CORS_ORIGINS: _cors,
+      HOST: _host,
+      DATA_DIR: _data,
+      LOG_LEVEL: _level,
+      ...inherited
+    } = process.env;
     const child = spawnTied(process.execPath, [LAUNCH, join(ROOT, 'dist/src/main.js')], {
       cwd,
       env: { ...inherited, NODE_ENV: 'development', PORT: String(envPort) },

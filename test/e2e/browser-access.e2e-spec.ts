@@ -37,7 +37,11 @@ afterAll(async () => {
 });
 
 const preflight = (origin: string, method: string, url = '/api/v1/users/me') =>
-  running.app.inject({ method: 'OPTIONS', url, headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' } });
+  running.app.inject({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'authorization,content-type' },
+  });
 
 describe('CORS with a list of origins', () => {
   it.each(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])('lets a listed origin preflight %s with the bearer header, cached for 2 hours', async (method) => {
@@ -64,7 +68,17 @@ describe('CORS with a list of origins', () => {
   it('exposes the headers a page must read on real answers', async () => {
     const response = await running.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: { ...ada.auth, origin: APP_ORIGIN } });
     expect(String(response.headers['access-control-expose-headers']).split(/,\s*/).sort()).toEqual([...CORS_EXPOSED_HEADERS].sort());
-    for (const name of ['x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'etag', 'content-range', 'accept-ranges', 'content-disposition']) {
+    for (const name of [
+      'x-request-id',
+      'x-ratelimit-limit',
+      'x-ratelimit-remaining',
+      'x-ratelimit-reset',
+      'retry-after',
+      'etag',
+      'content-range',
+      'accept-ranges',
+      'content-disposition',
+    ]) {
       expect(CORS_EXPOSED_HEADERS).toContain(name);
     }
   });
@@ -72,7 +86,11 @@ describe('CORS with a list of origins', () => {
   it('applies the same list to the Socket.IO handshake (long-polling)', async () => {
     const handshake = (origin: string) => fetch(`${running.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin } });
     const allowed = await handshake(APP_ORIGIN);
-    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-credentials')]).toEqual([200, APP_ORIGIN, 'true']);
+    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-credentials')]).toEqual([
+      200,
+      APP_ORIGIN,
+      'true',
+    ]);
     const refused = await handshake(STRANGER);
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
@@ -116,7 +134,10 @@ describe('request bodies', () => {
     const group = await chat.group(user, [bob]);
     const message = await chat.message(user, group, 'react to me');
     const empty = { 'content-type': 'application/json' };
-    const sessions = (await running.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: user.auth })).json() as Array<{ id: string; current: boolean }>;
+    const sessions = (await running.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: user.auth })).json() as Array<{
+      id: string;
+      current: boolean;
+    }>;
     const otherSession = sessions.find((session) => !session.current)!;
     const calls: Array<[string, string, number]> = [
       ['PUT', `/api/v1/users/${bob.id}/block`, 204],
@@ -165,7 +186,8 @@ describe('browser security headers', () => {
   it('gives /docs a CSP that lets Swagger UI run from the server itself and no page frame it', async () => {
     const response = await running.app.inject({ method: 'GET', url: '/docs' });
     const csp = String(response.headers['content-security-policy']);
-    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "connect-src 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "connect-src 'self'", "frame-ancestors 'none'"])
+      expect(csp).toContain(directive);
     expect(response.headers['x-frame-options']).toBe('DENY');
   });
 
@@ -250,11 +272,16 @@ describe('the documents a frontend generates its client from', () => {
     expect(asyncApi.components.schemas.AckErrorDto.properties.code.enum).toEqual(SOCKET_ERROR_CODES);
     expect(SOCKET_ERROR_CODES).toEqual(expect.arrayContaining(['ROOM_LIMIT', 'UNKNOWN_EVENT', 'VALIDATION_FAILED', 'RATE_LIMITED']));
     for (const [name, message] of Object.entries(asyncApi.components.messages as Record<string, { messageId: string }>)) expect(message.messageId).toBe(name);
-    expect(asyncApi.components.securitySchemes.accessToken).toMatchObject({ type: 'apiKey', in: 'user', description: expect.stringContaining('auth: { token') });
+    expect(asyncApi.components.securitySchemes.accessToken).toMatchObject({
+      type: 'apiKey',
+      in: 'user',
+      description: expect.stringContaining('auth: { token'),
+    });
   });
 
   it('has one status and meaning for every code', () => {
-    for (const [code, spec] of Object.entries(ERROR_CODES)) expect([code, spec.status >= 400 && spec.status < 600, spec.meaning.length > 10]).toEqual([code, true, true]);
+    for (const [code, spec] of Object.entries(ERROR_CODES))
+      expect([code, spec.status >= 400 && spec.status < 600, spec.meaning.length > 10]).toEqual([code, true, true]);
   });
 });
 
@@ -272,10 +299,18 @@ describe('CORS_ORIGINS=*', () => {
   });
 
   it('lets any origin in without credentials, over REST and the Socket.IO handshake', async () => {
-    const rest = await open.app.inject({ method: 'OPTIONS', url: '/api/v1/users/me', headers: { origin: STRANGER, 'access-control-request-method': 'DELETE' } });
+    const rest = await open.app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/users/me',
+      headers: { origin: STRANGER, 'access-control-request-method': 'DELETE' },
+    });
     expect(rest.headers['access-control-allow-origin']).toBe('*');
     expect(rest.headers['access-control-allow-credentials']).toBeUndefined();
     const socket = await fetch(`${open.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: STRANGER } });
-    expect([socket.status, socket.headers.get('access-control-allow-origin'), socket.headers.get('access-control-allow-credentials')]).toEqual([200, '*', null]);
+    expect([socket.status, socket.headers.get('access-control-allow-origin'), socket.headers.get('access-control-allow-credentials')]).toEqual([
+      200,
+      '*',
+      null,
+    ]);
   });
 });

@@ -55,17 +55,28 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
 
   it('describes both kinds of conversation body and every field of Conversation and Message', () => {
     const body = document.paths['/api/v1/conversations'].post.requestBody?.content['application/json'].schema;
-    expect(body?.oneOf).toEqual([
-      { $ref: '#/components/schemas/CreateDirectConversationDto' },
-      { $ref: '#/components/schemas/CreateGroupConversationDto' },
-    ]);
+    expect(body?.oneOf).toEqual([{ $ref: '#/components/schemas/CreateDirectConversationDto' }, { $ref: '#/components/schemas/CreateGroupConversationDto' }]);
     const { schemas } = document.components;
     expect(Object.keys(schemas.ConversationDto.properties).sort()).toEqual(
       ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'myRole', 'memberCount'].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(
-      ['id', 'conversationId', 'seq', 'sender', 'content', 'attachments', 'replyToId', 'clientMessageId', 'reactions', 'status', 'createdAt', 'editedAt', 'deletedAt'].sort(),
+      [
+        'id',
+        'conversationId',
+        'seq',
+        'sender',
+        'content',
+        'attachments',
+        'replyToId',
+        'clientMessageId',
+        'reactions',
+        'status',
+        'createdAt',
+        'editedAt',
+        'deletedAt',
+      ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);
   });

@@ -64,7 +64,7 @@ describe('query plans of history, conversation list, unread counts and search', 
       // 20,000 messages in the busy conversation, half from the reader; a rare word in one of each thousand.
       await manager.query(
         `INSERT INTO message (conversation_id, seq, sender_id, content, client_message_id, created_at)
-         SELECT ${id('conversation', '1')}, g, ${id('user', "CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + 1 % ($2 - 1) END")},
+         SELECT ${id('conversation', '1')}, g, ${id('user', 'CASE WHEN g % 2 = 0 THEN 1 ELSE 2 + 1 % ($2 - 1) END')},
                 'message number ' || g || ' about ' || CASE WHEN g % 1000 = 0 THEN 'kubernetes 北京烤鸭' ELSE (ARRAY['weather', 'lunch', 'deploys'])[1 + g % 3] END,
                 gen_random_uuid(), now() - make_interval(secs => $1 - g)
            FROM generate_series(1, $1::int) g`,
@@ -105,7 +105,9 @@ describe('query plans of history, conversation list, unread counts and search', 
   }
 
   const seqScans = (nodes: PlanNode[]) =>
-    nodes.filter((node) => node['Node Type'] === 'Seq Scan' && ['message', 'conversation_member', 'conversation', 'chat_event'].includes(node['Relation Name'] ?? ''));
+    nodes.filter(
+      (node) => node['Node Type'] === 'Seq Scan' && ['message', 'conversation_member', 'conversation', 'chat_event'].includes(node['Relation Name'] ?? ''),
+    );
   const indexesUsed = (nodes: PlanNode[]) => nodes.map((node) => node['Index Name']).filter(Boolean);
 
   it('seeded what it meant to', async () => {
@@ -153,7 +155,9 @@ describe('query plans of history, conversation list, unread counts and search', 
   });
 
   it('searches through the trigram index, never scanning every message', async () => {
-    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [reader]);
+    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [
+      reader,
+    ]);
     for (const search of [
       { conversationIds: readerConversations.map((row) => row.conversation_id), q: 'kubernetes', limit: 51 },
       { conversationIds: [busy], q: '北京烤鸭', limit: 51 },
@@ -170,13 +174,18 @@ describe('query plans of history, conversation list, unread counts and search', 
     for (const since of [0n, BigInt(head) - 40_000n]) {
       const nodes = await plan(visibleEventsQuery(reader, since, 501));
       expect([since, seqScans(nodes)]).toEqual([since, []]);
-      expect([since, indexesUsed(nodes)]).toEqual([since, expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx'])]);
+      expect([since, indexesUsed(nodes)]).toEqual([
+        since,
+        expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx']),
+      ]);
     }
   });
 
   it('bounds a search of terms too short for the trigram index to the newest messages of recent conversations', async () => {
     const bound = SHORT_SEARCH_MESSAGES * SHORT_SEARCH_CONVERSATIONS;
-    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [reader]);
+    const readerConversations: Array<{ conversation_id: string }> = await database.query('SELECT conversation_id FROM conversation_member WHERE user_id = $1', [
+      reader,
+    ]);
     const all = readerConversations.map((row) => row.conversation_id);
     for (const search of [
       // Two letters that match nothing: without the bound, every message of the reader's 400 conversations.

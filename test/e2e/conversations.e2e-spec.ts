@@ -87,7 +87,12 @@ describe('conversations: direct and group, members, roles, markers', () => {
         memberCount: 2,
         createdAt: expect.stringMatching(/Z$/),
       });
-      expect(created.json().members.map((member: { user: { id: string; displayName: string } }) => member.user.id).sort()).toEqual([ada.id, bob.id].sort());
+      expect(
+        created
+          .json()
+          .members.map((member: { user: { id: string; displayName: string } }) => member.user.id)
+          .sort(),
+      ).toEqual([ada.id, bob.id].sort());
       expect(created.json().members.find((member: { user: { id: string } }) => member.user.id === bob.id).user).toMatchObject({
         displayName: 'Bob',
         presence: { online: false },
@@ -131,7 +136,10 @@ describe('conversations: direct and group, members, roles, markers', () => {
       expect(self.json().details).toEqual([{ field: 'userId', message: expect.any(String) }]);
       expect((await inject('POST', '/conversations', ada, { type: 'direct', userId: randomUUID() })).statusCode).toBe(404);
       await inject('PUT' as Method, `/users/${ada.id}/block`, bob);
-      for (const [from, to] of [[ada, bob], [bob, ada]]) {
+      for (const [from, to] of [
+        [ada, bob],
+        [bob, ada],
+      ]) {
         const blocked = await inject('POST', '/conversations', from, { type: 'direct', userId: to.id });
         expect(blocked.statusCode).toBe(403);
         expect(blocked.json().code).toBe('BLOCKED');
@@ -334,7 +342,14 @@ describe('conversations: direct and group, members, roles, markers', () => {
 
       const first = await list(ada, '?limit=2');
       expect(first.items.map((item) => item.id)).toEqual([fresh.id, busy.id]);
-      expect(first.items[1]).toMatchObject({ title: 'busy', lastSeq: 3, lastMessage: { seq: 3, content: 'three' }, unreadCount: 2, myRole: 'member', memberCount: 3 });
+      expect(first.items[1]).toMatchObject({
+        title: 'busy',
+        lastSeq: 3,
+        lastMessage: { seq: 3, content: 'three' },
+        unreadCount: 2,
+        myRole: 'member',
+        memberCount: 3,
+      });
       const second = await list(ada, `?limit=2&cursor=${first.nextCursor}`);
       expect(second.items.map((item) => item.id)).toEqual([direct.id, quiet.id]);
       expect(second.items[0]).toMatchObject({ type: 'direct', unreadCount: 1, lastMessage: { content: 'hi ada' } });

@@ -131,7 +131,9 @@ describe('production on the embedded database', () => {
       child.stderr!.on('data', (chunk) => (output += chunk));
       const [code] = await once(child, 'exit');
       expect(code).toBe(1);
-      expect(output.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: DATABASE_URL is required in production .*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=true/)]);
+      expect(output.trim().split('\n')).toEqual([
+        expect.stringMatching(/^Invalid configuration: DATABASE_URL is required in production .*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=true/),
+      ]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -109,7 +109,9 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
 
   /** Per conversation: seq is exactly 1..N, and conversation.last_seq is N. */
   async function expectGapFree(stored: Row[]) {
-    const lastSeqs = await db.query<{ id: string; last_seq: string }>('SELECT id, last_seq::text AS last_seq FROM conversation WHERE id = ANY($1::uuid[])', [conversations]);
+    const lastSeqs = await db.query<{ id: string; last_seq: string }>('SELECT id, last_seq::text AS last_seq FROM conversation WHERE id = ANY($1::uuid[])', [
+      conversations,
+    ]);
     for (const conversationId of conversations) {
       const seqs = stored.filter((row) => row.conversation_id === conversationId).map((row) => Number(row.seq));
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => index + 1));
@@ -137,7 +139,11 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
     [ada, bob] = await Promise.all([signup(running.url), signup(running.url)]);
     const direct = await timedFetch(`${running.url}/api/v1/conversations`, { method: 'POST', token: ada.token, json: { type: 'direct', userId: bob.id } });
     expect(direct.status).toBe(201);
-    const group = await timedFetch(`${running.url}/api/v1/conversations`, { method: 'POST', token: bob.token, json: { type: 'group', title: 'crash', memberIds: [ada.id] } });
+    const group = await timedFetch(`${running.url}/api/v1/conversations`, {
+      method: 'POST',
+      token: bob.token,
+      json: { type: 'group', title: 'crash', memberIds: [ada.id] },
+    });
     expect(group.status).toBe(201);
     conversations = [direct.body.id, group.body.id];
 
@@ -224,7 +230,11 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
         const committed = byKey.get(key(attempt.conversationId, attempt.sender.id, attempt.clientMessageId))?.[0];
         const body = { clientMessageId: attempt.clientMessageId, content: 'retried' };
         if (attempt.transport === 'rest') {
-          const response = await timedFetch(`${running.url}/api/v1/conversations/${attempt.conversationId}/messages`, { method: 'POST', token: attempt.sender.token, json: body });
+          const response = await timedFetch(`${running.url}/api/v1/conversations/${attempt.conversationId}/messages`, {
+            method: 'POST',
+            token: attempt.sender.token,
+            json: body,
+          });
           expect(response.status).toBe(committed ? 200 : 201);
           if (committed) expect(response.body.id).toBe(committed.id);
           return { message: response.body as Message };
@@ -239,7 +249,11 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
     // A retry of an acknowledged send answers the original too.
     const sample = attempts.filter((attempt) => attempt.acked && attempt.transport === 'rest').slice(0, 5);
     for (const attempt of sample) {
-      const response = await timedFetch(`${running.url}/api/v1/conversations/${attempt.conversationId}/messages`, { method: 'POST', token: attempt.sender.token, json: { clientMessageId: attempt.clientMessageId, content: 'again' } });
+      const response = await timedFetch(`${running.url}/api/v1/conversations/${attempt.conversationId}/messages`, {
+        method: 'POST',
+        token: attempt.sender.token,
+        json: { clientMessageId: attempt.clientMessageId, content: 'again' },
+      });
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ id: attempt.acked!.id, seq: attempt.acked!.seq });
     }
@@ -270,9 +284,16 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
     const bobSocket = await openSocket(running.url, bob);
     const created: Message[] = [];
     bobSocket.on('message.created', (message: Message) => created.push(message));
-    const last = await timedFetch(`${running.url}/api/v1/conversations/${conversationId}/messages`, { method: 'POST', token: ada.token, json: { clientMessageId: randomUUID(), content: 'last one bob saw' } });
+    const last = await timedFetch(`${running.url}/api/v1/conversations/${conversationId}/messages`, {
+      method: 'POST',
+      token: ada.token,
+      json: { clientMessageId: randomUUID(), content: 'last one bob saw' },
+    });
     expect(last.status).toBe(201);
-    const seen = await eventually(async () => created.find((message) => message.id === last.body.id), { timeoutMs: 5_000, what: 'bob seeing the message live' });
+    const seen = await eventually(async () => created.find((message) => message.id === last.body.id), {
+      timeoutMs: 5_000,
+      what: 'bob seeing the message live',
+    });
     bobSocket.close();
 
     // Fifty messages from two senders while bob is away.
@@ -280,7 +301,11 @@ describe('crash safety: SIGKILL mid-burst (the built server)', () => {
     await Promise.all(
       [ada, bob, ada, bob, ada].map(async (sender, loop) => {
         for (let n = 0; n < 10; n++) {
-          const response = await timedFetch(`${running.url}/api/v1/conversations/${conversationId}/messages`, { method: 'POST', token: sender.token, json: { clientMessageId: randomUUID(), content: `while away ${loop}.${n}` } });
+          const response = await timedFetch(`${running.url}/api/v1/conversations/${conversationId}/messages`, {
+            method: 'POST',
+            token: sender.token,
+            json: { clientMessageId: randomUUID(), content: `while away ${loop}.${n}` },
+          });
           expect(response.status).toBe(201);
           sent.push(response.body);
         }

@@ -99,7 +99,10 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     expect(later.ms).toBeLessThan(FAST_MS);
 
     await cluster.start();
-    const recovered = await eventually(async () => ((await me()).status === 200 ? true : undefined), { timeoutMs: RECOVERY_MS, what: 'GET /users/me back to 200' });
+    const recovered = await eventually(async () => ((await me()).status === 200 ? true : undefined), {
+      timeoutMs: RECOVERY_MS,
+      what: 'GET /users/me back to 200',
+    });
     expect(recovered).toBe(true);
     expect((await api('/health/ready')).status).toBe(200);
     const login = await api('/api/v1/auth/login', { method: 'POST', json: credentials });
@@ -148,7 +151,10 @@ describeWithPostgres(binDir ? title : `${title} — skipped: no /usr/lib/postgre
     for (const answer of answers) expect(answer.ms).toBeLessThan(FAST_MS);
     for (const answer of answers.filter((answer) => answer.status === 503)) expect(answer.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
     expect(server.running()).toBe(true);
-    const next = await eventually(async () => ((await me()).status === 200 ? true : undefined), { timeoutMs: RECOVERY_MS, what: 'GET /users/me after the killing stopped' });
+    const next = await eventually(async () => ((await me()).status === 200 ? true : undefined), {
+      timeoutMs: RECOVERY_MS,
+      what: 'GET /users/me after the killing stopped',
+    });
     expect(next).toBe(true);
   });
 });

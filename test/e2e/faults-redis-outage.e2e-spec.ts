@@ -46,7 +46,12 @@ describeWithRedis('a Redis outage with REDIS_URL set (throwaway redis-server)', 
         const started = performance.now();
         const response =
           index % 3 === 0
-            ? await running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: ada.password }, remoteAddress: uniqueAddress() })
+            ? await running.app.inject({
+                method: 'POST',
+                url: '/api/v1/auth/login',
+                payload: { email: ada.email, password: ada.password },
+                remoteAddress: uniqueAddress(),
+              })
             : await me(ada);
         return { status: response.statusCode, body: response.json(), ms: performance.now() - started };
       }),
@@ -92,8 +97,16 @@ describeWithRedis('a Redis outage with REDIS_URL set (throwaway redis-server)', 
     // A new, empty Redis on the same port: the clients reconnect on their own.
     await redis.start();
     await eventually(async () => ((await me(ada)).statusCode === 200 ? true : undefined), { timeoutMs: RECOVERY_MS, what: 'GET /users/me back to 200' });
-    expect((await running.app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({ status: 'ok', checks: { database: 'up', redis: 'up', media: 'up' } });
-    const login = await running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: ada.password }, remoteAddress: uniqueAddress() });
+    expect((await running.app.inject({ method: 'GET', url: '/health/ready' })).json()).toEqual({
+      status: 'ok',
+      checks: { database: 'up', redis: 'up', media: 'up' },
+    });
+    const login = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { email: ada.email, password: ada.password },
+      remoteAddress: uniqueAddress(),
+    });
     expect(login.statusCode).toBe(200);
 
     // The new Redis lost every revocation key; a session ended before the outage stays ended anyway.
@@ -126,7 +139,10 @@ describeWithRedis('a Redis outage with REDIS_URL set (throwaway redis-server)', 
     expect(ready.json().details).toEqual([expect.objectContaining({ field: 'redis' })]);
 
     redis.thaw();
-    await eventually(async () => ((await me(ada)).statusCode === 200 ? true : undefined), { timeoutMs: RECOVERY_MS, what: 'GET /users/me back to 200 after the freeze' });
+    await eventually(async () => ((await me(ada)).statusCode === 200 ? true : undefined), {
+      timeoutMs: RECOVERY_MS,
+      what: 'GET /users/me back to 200 after the freeze',
+    });
     expect((await running.app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
   });
 });

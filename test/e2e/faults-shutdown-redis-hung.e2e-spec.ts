@@ -28,7 +28,10 @@ describeWithRedis('SIGTERM while Redis hangs (the built server, throwaway redis-
     redis = await ThrowawayRedis.create();
     server = await startServerProcess({ DATABASE_URL: process.env.TEST_DATABASE_URL!, REDIS_URL: redis.url, SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) });
     const username = `hung_${randomBytes(4).toString('hex')}`;
-    const signup = await timedFetch(`${server.url}/api/v1/auth/signup`, { method: 'POST', json: { email: `${username}@example.test`, username, password: 'a-long-enough-password' } });
+    const signup = await timedFetch(`${server.url}/api/v1/auth/signup`, {
+      method: 'POST',
+      json: { email: `${username}@example.test`, username, password: 'a-long-enough-password' },
+    });
     expect(signup.status).toBe(201);
     socket = clientSocket(server.url, signup.body.accessToken);
     await connected(socket);

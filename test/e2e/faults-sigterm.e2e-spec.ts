@@ -22,7 +22,11 @@ interface Outcome {
  * One request on a connection of its own (no keep-alive pool), so a connection cut by the server shows
  * up as that request's error. Resolves once the whole body arrived, or with the error that ended it.
  */
-function exchange(url: string, options: { method: string; path: string; body?: unknown; token?: string }, t0: number): { sent: Promise<void>; done: Promise<Outcome> } {
+function exchange(
+  url: string,
+  options: { method: string; path: string; body?: unknown; token?: string },
+  t0: number,
+): { sent: Promise<void>; done: Promise<Outcome> } {
   let markSent!: () => void;
   const sent = new Promise<void>((resolve) => (markSent = resolve));
   const done = new Promise<Outcome>((resolve) => {
@@ -96,7 +100,11 @@ describe('SIGTERM under load (the built server)', () => {
     // Once the server has taken the signal, a new connection is refused or answered 503, never served.
     let exitedYet = false;
     void exited.then(() => (exitedYet = true));
-    await eventually(async () => (server.output().includes('"msg":"shutting down"') || exitedYet ? true : undefined), { timeoutMs: 5_000, intervalMs: 5, what: 'the server logging that it shuts down' });
+    await eventually(async () => (server.output().includes('"msg":"shutting down"') || exitedYet ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 5,
+      what: 'the server logging that it shuts down',
+    });
     const late: Outcome[] = [];
     while (!exitedYet && late.length < 100) {
       late.push(await exchange(server.url, { method: 'GET', path: '/api/v1/users/me', token }, t0).done);

@@ -1,6 +1,20 @@
 import * as fc from 'fast-check';
 import { builders, type GivenUser } from '../support/given.js';
-import { assertProperty, anyString, forgedCursor, FUZZ_RUNS, hostileBody, hostileValue, type IdSource, withNulInside, POLLUTION_KEYS, PRIVILEGED_KEYS, RawJson, toJson, valueForSchema } from '../support/fuzz.js';
+import {
+  assertProperty,
+  anyString,
+  forgedCursor,
+  FUZZ_RUNS,
+  hostileBody,
+  hostileValue,
+  type IdSource,
+  withNulInside,
+  POLLUTION_KEYS,
+  PRIVILEGED_KEYS,
+  RawJson,
+  toJson,
+  valueForSchema,
+} from '../support/fuzz.js';
 import { image } from '../support/media-samples.js';
 import { multipartForm, type FormPart } from '../support/multipart.js';
 import { type DocumentedOperation, loadOpenApi, openApiResponses, type OpenApiParameter, operationsOf, type Schema } from '../support/openapi-responses.js';
@@ -72,7 +86,9 @@ function idSource(operation: DocumentedOperation, world: World, own: { otherSess
 
 /** Percent-encodes any string, lone surrogates included (as U+FFFD, the way a client's UTF-8 would). */
 function encodeSegment(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(text, 'utf8')]
+    .map((byte) => (/[A-Za-z0-9\-_.~]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`))
+    .join('');
 }
 
 const asText = (value: unknown) => (typeof value === 'string' ? value : value instanceof RawJson ? value.text : toJson(value));
@@ -83,7 +99,13 @@ function pathParameter(parameter: OpenApiParameter, ids: IdSource): fc.Arbitrary
     { arbitrary: known.length ? fc.constantFrom(...known).map(encodeSegment) : fc.uuid(), weight: 4 },
     { arbitrary: fc.uuid(), weight: 2 },
     // Not empty, `.` or `..`: URLs resolve those to another path, so they are no value of this parameter.
-    { arbitrary: fc.oneof(anyString(120), hostileValue().map(asText)).filter((text) => !/^\.{0,2}$/.test(text)).map((text) => encodeSegment(text.slice(0, 2_000))), weight: 3 },
+    {
+      arbitrary: fc
+        .oneof(anyString(120), hostileValue().map(asText))
+        .filter((text) => !/^\.{0,2}$/.test(text))
+        .map((text) => encodeSegment(text.slice(0, 2_000))),
+      weight: 3,
+    },
     // Raw, as a hostile client can put them on the wire: broken escapes, overlong UTF-8, encoded slashes.
     { arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%AF', '%FF', 'a%2Fb', '%252F', '*', '%u2215'), weight: 1 },
   );
@@ -105,7 +127,10 @@ function queryString(parameters: OpenApiParameter[], ids: IdSource): fc.Arbitrar
       // Mostly present (required ones nearly always); sometimes repeated, which a parser makes an array.
       .map(([dice, values]) => (dice < (parameter.required ? 9 : 6) ? values.map((value) => [parameter.name, value] as const) : [])),
   );
-  const extra = fc.option(fc.tuple(fc.constantFrom(...POLLUTION_KEYS, ...PRIVILEGED_KEYS, '__proto__[polluted]', 'constructor.prototype.polluted'), anyString(16)), { freq: 5 });
+  const extra = fc.option(
+    fc.tuple(fc.constantFrom(...POLLUTION_KEYS, ...PRIVILEGED_KEYS, '__proto__[polluted]', 'constructor.prototype.polluted'), anyString(16)),
+    { freq: 5 },
+  );
   return fc.tuple(fc.tuple(...pairs), extra).map(([groups, unknown]) => {
     const all = [...groups.flat(), ...(unknown ? [unknown] : [])];
     return all.length ? `?${all.map(([key, value]) => `${encodeSegment(key)}=${encodeSegment(value)}`).join('&')}` : '';
@@ -116,29 +141,81 @@ function queryString(parameters: OpenApiParameter[], ids: IdSource): fc.Arbitrar
 const headerText = fc.string({ unit: 'binary-ascii', maxLength: 200 }).map((text) => text.replace(/[^\x20-\x7e]/g, ''));
 
 function headerParameters(parameters: OpenApiParameter[]): fc.Arbitrary<Record<string, string>> {
-  const tricky = fc.constantFrom('bytes=0-0', 'bytes=-0', 'bytes=0-', 'bytes=5-1', 'bytes=-99999999999999999999', 'bytes=0-1,2-3', 'bytes=999999999999-', 'bytes=1e3-', 'items=0-1', '"etag"', '*', 'W/"x"');
+  const tricky = fc.constantFrom(
+    'bytes=0-0',
+    'bytes=-0',
+    'bytes=0-',
+    'bytes=5-1',
+    'bytes=-99999999999999999999',
+    'bytes=0-1,2-3',
+    'bytes=999999999999-',
+    'bytes=1e3-',
+    'items=0-1',
+    '"etag"',
+    '*',
+    'W/"x"',
+  );
   const model = Object.fromEntries(parameters.map((parameter) => [parameter.name, fc.oneof(tricky, headerText)]));
   return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, string>>;
 }
 
 /** Raw bodies that are not the JSON they claim to be. */
-const brokenJson = fc.constantFrom('{', '{"a":', '[', 'nul', '\u0000', '{"a":1}{"b":2}', "{'a':1}", '{"a":1,}', '\uFEFF{}', '{"__proto__":{"polluted":"yes"}}', '"just a string"', '12');
+const brokenJson = fc.constantFrom(
+  '{',
+  '{"a":',
+  '[',
+  'nul',
+  '\u0000',
+  '{"a":1}{"b":2}',
+  "{'a':1}",
+  '{"a":1,}',
+  '\uFEFF{}',
+  '{"__proto__":{"polluted":"yes"}}',
+  '"just a string"',
+  '12',
+);
 
 function jsonBody(schema: Schema | undefined, ids: IdSource): fc.Arbitrary<FuzzRequest['body']> {
-  const contentType = fc.constantFrom('application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/xml', '');
+  const contentType = fc.constantFrom(
+    'application/json',
+    'application/json',
+    'application/json',
+    'application/json; charset=utf-8',
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/xml',
+    '',
+  );
   return fc.oneof(
-    { arbitrary: fc.tuple(hostileBody(schema, schemas, ids), contentType).map(([value, type]) => ({ payload: toJson(value), contentType: type || undefined })), weight: 8 },
+    {
+      arbitrary: fc.tuple(hostileBody(schema, schemas, ids), contentType).map(([value, type]) => ({ payload: toJson(value), contentType: type || undefined })),
+      weight: 8,
+    },
     { arbitrary: brokenJson.map((payload) => ({ payload, contentType: 'application/json' })), weight: 1 },
     { arbitrary: fc.constant(undefined), weight: 1 },
   );
 }
 
 function multipartBody(png: Buffer): fc.Arbitrary<FuzzRequest['body']> {
-  const filename = fc.oneof(fc.constantFrom('photo.png', '../../../etc/passwd', 'a\u0000.png', '..', '', 'x'.repeat(1_000), '👍.png', 'con.png'), anyString(40));
-  const content = fc.oneof(fc.constant(png), fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)), fc.constant(Buffer.from('<svg onload="alert(1)"/>')));
+  const filename = fc.oneof(
+    fc.constantFrom('photo.png', '../../../etc/passwd', 'a\u0000.png', '..', '', 'x'.repeat(1_000), '👍.png', 'con.png'),
+    anyString(40),
+  );
+  const content = fc.oneof(
+    fc.constant(png),
+    fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
+    fc.constant(Buffer.from('<svg onload="alert(1)"/>')),
+  );
   const part: fc.Arbitrary<FormPart> = fc.record({
-    name: fc.oneof(fc.constant('file'), fc.constant('file'), anyString(20).map((text) => text.replace(/["\r\n]/g, ''))),
-    filename: fc.option(filename.map((text) => text.replace(/["\r\n]/g, '')), { nil: undefined, freq: 5 }),
+    name: fc.oneof(
+      fc.constant('file'),
+      fc.constant('file'),
+      anyString(20).map((text) => text.replace(/["\r\n]/g, '')),
+    ),
+    filename: fc.option(
+      filename.map((text) => text.replace(/["\r\n]/g, '')),
+      { nil: undefined, freq: 5 },
+    ),
     contentType: fc.option(fc.constantFrom('image/png', 'text/html', 'application/x-msdownload', 'image/svg+xml', ''), { nil: undefined }),
     content,
   });
@@ -163,7 +240,15 @@ function multipart(parts: FormPart[]) {
 
 const forgedAuthorization = fc.oneof(
   headerText.map((text) => `Bearer ${text}`),
-  fc.constantFrom('Bearer', 'Bearer ', 'bearer x.y.z', 'Basic YWRhOnB3', 'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'Bearer a.b.c.d', `Bearer ${'a'.repeat(8_000)}`),
+  fc.constantFrom(
+    'Bearer',
+    'Bearer ',
+    'bearer x.y.z',
+    'Basic YWRhOnB3',
+    'Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.',
+    'Bearer a.b.c.d',
+    `Bearer ${'a'.repeat(8_000)}`,
+  ),
 );
 
 function requestArbitrary(operation: DocumentedOperation, ids: IdSource, png: Buffer): fc.Arbitrary<FuzzRequest> {
@@ -172,7 +257,10 @@ function requestArbitrary(operation: DocumentedOperation, ids: IdSource, png: Bu
   const path = fc
     .tuple(...pathParameters.map((parameter) => pathParameter(parameter, ids)))
     .map((values) => pathParameters.reduce((route, parameter, index) => route.replace(`{${parameter.name}}`, values[index]), operation.route));
-  const query = queryString(parameters.filter((parameter) => parameter.in === 'query'), ids);
+  const query = queryString(
+    parameters.filter((parameter) => parameter.in === 'query'),
+    ids,
+  );
   const headers = headerParameters(parameters.filter((parameter) => parameter.in === 'header'));
   const content = operation.operation.requestBody?.content ?? {};
   const body = content['multipart/form-data']
@@ -198,7 +286,11 @@ function authorizationOf(request: FuzzRequest, callers: { member: GivenUser; adm
 }
 
 function describeRequest(operation: DocumentedOperation, request: FuzzRequest): string {
-  const body = request.body ? (Buffer.isBuffer(request.body.payload) ? `<${request.body.payload.length} bytes>` : request.body.payload.slice(0, 300)) : '(none)';
+  const body = request.body
+    ? Buffer.isBuffer(request.body.payload)
+      ? `<${request.body.payload.length} bytes>`
+      : request.body.payload.slice(0, 300)
+    : '(none)';
   return `${operation.method} ${(request.path + request.query).slice(0, 400)} as ${request.identity}; content-type ${request.body?.contentType ?? '(none)'}; body ${body}`;
 }
 

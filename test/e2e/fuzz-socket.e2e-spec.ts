@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
 import { builders, type GivenUser } from '../support/given.js';
-import { assertProperty, FUZZ_RUNS, hostileValue, type IdSource, POLLUTION_KEYS, PRIVILEGED_KEYS, valueForSchema, wideObject, withNulInside, withOwnKey } from '../support/fuzz.js';
+import {
+  assertProperty,
+  FUZZ_RUNS,
+  hostileValue,
+  type IdSource,
+  POLLUTION_KEYS,
+  PRIVILEGED_KEYS,
+  valueForSchema,
+  wideObject,
+  withNulInside,
+  withOwnKey,
+} from '../support/fuzz.js';
 import type { Schema } from '../support/openapi-responses.js';
 import { AsyncApiChecker, socketFactory, type TestSocket } from '../support/sockets.js';
 import { startTestApp } from '../support/test-app.js';
@@ -72,7 +83,12 @@ function payloadArbitrary(schema: Schema, world: World, tokens: string[]): fc.Ar
     { arbitrary: fc.tuple(asObject, fc.constantFrom(...names, 'x'), wrong).map(([body, key, value]) => ({ ...body, [key]: value })), weight: 4 },
     { arbitrary: fc.tuple(asObject, fc.constantFrom(...names, 'x'), withNulInside()).map(([body, key, value]) => ({ ...body, [key]: value })), weight: 2 },
     { arbitrary: asObject.map((body) => ({ ...wideObject(1_500), ...body })), weight: 1 },
-    { arbitrary: fc.tuple(asObject, fc.constantFrom(...POLLUTION_KEYS, ...PRIVILEGED_KEYS), hostileValue()).map(([body, key, value]) => withOwnKey(body, key, value)), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(asObject, fc.constantFrom(...POLLUTION_KEYS, ...PRIVILEGED_KEYS), hostileValue())
+        .map(([body, key, value]) => withOwnKey(body, key, value)),
+      weight: 2,
+    },
     { arbitrary: wrong, weight: 2 },
     { arbitrary: fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes)), weight: 1 },
     { arbitrary: fc.tuple(asObject, fc.uint8Array({ maxLength: 64 })).map(([body, bytes]) => ({ ...body, conversationId: Buffer.from(bytes) })), weight: 1 },
@@ -154,7 +170,9 @@ describe(`fuzzing every client → server socket event of the AsyncAPI document 
         const problems = ackProblems(event, ack);
         if (problems.length) {
           const shown = JSON.stringify(request.payload)?.slice(0, 300);
-          throw new Error(`${event} (${request.emission}) as ${request.identity} with ${shown}\n→ ${JSON.stringify(ack).slice(0, 300)}\n${problems.join('\n')}`);
+          throw new Error(
+            `${event} (${request.emission}) as ${request.identity} with ${shown}\n→ ${JSON.stringify(ack).slice(0, 300)}\n${problems.join('\n')}`,
+          );
         }
       });
     },

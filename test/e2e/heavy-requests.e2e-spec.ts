@@ -67,7 +67,10 @@ describe('heavy requests per user', () => {
       // Light requests of the same user, and every request of another user, go on.
       expect((await get(heavy, '/users/me')).statusCode).toBe(200);
       // (Two at a time: the other user has a bound of their own.)
-      for (const urls of [['/messages/search?q=anything', `/conversations/${room.id}/messages`], ['/sync', '/messages/search?q=more']]) {
+      for (const urls of [
+        ['/messages/search?q=anything', `/conversations/${room.id}/messages`],
+        ['/sync', '/messages/search?q=more'],
+      ]) {
         const answers = await Promise.all(urls.map((url) => get(other, url)));
         expect(answers.map((response) => response.statusCode)).toEqual([200, 200]);
       }

@@ -34,13 +34,19 @@ describe('tokens used in the wrong place', () => {
     expect(response.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await refusal(clientSocket(running.url, ada.refreshToken))).message).toBe('UNAUTHORIZED');
     // The refresh token is still good for what it is for.
-    const refreshed = await running.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: ada.refreshToken }, remoteAddress: address() });
+    const refreshed = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: ada.refreshToken },
+      remoteAddress: address(),
+    });
     expect(refreshed.statusCode).toBe(200);
   });
 
   it('refuses an access token as a refresh token, without spending or revoking anything', async () => {
     const ada = await given.user();
-    const refresh = (refreshToken: string) => running.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken }, remoteAddress: address() });
+    const refresh = (refreshToken: string) =>
+      running.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken }, remoteAddress: address() });
     // A JWT is longer than any refresh token (43 characters): refused before any lookup…
     const whole = await refresh(ada.accessToken);
     expect(whole.statusCode).toBe(400);
@@ -50,7 +56,12 @@ describe('tokens used in the wrong place', () => {
     expect(cut.statusCode).toBe(401);
     expect(cut.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await me(ada)).statusCode).toBe(200);
-    const refreshed = await running.app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: ada.refreshToken }, remoteAddress: address() });
+    const refreshed = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/refresh',
+      payload: { refreshToken: ada.refreshToken },
+      remoteAddress: address(),
+    });
     expect(refreshed.statusCode).toBe(200);
   });
 
@@ -181,7 +192,11 @@ describe('forged X-Forwarded-For chains', () => {
       remoteAddress,
     });
     expect(signup.statusCode).toBe(201);
-    const sessions = await running.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: { authorization: `Bearer ${signup.json().accessToken}` } });
+    const sessions = await running.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/sessions',
+      headers: { authorization: `Bearer ${signup.json().accessToken}` },
+    });
     return (sessions.json() as Array<{ ip: string | null }>)[0].ip;
   }
 

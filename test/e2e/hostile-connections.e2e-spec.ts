@@ -152,7 +152,9 @@ describe('slowloris', () => {
     const { socket, answer } = rawConnection(running.url, 30_000);
     await once(socket, 'connect');
     const body = JSON.stringify({ email: 'steady@example.test', password: 'x'.repeat(3000) });
-    socket.write(`POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`);
+    socket.write(
+      `POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    );
     // 600 bytes every 500 ms: 2,400 bytes per 2 s window, above 1,024.
     for (let at = 0; at < body.length; at += 600) {
       socket.write(body.slice(at, at + 600));

@@ -32,8 +32,7 @@ describe('wide bodies', () => {
     await running.close();
   });
 
-  const login = (body: string) =>
-    fetch(`${running.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const login = (body: string) => fetch(`${running.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
   it('refuses an anonymous login of ~90,000 unknown keys (~1 MiB) with one short 400, before class-transformer sees it', async () => {
     const body = wideBody(90_000, { email: 'a@example.test', password: 'whatever password' });
@@ -122,7 +121,11 @@ describe('NUL characters and forged cursors', () => {
     ['a status text', () => send('PATCH', '/users/me', { statusText: '\u0000\u0000' }), 'statusText'],
     ['a search term', () => send('GET', `/messages/search?q=${encodeURIComponent('hello\u0000')}`), 'q'],
     ['a user search', () => send('GET', `/users?search=${encodeURIComponent('a\u0000')}`), 'search'],
-    ['a password at login', () => running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: 'pass\u0000word' } }), 'password'],
+    [
+      'a password at login',
+      () => running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: 'pass\u0000word' } }),
+      'password',
+    ],
     ['a key', () => send('PATCH', '/users/me', JSON.parse('{"display\\u0000Name": "x"}')), 'display\\u0000Name'],
   ])('in %s is a 400 naming the field', async (_where, request, field) => {
     expectRefusalNaming(await request(), field);
@@ -206,7 +209,12 @@ describe('names that hide, impersonate or reorder text', () => {
   });
 
   it('refuses such a group title and signup display name too', async () => {
-    const title = await running.app.inject({ method: 'POST', url: '/api/v1/conversations', headers: ada.auth, payload: { type: 'group', title: '\u2066\u2069', memberIds: [] } });
+    const title = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/conversations',
+      headers: ada.auth,
+      payload: { type: 'group', title: '\u2066\u2069', memberIds: [] },
+    });
     expect(title.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'title' }] });
     const username = `u_${randomUUID().slice(0, 8)}`;
     const signup = await running.app.inject({

@@ -48,7 +48,9 @@ async function snapshot(world: World): Promise<unknown> {
       'SELECT id, email, username, display_name, status_text, avatar_media_id, password_hash, role, banned FROM users WHERE id = ANY($1) ORDER BY id',
       [people],
     ),
-    database.query('SELECT user_id, role, last_read_seq, last_delivered_seq FROM conversation_member WHERE conversation_id = $1 ORDER BY user_id', [world.group.id]),
+    database.query('SELECT user_id, role, last_read_seq, last_delivered_seq FROM conversation_member WHERE conversation_id = $1 ORDER BY user_id', [
+      world.group.id,
+    ]),
     database.query('SELECT id, seq, sender_id, content, edited_at, deleted_at FROM message WHERE conversation_id = $1 ORDER BY seq', [world.group.id]),
     database.query('SELECT id, uploader_id FROM media WHERE uploader_id = ANY($1) ORDER BY id', [people]),
     database.query('SELECT user_id, count(*)::int AS count FROM session WHERE user_id = ANY($1) AND revoked_at IS NULL GROUP BY user_id ORDER BY user_id', [
@@ -80,7 +82,8 @@ describe('mass assignment', () => {
       if (!row) throw new Error(`${name} has no row in the authorization table`);
       const sender = SENDERS.find((caller) => row.expect[caller] < 300)!;
       const world = await makeWorld(running, cast);
-      const user = sender === 'anonymous' ? null : row.fresh === 'user' ? await given.user({ role: sender === 'globalAdmin' ? 'admin' : 'user' }) : world[sender];
+      const user =
+        sender === 'anonymous' ? null : row.fresh === 'user' ? await given.user({ role: sender === 'globalAdmin' ? 'admin' : 'user' }) : world[sender];
       const context = { world, caller: user, given, chat: chatBuilders(running), png };
       const send = async (extra: Record<string, unknown>) => {
         const request = await row.request(context);

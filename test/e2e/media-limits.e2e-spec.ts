@@ -16,7 +16,10 @@ describe('media: size limit and quota', () => {
   let media: ReturnType<typeof mediaClient>;
 
   beforeAll(async () => {
-    running = await startTestApp({ MEDIA_DIR: mediaDir.path, MEDIA_MAX_BYTES: String(MAX_BYTES), MEDIA_USER_QUOTA_BYTES: String(QUOTA_BYTES) }, { listen: true });
+    running = await startTestApp(
+      { MEDIA_DIR: mediaDir.path, MEDIA_MAX_BYTES: String(MAX_BYTES), MEDIA_USER_QUOTA_BYTES: String(QUOTA_BYTES) },
+      { listen: true },
+    );
     given = builders(running);
     media = mediaClient(running);
   });

@@ -136,23 +136,35 @@ describe('media: uploads, downloads and access', () => {
 
   describe('one file per upload, in the field "file", and nothing else', () => {
     it.each([
-      ['two files', [
-        { name: 'file', filename: 'a.pdf', content: pdf() },
-        { name: 'file', filename: 'b.pdf', content: pdf() },
-      ]],
-      ['a text field after the file', [
-        { name: 'file', filename: 'a.pdf', content: pdf() },
-        { name: 'caption', content: 'hello' },
-      ]],
-      ['a text field before the file', [
-        { name: 'caption', content: 'hello' },
-        { name: 'file', filename: 'a.pdf', content: pdf() },
-      ]],
+      [
+        'two files',
+        [
+          { name: 'file', filename: 'a.pdf', content: pdf() },
+          { name: 'file', filename: 'b.pdf', content: pdf() },
+        ],
+      ],
+      [
+        'a text field after the file',
+        [
+          { name: 'file', filename: 'a.pdf', content: pdf() },
+          { name: 'caption', content: 'hello' },
+        ],
+      ],
+      [
+        'a text field before the file',
+        [
+          { name: 'caption', content: 'hello' },
+          { name: 'file', filename: 'a.pdf', content: pdf() },
+        ],
+      ],
       ['the file in another field', [{ name: 'document', filename: 'a.pdf', content: pdf() }]],
-      ['a file and a file in another field', [
-        { name: 'file', filename: 'a.pdf', content: pdf() },
-        { name: 'other', filename: 'b.pdf', content: pdf() },
-      ]],
+      [
+        'a file and a file in another field',
+        [
+          { name: 'file', filename: 'a.pdf', content: pdf() },
+          { name: 'other', filename: 'b.pdf', content: pdf() },
+        ],
+      ],
       ['no file at all', [{ name: 'file', content: 'not a file' }]],
     ])('answers 400 for %s and keeps nothing', async (_what, parts) => {
       const ada = await given.user();
@@ -198,8 +210,26 @@ describe('media: uploads, downloads and access', () => {
 
     it.each([
       ['a JPEG', 'image/jpeg', () => image.rotatedJpegWithExif(800, 400)],
-      ['a WebP', 'image/webp', () => sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } }).webp().withMetadata({ orientation: 6 }).withExif(GPS_AND_OWNER).toBuffer()],
-      ['a PNG', 'image/png', () => sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } }).png().withMetadata({ orientation: 6 }).withExif(GPS_AND_OWNER).toBuffer()],
+      [
+        'a WebP',
+        'image/webp',
+        () =>
+          sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } })
+            .webp()
+            .withMetadata({ orientation: 6 })
+            .withExif(GPS_AND_OWNER)
+            .toBuffer(),
+      ],
+      [
+        'a PNG',
+        'image/png',
+        () =>
+          sharp({ create: { width: 800, height: 400, channels: 3, background: '#888' } })
+            .png()
+            .withMetadata({ orientation: 6 })
+            .withExif(GPS_AND_OWNER)
+            .toBuffer(),
+      ],
     ])('serves %s original without its GPS and owner tags, displayed the same way, described by what is stored', async (_kind, mimeType, make) => {
       const ada = await given.user();
       const photo = await make();
@@ -378,7 +408,10 @@ describe('media: uploads, downloads and access', () => {
     });
 
     it.each([
-      ['someone else’s image', async (_me: Awaited<ReturnType<Given['user']>>, other: Awaited<ReturnType<Given['user']>>) => (await media.uploaded(other, await image.png())).id],
+      [
+        'someone else’s image',
+        async (_me: Awaited<ReturnType<Given['user']>>, other: Awaited<ReturnType<Given['user']>>) => (await media.uploaded(other, await image.png())).id,
+      ],
       ['my own PDF', async (me: Awaited<ReturnType<Given['user']>>) => (await media.uploaded(me, pdf())).id],
       ['an upload that does not exist', async () => '00000000-0000-4000-8000-000000000000'],
     ])('refuses %s as my avatar with 400', async (_what, pick) => {

@@ -21,7 +21,9 @@ describe('message rate limit', () => {
     expect((await send()).statusCode).toBe(201);
     expect((await send()).statusCode).toBe(201);
     // The socket gateway sends through the same method: it shares the budget.
-    await app.running.app.get(MessagesService).send({ id: ada.id, role: 'user', sessionId: '' }, room.id, { clientMessageId: randomUUID(), content: 'ws' }, 'ws');
+    await app.running.app
+      .get(MessagesService)
+      .send({ id: ada.id, role: 'user', sessionId: '' }, room.id, { clientMessageId: randomUUID(), content: 'ws' }, 'ws');
     const limited = await send();
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('RATE_LIMITED');

@@ -121,7 +121,10 @@ describe('message search', () => {
     const [ada, bob] = [await given.user(), await given.user()];
     const room = await chat.direct(ada, bob);
     // Two CJK characters no other test's messages contain, in the oldest message, then more than the window.
-    const [first, second] = [String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000)), String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000))];
+    const [first, second] = [
+      String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000)),
+      String.fromCodePoint(0x4e00 + Math.floor(Math.random() * 20_000)),
+    ];
     const pair = `${first}${second}`;
     await chat.message(ada, room, `old ${pair} message`);
     await chat.bulkMessages(ada, room, SHORT_SEARCH_MESSAGES + 10);
@@ -135,7 +138,14 @@ describe('message search', () => {
 
   it('refuses a missing, blank or over-long query and a bad cursor with 400', async () => {
     const ada = await given.user();
-    for (const query of [{}, { q: '   ' }, { q: 'x'.repeat(101) }, { q: 'ok', cursor: 'garbage' }, { q: 'ok', conversationId: 'nope' }, { q: 'ok', limit: '500' }]) {
+    for (const query of [
+      {},
+      { q: '   ' },
+      { q: 'x'.repeat(101) },
+      { q: 'ok', cursor: 'garbage' },
+      { q: 'ok', conversationId: 'nope' },
+      { q: 'ok', limit: '500' },
+    ]) {
       const response = await search(ada, query as Record<string, string>);
       expect(response.statusCode).toBe(400);
       expect(response.json().code).toBe('VALIDATION_FAILED');

@@ -372,7 +372,13 @@ describe('messages: send, history, edit, delete, reactions', () => {
       const [ada, bob, cy] = [await given.user(), await given.user(), await given.user()];
       const room = await chat.group(ada, [bob, cy]);
       const message = await chat.message(ada, room);
-      for (const [user, emoji] of [[bob, '👍'], [bob, '👍'], [cy, '👍'], [cy, '❤️'], [ada, ':party_parrot:']] as const) {
+      for (const [user, emoji] of [
+        [bob, '👍'],
+        [bob, '👍'],
+        [cy, '👍'],
+        [cy, '❤️'],
+        [ada, ':party_parrot:'],
+      ] as const) {
         expect((await inject('PUT', reactionUrl(room.id, message.id, emoji), user)).statusCode).toBe(204);
       }
       const reactionsAs = async (user: GivenUser) => (await history(user, room.id)).items[0] as unknown as { reactions: unknown[] };

@@ -142,7 +142,7 @@ describe('realtime gateway (Socket.IO)', () => {
       expect(deleted.payload).toMatchObject({ content: null, deletedAt: expect.any(String) });
     });
 
-    it("shows each recipient its own `me` in reactions, and never who reacted", async () => {
+    it('shows each recipient its own `me` in reactions, and never who reacted', async () => {
       const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
       const sent = await chat.message(ada, { id: conversationId }, 'react to me');
       expect((await rest('PUT', `/conversations/${conversationId}/messages/${sent.id}/reactions/${encodeURIComponent('👍')}`, bob)).statusCode).toBe(204);
@@ -185,7 +185,11 @@ describe('realtime gateway (Socket.IO)', () => {
       const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
       const conversation = await chat.direct(ada, bob);
       await adaSocket.next('conversation.updated', (created: { id: string }) => created.id === conversation.id);
-      const ack = await adaSocket.request<MessageEvent>('message.send', { conversationId: conversation.id, clientMessageId: randomUUID(), content: 'first words' });
+      const ack = await adaSocket.request<MessageEvent>('message.send', {
+        conversationId: conversation.id,
+        clientMessageId: randomUUID(),
+        content: 'first words',
+      });
       expect(ack.ok).toBe(true);
       await bobSocket.next<MessageEvent>('message.created', (message) => message.conversationId === conversation.id);
     });
@@ -243,10 +247,7 @@ describe('realtime gateway (Socket.IO)', () => {
     it('tells a socket token.expired and disconnects it when its access token expires, unless auth.renew gave it a fresh one', async () => {
       const ada = await given.user();
       const shortLived = (seconds: number) => sign({ ...claimsOf(ada.accessToken), iat: now(), exp: now() + seconds });
-      const [expiring, renewed] = await Promise.all([
-        sockets.connect(running.url, shortLived(2)),
-        sockets.connect(running.url, shortLived(2)),
-      ]);
+      const [expiring, renewed] = await Promise.all([sockets.connect(running.url, shortLived(2)), sockets.connect(running.url, shortLived(2))]);
 
       const renewal = await renewed.request<{ expiresAt: string }>('auth.renew', { token: ada.accessToken });
       expect(renewal).toMatchObject({ ok: true, data: { expiresAt: new Date((claimsOf(ada.accessToken).exp as number) * 1000).toISOString() } });
@@ -325,7 +326,18 @@ describe('realtime gateway (Socket.IO)', () => {
       expect(document.asyncapi).toBe('2.6.0');
       const messages = document.components.messages as Record<string, { payload: { $ref: string }; 'x-ack'?: object; 'x-durable'?: boolean }>;
       const clientEvents = ['conversation.join', 'conversation.leave', 'message.send', 'typing.start', 'typing.stop', 'message.delivered', 'conversation.read'];
-      const serverEvents = ['message.created', 'message.updated', 'message.deleted', 'reaction.updated', 'typing', 'receipt', 'presence', 'conversation.updated', 'conversation.removed', 'session.revoked'];
+      const serverEvents = [
+        'message.created',
+        'message.updated',
+        'message.deleted',
+        'reaction.updated',
+        'typing',
+        'receipt',
+        'presence',
+        'conversation.updated',
+        'conversation.removed',
+        'session.revoked',
+      ];
       for (const event of clientEvents) expect(messages[event]?.['x-ack']).toBeDefined();
       for (const event of serverEvents) expect(messages[event]?.payload.$ref).toMatch(/^#\/components\/schemas\//);
       for (const event of ['message.created', 'receipt', 'conversation.removed']) expect(messages[event]['x-durable']).toBe(true);

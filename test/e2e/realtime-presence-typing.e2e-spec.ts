@@ -170,7 +170,8 @@ describe('realtime typing, receipts and presence', () => {
 
     it('counts online users in the admin stats', async () => {
       const [admin, ada] = await Promise.all([given.admin(), given.user()]);
-      const stats = () => running.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: admin.auth }).then((response) => response.json().onlineUsers as number);
+      const stats = () =>
+        running.app.inject({ method: 'GET', url: '/api/v1/admin/stats', headers: admin.auth }).then((response) => response.json().onlineUsers as number);
       const before = await stats();
       const socket = await connect(ada);
       await sleep(100);

@@ -89,7 +89,10 @@ describeWithRedis(title, () => {
     const group = await chat.group(owner, []);
     const carolSocket = await onB(carol);
 
-    expect((await a.app.inject({ method: 'POST', url: `/api/v1/conversations/${group.id}/members`, headers: owner.auth, payload: { userIds: [carol.id] } })).statusCode).toBe(200);
+    expect(
+      (await a.app.inject({ method: 'POST', url: `/api/v1/conversations/${group.id}/members`, headers: owner.auth, payload: { userIds: [carol.id] } }))
+        .statusCode,
+    ).toBe(200);
     await carolSocket.next('conversation.updated', (conversation: { id: string }) => conversation.id === group.id);
     const hello = await chat.message(owner, group, 'hello Carol');
     await carolSocket.next<{ id: string }>('message.created', (message) => message.id === hello.id);

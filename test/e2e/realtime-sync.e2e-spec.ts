@@ -138,7 +138,9 @@ describe('catch-up with /api/v1/sync', () => {
     ]);
     expect(events[2].data.reactions).toEqual([{ emoji: '🎉', count: 1, me: false }]);
     expect(events[2].cursor).toBe(live.meta.cursor);
-    expect((await syncAll(ada, meta.cursor)).events.find((event) => event.type === 'reaction.updated')?.data.reactions).toEqual([{ emoji: '🎉', count: 1, me: true }]);
+    expect((await syncAll(ada, meta.cursor)).events.find((event) => event.type === 'reaction.updated')?.data.reactions).toEqual([
+      { emoji: '🎉', count: 1, me: true },
+    ]);
     for (const event of events) checker.checkServerEvent(event.type, [event.data, { cursor: event.cursor }]);
   });
 
@@ -192,7 +194,9 @@ describe('catch-up with /api/v1/sync', () => {
     const group = await chat.group(owner, [member]);
     const since = await cursorNow(member);
     const before = await chat.message(owner, group, 'before');
-    expect((await running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${group.id}/members/${member.id}`, headers: owner.auth })).statusCode).toBe(204);
+    expect(
+      (await running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${group.id}/members/${member.id}`, headers: owner.auth })).statusCode,
+    ).toBe(204);
     await chat.message(owner, group, 'after');
     await flush();
 
@@ -227,7 +231,11 @@ describe('catch-up with /api/v1/sync', () => {
       const { events, cursor } = await syncAll(bob, meta.cursor, undefined, other);
       expect(events.map((event) => event.data.id)).toEqual(missed.map((message) => message.id));
 
-      const ack = await onSecond.request<{ id: string }>('message.send', { conversationId: conversation.id, clientMessageId: randomUUID(), content: 'from the second instance' });
+      const ack = await onSecond.request<{ id: string }>('message.send', {
+        conversationId: conversation.id,
+        clientMessageId: randomUUID(),
+        content: 'from the second instance',
+      });
       expect(ack.ok).toBe(true);
       await flush(other);
       const next = await syncAll(bob, cursor, undefined, other);
@@ -270,7 +278,10 @@ describe('catch-up with /api/v1/sync', () => {
       await flush();
 
       const database = running.app.get(DataSource);
-      const [{ position }] = await database.query(`SELECT max(position) AS position FROM chat_event WHERE conversation_id = $1 AND data->>'content' = 'old news'`, [conversation.id]);
+      const [{ position }] = await database.query(
+        `SELECT max(position) AS position FROM chat_event WHERE conversation_id = $1 AND data->>'content' = 'old news'`,
+        [conversation.id],
+      );
       await database.query(`UPDATE chat_event SET created_at = now() - interval '31 days' WHERE position <= $1`, [position]);
       expect(await running.app.get(EventRetention).prune()).toBeGreaterThan(0);
       expect(await database.query(`SELECT 1 FROM chat_event WHERE position <= $1`, [position])).toEqual([]);

@@ -70,7 +70,9 @@ describe('a retried refresh', () => {
   it('treats a retry after the grace window as reuse', async () => {
     const ada = await given.user();
     const first = await rotated(ada);
-    await database.query(`UPDATE spent_refresh_token SET replayable_until = now() - interval '1 second' WHERE token_hash = $1`, [hashRefreshToken(ada.refreshToken)]);
+    await database.query(`UPDATE spent_refresh_token SET replayable_until = now() - interval '1 second' WHERE token_hash = $1`, [
+      hashRefreshToken(ada.refreshToken),
+    ]);
     expect((await refresh(ada.refreshToken)).json()).toMatchObject({ code: 'TOKEN_REUSED' });
     expect((await refresh(first.refreshToken)).statusCode).toBe(401);
   });
@@ -78,9 +80,10 @@ describe('a retried refresh', () => {
   it('keeps no usable copy of the new refresh token in the database', async () => {
     const ada = await given.user();
     const first = await rotated(ada);
-    const [row] = await database.query(`SELECT t.successor_sealed, s.refresh_token_hash FROM spent_refresh_token t JOIN session s ON s.id = t.session_id WHERE t.token_hash = $1`, [
-      hashRefreshToken(ada.refreshToken),
-    ]);
+    const [row] = await database.query(
+      `SELECT t.successor_sealed, s.refresh_token_hash FROM spent_refresh_token t JOIN session s ON s.id = t.session_id WHERE t.token_hash = $1`,
+      [hashRefreshToken(ada.refreshToken)],
+    );
     expect(row.refresh_token_hash).toBe(hashRefreshToken(first.refreshToken));
     const sealed: Buffer = row.successor_sealed;
     expect(sealed.length).toBeGreaterThan(first.refreshToken.length);

@@ -49,7 +49,10 @@ describe('users: profiles, search, blocks', () => {
     const ada = await given.user({ displayName: 'Original' });
     const response = await inject('PATCH', '/users/me', ada.auth, payload);
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]) });
+    expect(response.json()).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: expect.arrayContaining([expect.objectContaining({ field: expect.any(String) })]),
+    });
     const [row] = await app.running.app.get(DataSource).query('SELECT email, role, banned, display_name FROM users WHERE id = $1', [ada.id]);
     expect(row).toEqual({ email: ada.email, role: 'user', banned: false, display_name: 'Original' });
   });

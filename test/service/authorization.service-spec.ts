@@ -53,7 +53,9 @@ describe('the service-tier authorization table', () => {
   }
 
   describe.each(SERVICE_AUTHORIZATION_TABLE.map((row) => [`${row.permission} (${row.case})`, row] as const))('%s', (_name, row) => {
-    const cells = ROLES.flatMap((role) => BLOCK_STATES.map((block) => [role, block, row.expect[role][block]] as const)).filter(([, , outcome]) => outcome !== 'n/a');
+    const cells = ROLES.flatMap((role) => BLOCK_STATES.map((block) => [role, block, row.expect[role][block]] as const)).filter(
+      ([, , outcome]) => outcome !== 'n/a',
+    );
     it.each(cells)('%s, block: %s → %s', async (role, block, outcome) => {
       expect(await outcomeOf(row, worlds.get(block)!, role)).toBe(outcome);
     });

@@ -44,7 +44,9 @@ describe('event visibility and the forgetting log, at the service', () => {
 
     const contents = (await everything(late)).filter((event) => event.type === 'message.created').map((event) => (event.data as { content: string }).content);
     expect(contents).toEqual(['back']);
-    const ownerContents = (await everything(owner)).filter((event) => event.type === 'message.created').map((event) => (event.data as { content: string }).content);
+    const ownerContents = (await everything(owner))
+      .filter((event) => event.type === 'message.created')
+      .map((event) => (event.data as { content: string }).content);
     expect(ownerContents).toEqual(['before', 'during', 'away', 'back']);
   });
 

@@ -113,7 +113,10 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     method: 'POST',
     route: `${API}/auth/refresh`,
     expect: everyone(200),
-    request: async ({ world, given }) => ({ url: `${API}/auth/refresh`, payload: { refreshToken: (await given.anotherSession(world.bystander)).refreshToken } }),
+    request: async ({ world, given }) => ({
+      url: `${API}/auth/refresh`,
+      payload: { refreshToken: (await given.anotherSession(world.bystander)).refreshToken },
+    }),
   },
   { method: 'POST', route: `${API}/auth/logout`, expect: signedIn(204), request: () => ({ url: `${API}/auth/logout` }), fresh: 'session' },
   { method: 'GET', route: `${API}/auth/sessions`, expect: signedIn(200), request: () => ({ url: `${API}/auth/sessions` }) },
@@ -128,7 +131,10 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     method: 'POST',
     route: `${API}/auth/password`,
     expect: signedIn(204),
-    request: ({ caller }) => ({ url: `${API}/auth/password`, payload: { currentPassword: caller?.password ?? 'a long password', newPassword: 'another long password' } }),
+    request: ({ caller }) => ({
+      url: `${API}/auth/password`,
+      payload: { currentPassword: caller?.password ?? 'a long password', newPassword: 'another long password' },
+    }),
     fresh: 'user',
   },
 
@@ -177,7 +183,12 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}` }),
     fresh: 'world',
   },
-  { method: 'POST', route: `${API}/conversations/{id}/read`, expect: members(204), request: (context) => ({ url: `${group(context)}/read`, payload: { seq: 1 } }) },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/read`,
+    expect: members(204),
+    request: (context) => ({ url: `${group(context)}/read`, payload: { seq: 1 } }),
+  },
 
   // Messages: members read and write; only the sender edits; the sender, owner and admins delete.
   {

@@ -23,7 +23,15 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The flags of a quiet, reproducible headless run: no sandbox (root in CI), no GPU, no background traffic. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export const chromiumAvailable = (): boolean => existsSync(CHROMIUM_PATH);
 
@@ -38,7 +46,8 @@ export interface Site {
 const SOCKET_IO_CLIENT = readFileSync(new URL('../../node_modules/socket.io-client/dist/socket.io.min.js', import.meta.url));
 
 /** The default page: nothing but socket.io-client. */
-const BLANK_PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>frontend</title><script src="/socket.io.min.js"></script></head><body></body></html>';
+const BLANK_PAGE =
+  '<!doctype html><html><head><meta charset="utf-8"><title>frontend</title><script src="/socket.io.min.js"></script></head><body></body></html>';
 
 export async function serveSite(): Promise<Site> {
   const files = new Map<string, { body: string | Buffer; type: string }>([

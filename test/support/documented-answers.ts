@@ -34,7 +34,12 @@ export function recordAnswers(app: NestFastifyApplication) {
         route: template.replace(/:(\w+)/g, '{$1}'),
         statusCode: reply.statusCode,
         headers: { 'content-type': reply.getHeader('content-type') as string | undefined },
-        body: typeof payload === 'string' ? payload : Buffer.isBuffer(payload) && /json/.test(String(reply.getHeader('content-type'))) ? payload.toString('utf8') : '',
+        body:
+          typeof payload === 'string'
+            ? payload
+            : Buffer.isBuffer(payload) && /json/.test(String(reply.getHeader('content-type')))
+              ? payload.toString('utf8')
+              : '',
         streamed,
       });
     }
@@ -46,7 +51,8 @@ export function recordAnswers(app: NestFastifyApplication) {
       const checker = openApiResponses(document);
       const found = new Set<string>();
       for (const answer of seen) {
-        for (const problem of checker.problems(answer.method, answer.route, { statusCode: answer.statusCode, headers: answer.headers, body: answer.body })) found.add(problem);
+        for (const problem of checker.problems(answer.method, answer.route, { statusCode: answer.statusCode, headers: answer.headers, body: answer.body }))
+          found.add(problem);
       }
       seen.length = 0;
       return [...found];

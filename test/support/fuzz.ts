@@ -24,7 +24,8 @@ export async function assertProperty<T>(name: string, arbitrary: fc.Arbitrary<T>
   try {
     await fc.assert(fc.asyncProperty(arbitrary, predicate), { seed, numRuns: runs, endOnFailure: process.env.FUZZ_SHRINK !== 'true' });
   } catch (error) {
-    (error as Error).message = `${name}: FUZZ_SEED=${FUZZ_SEED} (property seed ${seed}) — replay with FUZZ_SEED=${FUZZ_SEED} FUZZ_RUNS=${runs}\n${(error as Error).message}`;
+    (error as Error).message =
+      `${name}: FUZZ_SEED=${FUZZ_SEED} (property seed ${seed}) — replay with FUZZ_SEED=${FUZZ_SEED} FUZZ_RUNS=${runs}\n${(error as Error).message}`;
     throw error;
   }
 }
@@ -123,7 +124,16 @@ export function wideObject(keys: number): Record<string, number> {
  * can't read — impossible or malformed timestamps, NUL characters, non-uuids, other types — or not JSON.
  */
 export function forgedCursor(): fc.Arbitrary<string> {
-  const badTime = fc.constantFrom('2026-13-45T99:99:99.000000Z', '2026-02-30T00:00:00Z', 'yesterday', '', '2026-01-01T00:00:00Z\u0000', '99999-01-01T00:00:00Z', '1e400', '\u0000');
+  const badTime = fc.constantFrom(
+    '2026-13-45T99:99:99.000000Z',
+    '2026-02-30T00:00:00Z',
+    'yesterday',
+    '',
+    '2026-01-01T00:00:00Z\u0000',
+    '99999-01-01T00:00:00Z',
+    '1e400',
+    '\u0000',
+  );
   const badId = fc.oneof(fc.constantFrom('x', '', '\u0000', '00000000-0000-0000-0000-00000000000g'), withNulInside(fc.uuid()));
   const position = fc.oneof(
     fc.record({ positionAt: fc.oneof(badTime, fc.constant('2026-01-01T00:00:00.000000Z')), id: fc.oneof(badId, fc.uuid()) }),

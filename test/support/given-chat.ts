@@ -64,7 +64,12 @@ export function chatBuilders(running: TestApp) {
      * `count` messages from `sender` in one INSERT … SELECT, numbered after the conversation's newest,
      * as if sent one per millisecond ending now. For volume only: no events, no counters.
      */
-    async bulkMessages(sender: { id: string }, conversation: { id: string }, count: number, content: (n: string) => string = (n) => `'bulk ' || ${n}`): Promise<void> {
+    async bulkMessages(
+      sender: { id: string },
+      conversation: { id: string },
+      count: number,
+      content: (n: string) => string = (n) => `'bulk ' || ${n}`,
+    ): Promise<void> {
       await database().transaction(async (manager) => {
         const [[{ base }]] = await manager.query(
           `UPDATE conversation SET last_seq = last_seq + $2, last_message_at = clock_timestamp() WHERE id = $1 RETURNING last_seq - $2 AS base`,

@@ -35,7 +35,7 @@ export function uniqueName(prefix = 'u'): string {
  */
 export function uniqueAddress(): string {
   const [a, b, c] = randomBytes(3);
-  return `198.${18 + (a & 1)}.${b}.${c % 254 + 1}`;
+  return `198.${18 + (a & 1)}.${b}.${(c % 254) + 1}`;
 }
 
 function expectStatus(response: { statusCode: number; body: string }, status: number, what: string) {

@@ -13,10 +13,22 @@ const uint32 = (value: number) => {
 };
 
 export const image = {
-  jpeg: (width = 64, height = 48) => sharp({ create: { width, height, channels: 3, background: '#c33' } }).jpeg().toBuffer(),
-  png: (width = 64, height = 48) => sharp({ create: { width, height, channels: 4, background: '#3c3' } }).png().toBuffer(),
-  gif: (width = 64, height = 48) => sharp({ create: { width, height, channels: 3, background: '#33c' } }).gif().toBuffer(),
-  webp: (width = 64, height = 48) => sharp({ create: { width, height, channels: 3, background: '#cc3' } }).webp().toBuffer(),
+  jpeg: (width = 64, height = 48) =>
+    sharp({ create: { width, height, channels: 3, background: '#c33' } })
+      .jpeg()
+      .toBuffer(),
+  png: (width = 64, height = 48) =>
+    sharp({ create: { width, height, channels: 4, background: '#3c3' } })
+      .png()
+      .toBuffer(),
+  gif: (width = 64, height = 48) =>
+    sharp({ create: { width, height, channels: 3, background: '#33c' } })
+      .gif()
+      .toBuffer(),
+  webp: (width = 64, height = 48) =>
+    sharp({ create: { width, height, channels: 3, background: '#cc3' } })
+      .webp()
+      .toBuffer(),
   /**
    * A landscape JPEG whose EXIF says "rotate 90° clockwise" (orientation 6), with GPS-like metadata
    * (EXIF IFD0 + GPS) that a thumbnail must not keep.
@@ -30,17 +42,51 @@ export const image = {
 };
 
 /** `%PDF-` and a trivial document. */
-export const pdf = () => Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+export const pdf = () =>
+  Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 /** An ISO BMFF `ftyp` box with the `isom` brand, then `free` and `mdat`. */
 export function mp4(): Buffer {
   const box = (type: string, body: Buffer) => Buffer.concat([uint32(8 + body.length), Buffer.from(type, 'latin1'), body]);
-  return Buffer.concat([box('ftyp', Buffer.concat([Buffer.from('isom'), uint32(512), Buffer.from('isomiso2avc1mp41')])), box('free', Buffer.alloc(0)), box('mdat', Buffer.alloc(64))]);
+  return Buffer.concat([
+    box('ftyp', Buffer.concat([Buffer.from('isom'), uint32(512), Buffer.from('isomiso2avc1mp41')])),
+    box('free', Buffer.alloc(0)),
+    box('mdat', Buffer.alloc(64)),
+  ]);
 }
 
 /** An EBML header whose DocType is `webm`, then an empty Segment. */
 export function webm(): Buffer {
-  const header = Buffer.from([0x42, 0x86, 0x81, 0x01, 0x42, 0xf7, 0x81, 0x01, 0x42, 0xf2, 0x81, 0x04, 0x42, 0xf3, 0x81, 0x08, 0x42, 0x82, 0x84, ...Buffer.from('webm'), 0x42, 0x87, 0x81, 0x04, 0x42, 0x85, 0x81, 0x02]);
+  const header = Buffer.from([
+    0x42,
+    0x86,
+    0x81,
+    0x01,
+    0x42,
+    0xf7,
+    0x81,
+    0x01,
+    0x42,
+    0xf2,
+    0x81,
+    0x04,
+    0x42,
+    0xf3,
+    0x81,
+    0x08,
+    0x42,
+    0x82,
+    0x84,
+    ...Buffer.from('webm'),
+    0x42,
+    0x87,
+    0x81,
+    0x04,
+    0x42,
+    0x85,
+    0x81,
+    0x02,
+  ]);
   return Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x80 | header.length]), header, Buffer.from([0x18, 0x53, 0x80, 0x67, 0x80])]);
 }
 

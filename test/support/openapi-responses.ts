@@ -99,7 +99,10 @@ export class OpenApiResponses {
     const content = documented.content;
     if (!content) return hasBody ? [`${where}: a body, but the document declares none`] : [];
     if (!hasBody) return [];
-    const contentType = String(response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const contentType = String(response.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     const mediaType = Object.keys(content).find((declared) => mediaTypeMatches(declared, contentType));
     if (!mediaType) return [`${where}: content-type ${contentType || '(none)'} is not one of ${Object.keys(content).join(', ')}`];
     const schema = content[mediaType].schema;

@@ -43,7 +43,8 @@ export function invariantProblems(response: ResponseLike): string[] {
   if (typeof body.message !== 'string' || !body.message) problems.push('envelope message is missing');
   if (body.requestId !== requestId) problems.push(`envelope requestId ${String(body.requestId)} ≠ x-request-id ${String(requestId)}`);
   if (body.details !== undefined && !validDetails(body.details)) problems.push('envelope details is not [{ field, message }]');
-  if (response.statusCode >= 500 && body.code !== 'INTERNAL' && body.code !== 'SERVICE_UNAVAILABLE') problems.push(`a ${response.statusCode} with code ${String(body.code)}`);
+  if (response.statusCode >= 500 && body.code !== 'INTERNAL' && body.code !== 'SERVICE_UNAVAILABLE')
+    problems.push(`a ${response.statusCode} with code ${String(body.code)}`);
   return problems.map((problem) => `${problem} — ${truncate(response.body)}`);
 }
 

@@ -53,7 +53,9 @@ export class AsyncApiChecker {
     const [payload, meta] = args;
     const expectedArgs = message['x-durable'] ? 2 : 1;
     if (args.length !== expectedArgs) return this.violation(`"${event}" came with ${args.length} arguments, documented ${expectedArgs}`);
-    return this.check(`${event} payload`, message.payload, payload) && (!message['x-durable'] || this.check(`${event} meta`, message['x-second-argument']!, meta));
+    return (
+      this.check(`${event} payload`, message.payload, payload) && (!message['x-durable'] || this.check(`${event} meta`, message['x-second-argument']!, meta))
+    );
   }
 
   checkAck(event: string, ack: unknown): boolean {
@@ -159,7 +161,11 @@ export class TestSocket {
   }
 
   /** Emits with an acknowledgement and checks the answer against the document. */
-  async request<T = unknown>(event: string, payload: unknown, timeoutMs = 5_000): Promise<{ ok: true; data: T } | { ok: false; error: { code: string; message: string; retryAfter?: number } }> {
+  async request<T = unknown>(
+    event: string,
+    payload: unknown,
+    timeoutMs = 5_000,
+  ): Promise<{ ok: true; data: T } | { ok: false; error: { code: string; message: string; retryAfter?: number } }> {
     const ack = await this.socket.timeout(timeoutMs).emitWithAck(event, payload);
     this.checker.checkAck(event, ack);
     return ack;

@@ -25,7 +25,13 @@ describe('loadConfig', () => {
       databaseStatementTimeoutMs: 10_000,
       databaseIdleInTransactionTimeoutMs: 10_000,
       jwt: { secret: '', secretFromDataDir: true, accessTtlSeconds: 900, refreshTtlSeconds: 30 * 86400, refreshRetryGraceSeconds: 30 },
-      http: { requestTimeoutMs: 300_000, headersTimeoutMs: 20_000, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 120_000, minBodyRate: { bytes: 8192, windowSeconds: 10 } },
+      http: {
+        requestTimeoutMs: 300_000,
+        headersTimeoutMs: 20_000,
+        keepAliveTimeoutMs: 72_000,
+        idleTimeoutMs: 120_000,
+        minBodyRate: { bytes: 8192, windowSeconds: 10 },
+      },
       heavyRequestsPerUser: 4,
       trustProxy: false,
       media: { maxBytes: 25 * 1024 * 1024 },
@@ -115,9 +121,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORS_ORIGINS: '*' }).corsOrigins).toEqual(['*']);
   });
 
-  it.each(['https://app.example/', 'https://app.example/path', 'app.example', '*,https://app.example'])('refuses CORS_ORIGINS=%s, naming the variable', (value) => {
-    expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
-  });
+  it.each(['https://app.example/', 'https://app.example/path', 'app.example', '*,https://app.example'])(
+    'refuses CORS_ORIGINS=%s, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(/CORS_ORIGINS/);
+    },
+  );
 
   it('serves docs and metrics on the app port, openly, unless told otherwise', () => {
     expect(loadConfig({})).toMatchObject({ docsEnabled: true, metrics: { port: undefined, host: '0.0.0.0', token: undefined } });

@@ -22,7 +22,11 @@ describe('toErrorEnvelope', () => {
   });
 
   it('gives each status its stable code', () => {
-    expect(toErrorEnvelope(new NotFound('Conversation'), REQUEST_ID).body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND', message: 'Conversation not found' });
+    expect(toErrorEnvelope(new NotFound('Conversation'), REQUEST_ID).body).toMatchObject({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      message: 'Conversation not found',
+    });
     expect(toErrorEnvelope(new Conflict('taken'), REQUEST_ID).body).toMatchObject({ statusCode: 409, code: 'CONFLICT' });
     expect(toErrorEnvelope(new RateLimited(5), REQUEST_ID).body).toMatchObject({ statusCode: 429, code: 'RATE_LIMITED', error: 'Too Many Requests' });
     expect(toErrorEnvelope(new ForbiddenException(), REQUEST_ID).body).toMatchObject({ statusCode: 403, code: 'FORBIDDEN' });
@@ -32,7 +36,13 @@ describe('toErrorEnvelope', () => {
   it('hides everything about unexpected errors', () => {
     const { body, serverFault } = toErrorEnvelope(new Error('SELECT * FROM secrets failed at line 3'), REQUEST_ID);
     expect(serverFault).toBe(true);
-    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', code: 'INTERNAL', message: 'Something went wrong on our side', requestId: REQUEST_ID });
+    expect(body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      code: 'INTERNAL',
+      message: 'Something went wrong on our side',
+      requestId: REQUEST_ID,
+    });
     expect(toErrorEnvelope(new InternalServerErrorException('db password is hunter2'), REQUEST_ID).body.message).not.toContain('hunter2');
   });
 

@@ -61,7 +61,9 @@ describe('the shape of bodies, queries and socket payloads', () => {
 
     it('refuses an over-wide login body in the pipe before class-transformer runs (one detail, not one per key)', async () => {
       const pipe = createValidationPipe();
-      const refusal = await pipe.transform({ email: 'a@example.test', password: 'x'.repeat(10), ...wide(90_000) }, { type: 'body', metatype: LoginDto }).catch((error: unknown) => error);
+      const refusal = await pipe
+        .transform({ email: 'a@example.test', password: 'x'.repeat(10), ...wide(90_000) }, { type: 'body', metatype: LoginDto })
+        .catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(ValidationFailed);
       expect((refusal as ValidationFailed).details).toEqual([{ field: 'body', message: `more than ${MAX_ENTRIES} fields and array items` }]);
     });
@@ -75,7 +77,9 @@ describe('the shape of bodies, queries and socket payloads', () => {
 
     it('quotes a long unknown key shortened', async () => {
       const pipe = createValidationPipe();
-      const refusal = (await pipe.transform({ ['k'.repeat(100_000)]: 1 }, { type: 'body', metatype: LoginDto }).catch((error: unknown) => error)) as ValidationFailed;
+      const refusal = (await pipe
+        .transform({ ['k'.repeat(100_000)]: 1 }, { type: 'body', metatype: LoginDto })
+        .catch((error: unknown) => error)) as ValidationFailed;
       expect(JSON.stringify(refusal.details).length).toBeLessThan(2_000);
     });
   });

@@ -32,7 +32,7 @@ describe('messageForViewer', () => {
     deletedAt: null,
   };
 
-  it("tells each viewer which reactions are theirs and never shows who else reacted", () => {
+  it('tells each viewer which reactions are theirs and never shows who else reacted', () => {
     expect(messageForViewer(message, 'bob').reactions).toEqual([
       { emoji: '👍', count: 2, me: true },
       { emoji: '🎉', count: 1, me: false },

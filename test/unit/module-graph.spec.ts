@@ -20,7 +20,10 @@ const folderOf = (file: string): string | null => {
 /** Every relative import and export-from of a file, type-only ones included: a type is a dependency too. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g)];
+  const specifiers = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/g),
+    ...text.matchAll(/import\(\s*['"](\.[^'"]+)['"]\s*\)/g),
+  ];
   return specifiers.map((match) => resolve(dirname(file), match[1]));
 }
 
@@ -73,6 +76,13 @@ describe('the module graph of src/', () => {
   it('finds the folders it is meant to check (the parser works)', () => {
     expect(graph.get('conversations')).toEqual(expect.objectContaining({ size: expect.any(Number) }));
     expect([...graph.get('conversations')!]).toEqual(expect.arrayContaining(['access', 'messages', 'memberships']));
-    expect(cycles(new Map([['a', new Set(['b'])], ['b', new Set(['a'])]]))).toEqual([['a', 'b', 'a']]);
+    expect(
+      cycles(
+        new Map([
+          ['a', new Set(['b'])],
+          ['b', new Set(['a'])],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'a']]);
   });
 });

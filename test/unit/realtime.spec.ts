@@ -72,7 +72,10 @@ describe('acknowledgements of failed client events', () => {
   it('answers validation errors with VALIDATION_FAILED naming the fields, with details like REST', () => {
     const details = [{ field: 'conversationId', message: 'conversationId must be a UUID' }];
     const failed = ack(new ValidationFailed(details));
-    expect(failed).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: conversationId: conversationId must be a UUID', details } });
+    expect(failed).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: conversationId: conversationId must be a UUID', details },
+    });
   });
 
   it('answers NOT_FOUND, and RATE_LIMITED with retryAfter', () => {

@@ -8,7 +8,14 @@ const GROUP = 'c1';
 
 function event(position: number, type: 'conversation.updated' | 'conversation.removed' | 'message.created', conversationId = GROUP): SequencedEvent {
   const data = type === 'conversation.updated' ? { id: conversationId } : { conversationId };
-  return { position: String(position), type, userId: type === 'message.created' ? null : USER, conversationId: type === 'message.created' ? conversationId : null, data, createdAt: new Date() };
+  return {
+    position: String(position),
+    type,
+    userId: type === 'message.created' ? null : USER,
+    conversationId: type === 'message.created' ? conversationId : null,
+    data,
+    createdAt: new Date(),
+  };
 }
 
 /** RoomSync over a fake access check (memberships read at `head`) and no Socket.IO server. */

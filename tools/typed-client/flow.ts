@@ -60,7 +60,9 @@ export async function flow(baseUrl: string): Promise<string[]> {
   const shown: string[] = [];
   const tag = randomUUID().slice(0, 8);
   const signup = (name: string) =>
-    api.POST('/api/v1/auth/signup', { body: { email: `${name}.${tag}@example.com`, username: `${name}_${tag}`, password: 'correct horse battery', displayName: name } });
+    api.POST('/api/v1/auth/signup', {
+      body: { email: `${name}.${tag}@example.com`, username: `${name}_${tag}`, password: 'correct horse battery', displayName: name },
+    });
 
   const ada = (await signup('ada')).data;
   const bob = (await signup('bob')).data;

@@ -49,7 +49,12 @@ export const ERROR_CODES = {
   },
   REQUEST_TIMEOUT: { status: 408, meaning: 'A request body arrived slower than HTTP_MIN_BODY_RATE: it was cut off and the connection closed', over: 'http' },
   ROOM_LIMIT: { status: 409, meaning: 'The socket is in as many conversation rooms as it may be: leave one first', over: 'socket' },
-  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'A body over 1 MiB, an upload over MEDIA_MAX_BYTES or the quota, an image over 50 megapixels', over: 'http', generic: true },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    meaning: 'A body over 1 MiB, an upload over MEDIA_MAX_BYTES or the quota, an image over 50 megapixels',
+    over: 'http',
+    generic: true,
+  },
   URI_TOO_LONG: { status: 414, meaning: 'The URL is too long', over: 'http', generic: true },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
@@ -65,7 +70,12 @@ export const ERROR_CODES = {
     meaning: 'The HTTP layer refused the request with a 4xx status no other code covers (the status says which); not expected from a well-formed client',
     over: 'http',
   },
-  INTERNAL: { status: 500, meaning: 'A fault on the server; nothing about it is told, the logs have it under the same `requestId`', over: 'both', generic: true },
+  INTERNAL: {
+    status: 500,
+    meaning: 'A fault on the server; nothing about it is told, the logs have it under the same `requestId`',
+    over: 'both',
+    generic: true,
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     meaning: 'The database or Redis is unavailable, or the server is shutting down: retry shortly',
@@ -94,5 +104,9 @@ export function genericCodeFor(status: number): ErrorCode {
 
 /** The table as Markdown, for the documents' descriptions. */
 export function errorCodeTable(which: readonly ErrorCode[]): string {
-  return ['| code | status | meaning |', '| --- | --- | --- |', ...which.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].meaning} |`)].join('\n');
+  return [
+    '| code | status | meaning |',
+    '| --- | --- | --- |',
+    ...which.map((code) => `| \`${code}\` | ${ERROR_CODES[code].status} | ${ERROR_CODES[code].meaning} |`),
+  ].join('\n');
 }

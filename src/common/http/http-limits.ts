@@ -116,24 +116,27 @@ export function cutOffSlowBodies(fastify: FastifyInstance, rate: AppConfig['http
   if (!rate) return;
   const windowMs = rate.windowSeconds * 1000;
   const receiving = new Map<IncomingMessage, Receiving>();
-  const timer = setInterval(() => {
-    const now = Date.now();
-    for (const [raw, entry] of receiving) {
-      if (raw.complete || raw.destroyed) {
-        receiving.delete(raw);
-        continue;
+  const timer = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [raw, entry] of receiving) {
+        if (raw.complete || raw.destroyed) {
+          receiving.delete(raw);
+          continue;
+        }
+        if (now - entry.windowStart < windowMs) continue;
+        const bytes = entry.socket.bytesRead - entry.bytesAtWindowStart;
+        if (bytes < rate.bytes && raw.readableLength === 0) {
+          receiving.delete(raw);
+          cutOff(entry, rate);
+          continue;
+        }
+        entry.windowStart = now;
+        entry.bytesAtWindowStart = entry.socket.bytesRead;
       }
-      if (now - entry.windowStart < windowMs) continue;
-      const bytes = entry.socket.bytesRead - entry.bytesAtWindowStart;
-      if (bytes < rate.bytes && raw.readableLength === 0) {
-        receiving.delete(raw);
-        cutOff(entry, rate);
-        continue;
-      }
-      entry.windowStart = now;
-      entry.bytesAtWindowStart = entry.socket.bytesRead;
-    }
-  }, Math.max(100, Math.min(1_000, windowMs / 4))).unref();
+    },
+    Math.max(100, Math.min(1_000, windowMs / 4)),
+  ).unref();
   fastify.addHook('onClose', (_instance, done) => {
     clearInterval(timer);
     done();

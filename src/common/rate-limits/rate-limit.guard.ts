@@ -26,7 +26,8 @@ export class RateLimitGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: { id: string } }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const states: RateLimitState[] = [await this.rateLimits.count(RateLimit.Requests, request.user ? `user:${request.user.id}` : `ip:${request.ip}`)];
-    if (this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMITED, targets)) states.push(await this.rateLimits.count(RateLimit.Credentials, `ip:${request.ip}`));
+    if (this.reflector.getAllAndOverride<boolean>(AUTH_RATE_LIMITED, targets))
+      states.push(await this.rateLimits.count(RateLimit.Credentials, `ip:${request.ip}`));
     const closest = states.reduce((a, b) => (b.remaining < a.remaining ? b : a));
     void reply.header('x-ratelimit-limit', String(closest.limit));
     void reply.header('x-ratelimit-remaining', String(Math.max(0, closest.remaining)));

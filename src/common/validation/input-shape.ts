@@ -35,7 +35,8 @@ export function quotedKey(key: string): string {
   return visible.length > MAX_QUOTED_KEY ? `${visible.slice(0, MAX_QUOTED_KEY)}…` : visible;
 }
 
-const join = (path: string, key: string | number) => (path ? `${path}.${typeof key === 'number' ? key : quotedKey(key)}` : typeof key === 'number' ? String(key) : quotedKey(key));
+const join = (path: string, key: string | number) =>
+  path ? `${path}.${typeof key === 'number' ? key : quotedKey(key)}` : typeof key === 'number' ? String(key) : quotedKey(key);
 
 /**
  * What makes a client's input unfit to reach class-transformer, the database or the logs, found in one

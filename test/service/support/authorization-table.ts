@@ -115,8 +115,12 @@ const everyone = (outcomes: Record<BlockState, Outcome>): Record<Role, Record<Bl
 
 const adminsOnly = (): Record<Role, Record<BlockState, Outcome>> => ({ ...everyone(all('FORBIDDEN')), globalAdmin: all('ok') });
 
-const row = <P extends Permission>(permission: P, caseName: string, target: ServiceAuthorizationRow<P>['target'], expect: ServiceAuthorizationRow<P>['expect']): ServiceAuthorizationRow =>
-  ({ permission, case: caseName, target, expect }) as unknown as ServiceAuthorizationRow;
+const row = <P extends Permission>(
+  permission: P,
+  caseName: string,
+  target: ServiceAuthorizationRow<P>['target'],
+  expect: ServiceAuthorizationRow<P>['expect'],
+): ServiceAuthorizationRow => ({ permission, case: caseName, target, expect }) as unknown as ServiceAuthorizationRow;
 
 const ownGroupMessage = (world: ServiceWorld, caller: AuthUser) => world.groupMessageOf.get(caller.id) ?? world.groupMessageOf.get(world.other.id)!;
 
@@ -133,10 +137,30 @@ export const SERVICE_AUTHORIZATION_TABLE: ServiceAuthorizationRow[] = [
     owner: unlessBlocked,
   }),
   row(Permission.MembersAdd, 'direct', (w) => ({ conversationId: w.direct, userIds: [w.outsider.id] }), inDirect(all('FORBIDDEN'))),
-  row(Permission.MemberSetRole, 'group, of a plain member', (w) => ({ conversationId: w.group, userId: w.other.id }), inGroup({ members: 'FORBIDDEN', owner: 'ok' })),
-  row(Permission.MemberSetRole, 'group, of someone not in it', (w) => ({ conversationId: w.group, userId: w.outsider.id }), inGroup({ members: 'FORBIDDEN', owner: 'NOT_FOUND' })),
-  row(Permission.MemberRemove, 'group, a plain member', (w) => ({ conversationId: w.group, userId: w.other.id }), inGroup({ members: 'ok', member: 'FORBIDDEN' })),
-  row(Permission.MemberRemove, 'group, the owner', (w) => ({ conversationId: w.group, userId: w.callers.owner.id }), inGroup({ members: 'FORBIDDEN', owner: 'ok' })),
+  row(
+    Permission.MemberSetRole,
+    'group, of a plain member',
+    (w) => ({ conversationId: w.group, userId: w.other.id }),
+    inGroup({ members: 'FORBIDDEN', owner: 'ok' }),
+  ),
+  row(
+    Permission.MemberSetRole,
+    'group, of someone not in it',
+    (w) => ({ conversationId: w.group, userId: w.outsider.id }),
+    inGroup({ members: 'FORBIDDEN', owner: 'NOT_FOUND' }),
+  ),
+  row(
+    Permission.MemberRemove,
+    'group, a plain member',
+    (w) => ({ conversationId: w.group, userId: w.other.id }),
+    inGroup({ members: 'ok', member: 'FORBIDDEN' }),
+  ),
+  row(
+    Permission.MemberRemove,
+    'group, the owner',
+    (w) => ({ conversationId: w.group, userId: w.callers.owner.id }),
+    inGroup({ members: 'FORBIDDEN', owner: 'ok' }),
+  ),
   row(Permission.ConversationLeave, 'group', (w) => ({ conversationId: w.group }), inGroup({ members: 'ok' })),
   row(Permission.ConversationLeave, 'direct', (w) => ({ conversationId: w.direct }), inDirect(all('FORBIDDEN'))),
   row(Permission.MarkersMove, 'group', (w) => ({ conversationId: w.group }), inGroup({ members: 'ok' })),
@@ -145,12 +169,42 @@ export const SERVICE_AUTHORIZATION_TABLE: ServiceAuthorizationRow[] = [
   row(Permission.Typing, 'direct', (w) => ({ conversationId: w.direct }), inDirect(unlessBlocked)),
   row(Permission.RoomJoin, 'group', (w) => ({ conversationId: w.group }), inGroup({ members: 'ok' })),
   row(Permission.RoomJoin, 'direct', (w) => ({ conversationId: w.direct }), inDirect(all('ok'))),
-  row(Permission.MessageEdit, 'group, own message', (w, caller) => ({ conversationId: w.group, messageId: ownGroupMessage(w, caller) }), inGroup({ members: 'ok' })),
-  row(Permission.MessageEdit, "group, someone else's", (w) => ({ conversationId: w.group, messageId: w.groupMessageOf.get(w.other.id)! }), inGroup({ members: 'FORBIDDEN' })),
-  row(Permission.MessageEdit, 'direct, own message', (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.callers.member.id)! }), inDirect(unlessBlocked)),
-  row(Permission.MessageDelete, "group, someone else's", (w) => ({ conversationId: w.group, messageId: w.groupMessageOf.get(w.other.id)! }), inGroup({ members: 'ok', member: 'FORBIDDEN' })),
-  row(Permission.MessageDelete, 'direct, own message: blocks never keep words up', (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.callers.member.id)! }), inDirect(all('ok'))),
-  row(Permission.MessageDelete, "direct, the other's", (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.other.id)! }), inDirect(all('FORBIDDEN'))),
+  row(
+    Permission.MessageEdit,
+    'group, own message',
+    (w, caller) => ({ conversationId: w.group, messageId: ownGroupMessage(w, caller) }),
+    inGroup({ members: 'ok' }),
+  ),
+  row(
+    Permission.MessageEdit,
+    "group, someone else's",
+    (w) => ({ conversationId: w.group, messageId: w.groupMessageOf.get(w.other.id)! }),
+    inGroup({ members: 'FORBIDDEN' }),
+  ),
+  row(
+    Permission.MessageEdit,
+    'direct, own message',
+    (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.callers.member.id)! }),
+    inDirect(unlessBlocked),
+  ),
+  row(
+    Permission.MessageDelete,
+    "group, someone else's",
+    (w) => ({ conversationId: w.group, messageId: w.groupMessageOf.get(w.other.id)! }),
+    inGroup({ members: 'ok', member: 'FORBIDDEN' }),
+  ),
+  row(
+    Permission.MessageDelete,
+    'direct, own message: blocks never keep words up',
+    (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.callers.member.id)! }),
+    inDirect(all('ok')),
+  ),
+  row(
+    Permission.MessageDelete,
+    "direct, the other's",
+    (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.other.id)! }),
+    inDirect(all('FORBIDDEN')),
+  ),
   row(Permission.MessageReact, 'group', (w) => ({ conversationId: w.group, messageId: w.groupMessageOf.get(w.other.id)! }), inGroup({ members: 'ok' })),
   row(Permission.MessageReact, 'direct', (w) => ({ conversationId: w.direct, messageId: w.directMessageOf.get(w.other.id)! }), inDirect(unlessBlocked)),
   row(Permission.DirectOpen, 'with the outsider', (w) => ({ userId: w.outsider.id }), everyone(unlessBlocked)),

@@ -28,7 +28,11 @@ export function serviceGiven(running: TestApp) {
 
     async group(owner: AuthUser, members: AuthUser[], admins: AuthUser[] = []): Promise<string> {
       const conversations = get(ConversationsService);
-      const { id } = await conversations.createGroup(owner, { type: 'group', title: 'service tier', memberIds: [...members, ...admins].map((user) => user.id) });
+      const { id } = await conversations.createGroup(owner, {
+        type: 'group',
+        title: 'service tier',
+        memberIds: [...members, ...admins].map((user) => user.id),
+      });
       for (const admin of admins) await conversations.setRole(owner, id, admin.id, { role: 'admin' });
       return id;
     },
@@ -45,7 +49,16 @@ export function serviceGiven(running: TestApp) {
     /** An upload's row (the bytes don't matter to who may read or use it). */
     async upload(uploader: AuthUser, mimeType = 'image/png'): Promise<string> {
       const id = randomUUID();
-      await database().manager.insert(Media, { id, uploaderId: uploader.id, mimeType, size: 1, sha256: '0'.repeat(64), width: 1, height: 1, hasThumbnail: false });
+      await database().manager.insert(Media, {
+        id,
+        uploaderId: uploader.id,
+        mimeType,
+        size: 1,
+        sha256: '0'.repeat(64),
+        width: 1,
+        height: 1,
+        hasThumbnail: false,
+      });
       return id;
     },
 

@@ -18,7 +18,10 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Polls `probe` until it returns something other than undefined, or throws with the last reason once
  * `timeoutMs` passed. For "it recovers by itself within a few seconds" assertions.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined>, { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string }): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  { timeoutMs, intervalMs = 100, what }: { timeoutMs: number; intervalMs?: number; what: string },
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

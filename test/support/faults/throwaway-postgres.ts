@@ -70,7 +70,20 @@ export class ThrowawayPostgres {
   async start(): Promise<void> {
     if (this.postmaster) throw new Error('the cluster is already running');
     // Throwaway: no durability needed. The socket directory is its own, so nothing else collides.
-    const args = ['-D', this.dataDir, '-p', String(this.port), '-k', this.baseDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'];
+    const args = [
+      '-D',
+      this.dataDir,
+      '-p',
+      String(this.port),
+      '-k',
+      this.baseDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'full_page_writes=off',
+    ];
     const postmaster = spawnTied(join(this.binDir, 'postgres'), args, { user: runAs, cwd: this.baseDir, stdio: ['ignore', 'pipe', 'pipe'] });
     postmaster.stdout!.on('data', (chunk) => (this.output += chunk));
     postmaster.stderr!.on('data', (chunk) => (this.output += chunk));

@@ -48,18 +48,20 @@ export class ThrowawayRedis {
 
   async start(): Promise<void> {
     if (this.child) throw new Error('redis-server is already running');
-    const child = spawnTied(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawnTied('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (chunk) => (this.output += chunk));
     child.stderr!.on('data', (chunk) => (this.output += chunk));
     child.once('exit', () => {
       if (this.child === child) this.child = null;
     });
     this.child = child;
-    await eventually(async () => ((await pong(this.port)) ? true : undefined), { timeoutMs: 5_000, intervalMs: 20, what: `redis-server on ${this.port}\n${this.output}` });
+    await eventually(async () => ((await pong(this.port)) ? true : undefined), {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+      what: `redis-server on ${this.port}\n${this.output}`,
+    });
   }
 
   /** SIGKILL: the connections drop at once, the data is gone. */

@@ -80,7 +80,8 @@ export function recordingHandler(dataSource: DataSource, instance: string, name:
       'INSERT INTO jobs_test.execution (job_name, job_id, tag, instance, attempt) VALUES ($1, $2, $3, $4, $5) RETURNING id',
       [name, id, tag, instance, attempt],
     );
-    const finish = (outcome: string) => dataSource.query('UPDATE jobs_test.execution SET finished_at = clock_timestamp(), outcome = $2 WHERE id = $1', [row, outcome]);
+    const finish = (outcome: string) =>
+      dataSource.query('UPDATE jobs_test.execution SET finished_at = clock_timestamp(), outcome = $2 WHERE id = $1', [row, outcome]);
     const behavior = payload.behavior ?? 'record';
     if (behavior === 'fail') {
       await finish('failed');
@@ -95,7 +96,10 @@ export function recordingHandler(dataSource: DataSource, instance: string, name:
 
 async function meet(dataSource: DataSource, tag: string, instances: number) {
   for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(50)) {
-    const [{ count }]: Array<{ count: number }> = await dataSource.query('SELECT count(DISTINCT instance)::int AS count FROM jobs_test.execution WHERE tag = $1', [tag]);
+    const [{ count }]: Array<{ count: number }> = await dataSource.query(
+      'SELECT count(DISTINCT instance)::int AS count FROM jobs_test.execution WHERE tag = $1',
+      [tag],
+    );
     if (count >= instances) return;
   }
 }

@@ -21,5 +21,8 @@ const catalog = TEST_CATALOGS[process.env.JOBS_TEST_CATALOG as keyof typeof TEST
 if (!catalog) throw new Error(`JOBS_TEST_CATALOG must be one of ${Object.keys(TEST_CATALOGS).join(', ')}`);
 const config = loadConfig();
 const running = await createApp(config);
-await installTestJobs(running.app.get(Jobs), catalog, { dataSource: running.app.get(DataSource), instance: process.env.JOBS_TEST_INSTANCE ?? String(process.pid) });
+await installTestJobs(running.app.get(Jobs), catalog, {
+  dataSource: running.app.get(DataSource),
+  instance: process.env.JOBS_TEST_INSTANCE ?? String(process.pid),
+});
 await running.app.listen({ port: config.port, host: config.host });
