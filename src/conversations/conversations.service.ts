@@ -15,6 +15,7 @@ import { EventLog } from '../events/event-log.service.js';
 import { directKeyOf } from '../memberships/conversation.entity.js';
 import { ConversationsRepository } from '../memberships/conversations.repository.js';
 import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membership.events.js';
+import { DependencyUnavailableError } from '../shared-state/shared-state.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ConversationViews } from './conversation-views.js';
 import { type CreateDirectConversationDto, type CreateGroupConversationDto, MAX_GROUP_MEMBERS } from './dto/create-conversation.dto.js';
@@ -30,6 +31,11 @@ export interface CreateResult {
 }
 
 type MarkerKind = 'read' | 'delivered';
+
+/** Lets an error through unless it is the shared state (Redis) being unavailable. */
+function unlessUnavailable(error: unknown): void {
+  if (!(error instanceof DependencyUnavailableError)) throw error;
+}
 
 /**
  * Owns conversations and their membership: creating direct and group conversations, titles, members and
@@ -162,8 +168,9 @@ export class ConversationsService {
         userId === user.id
           ? { targetRole: (await this.access.require(user, Permission.ConversationLeave, { conversationId }, options)).role }
           : await this.access.require(user, Permission.MemberRemove, { conversationId, userId }, options);
-      // Leaving is never limited: anyone can always get out.
-      if (userId !== user.id) await this.rateLimits.consume(RateLimit.MembershipChanges, user.id);
+      // Leaving is never limited: anyone can always get out. Removing someone else counts, but an outage of
+      // the budget's store never stands between an owner and removing an abuser.
+      if (userId !== user.id) await this.rateLimits.consume(RateLimit.MembershipChanges, user.id).catch(unlessUnavailable);
       await this.conversations.removeMember(manager, conversationId, userId);
       if (targetRole === 'owner') await this.conversations.handOverOwnership(manager, conversationId);
       await this.eventLog.append(manager, { type: 'conversation.removed', userId, data: { conversationId } });

@@ -103,8 +103,8 @@ describe('amplification caps', () => {
       expect((await react(ada, ':e2:', 'DELETE')).status).toBe(204);
       expect((await react(bob, ':fresh:')).status).toBe(204);
 
-      const history = await (await http('GET', `/conversations/${room.id}/messages`, ada)).json();
-      const reactions = history.items.find((item: { id: string }) => item.id === message.id).reactions as Array<{ emoji: string }>;
+      const history = (await (await http('GET', `/conversations/${room.id}/messages`, ada)).json()) as { items: Array<{ id: string; reactions: unknown }> };
+      const reactions = history.items.find((item) => item.id === message.id)!.reactions as Array<{ emoji: string }>;
       expect(reactions.map((reaction) => reaction.emoji).sort()).toEqual([':e0:', ':e1:', ':fresh:']);
     });
 
@@ -220,7 +220,7 @@ describe('amplification caps', () => {
             ])
           )[0].n,
         );
-      const { cursor } = await (await http('GET', '/sync', watcher)).json();
+      const { cursor } = (await (await http('GET', '/sync', watcher)).json()) as { cursor: string };
       const [watcherSocket, targetSocket] = await Promise.all([t.connect(watcher), t.connect(target)]);
       const before = await eventsOfRoom();
 
@@ -233,8 +233,10 @@ describe('amplification caps', () => {
       expect(mine.payload.myRole).toBe('admin');
       await targetSocket.next('member.updated');
 
-      const synced = await (await http('GET', `/sync?since=${encodeURIComponent(cursor)}`, watcher)).json();
-      expect(synced.events.map((event: { type: string }) => event.type)).toEqual(['member.updated']);
+      const synced = (await (await http('GET', `/sync?since=${encodeURIComponent(cursor)}`, watcher)).json()) as {
+        events: Array<{ type: string; data: unknown }>;
+      };
+      expect(synced.events.map((event) => event.type)).toEqual(['member.updated']);
       expect(synced.events[0].data).toEqual(announced.payload);
 
       // The rooms are as they were: the promoted member and the others still get the group's messages.
