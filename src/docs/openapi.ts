@@ -78,6 +78,10 @@ const OPERATION_IDS: Record<string, string> = {
   'Admin.updateUser': 'adminUpdateUser',
   'Admin.stats': 'getAdminStats',
   'AdminMessages.remove': 'adminDeleteMessage',
+  'Audit.list': 'listAuditEntries',
+  'Reports.create': 'createReport',
+  'AdminReports.list': 'listReports',
+  'AdminReports.resolve': 'resolveReport',
   'Sync.sync': 'sync',
 };
 

@@ -13,6 +13,7 @@ export const RateLimit = {
   Messages: 'messages',
   Typing: 'typing',
   SocketEvents: 'socket-events',
+  Reports: 'reports',
 } as const;
 
 export type RateLimit = (typeof RateLimit)[keyof typeof RateLimit];
@@ -91,6 +92,15 @@ export const RATE_LIMITS: Record<RateLimit, RateLimitSpec> = {
     per: 'socket (token bucket: bursts of 30, 30 a second sustained)',
     counts: 'every client event, known or not, before anything else',
     answer: 'socket ack `RATE_LIMITED` with `retryAfter`',
+  },
+  reports: {
+    key: 'rate:reports',
+    windowSeconds: 60 * 60,
+    budget: () => 30,
+    env: null,
+    per: 'user',
+    counts: 'reports accepted by access (a report of something one cannot see costs nothing)',
+    answer: '429 `RATE_LIMITED` with `retry-after`',
   },
 };
 
