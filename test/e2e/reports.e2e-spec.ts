@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { EventLog } from '../../src/events/event-log.service.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
@@ -140,6 +141,20 @@ describe('reports', () => {
       const open = racing.find((answer) => answer.statusCode === 201)!.json() as Report;
       expect((await resolve(open.id, 'dismiss')).statusCode).toBe(200);
       expect((await report(reporter, { userId: sender.id, reason: 'spam' })).statusCode).toBe(201);
+    });
+    it('allows 30 reports an hour per user, then 429; a report refused by access costs nothing', async () => {
+      const { sender, reporter, group } = await reportedMessage();
+      await chat.bulkMessages(sender, group, 30);
+      const rows: Array<{ id: string }> = await app.running.app
+        .get(DataSource)
+        .query(`SELECT id FROM message WHERE conversation_id = $1 AND sender_id = $2 ORDER BY seq`, [group.id, sender.id]);
+      for (let index = 0; index < 5; index++) expect((await report(reporter, { messageId: randomUUID(), reason: 'spam' })).statusCode).toBe(404);
+      const answers = [];
+      for (const { id } of rows) answers.push((await report(reporter, { messageId: id, reason: 'spam' })).statusCode);
+      expect(answers).toEqual([...Array<number>(30).fill(201), 429]);
+      const limited = await report(reporter, { userId: sender.id, reason: 'spam' });
+      expect(limited.json().code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     });
   });
 
