@@ -150,9 +150,8 @@ export class MessagesService implements OnModuleInit {
     await this.tombstone((manager) => this.access.require(user, Permission.MessageDelete, { conversationId, messageId }, { manager }));
   }
 
-  /** Moderation: any message, by a global admin. */
   /**
-   * An admin's delete of any message, inside the caller's transaction (moderation audits it there):
+   * Moderation: an admin's delete of any message, inside the caller's transaction (moderation audits it there):
    * answers the message and whether this call deleted it. The caller kicks the event log after commit.
    */
   async removeAnyWithin(manager: EntityManager, user: AuthUser, messageId: string): Promise<{ message: MessageGrant['message']; deleted: boolean }> {
