@@ -229,6 +229,17 @@ describe('reports', () => {
       expect(await auditOf(sender.id)).toEqual([]);
     });
 
+    it('two admins resolving at once: one 200, one 409, one resolution and one audit row', async () => {
+      const { reporter, sender } = await reportedMessage();
+      const other = await given.admin();
+      const open = await given.report(reporter, { userId: sender.id, reason: 'spam' });
+      const answers = await Promise.all([resolve(open.id, 'dismiss'), resolve(open.id, 'ban_user', other)]);
+      expect(answers.map((answer) => answer.statusCode).sort()).toEqual([200, 409]);
+      const winner = answers.find((answer) => answer.statusCode === 200)!.json() as Report;
+      expect((await auditOf(open.id)).map((entry) => entry.after)).toEqual([{ status: 'resolved', action: winner.action }]);
+      expect((await auditOf(sender.id)).map((entry) => entry.type)).toEqual(winner.action === 'ban_user' ? ['user.banned'] : []);
+    });
+
     it('delete_message tombstones the message through the admin delete, with both audit rows', async () => {
       const { reporter, group, message } = await reportedMessage();
       const open = await given.report(reporter, { messageId: message.id, reason: 'illegal' });
