@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type { Logger as PinoInstance } from 'pino';
 import { AccessModule } from './access/access.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -20,6 +21,7 @@ import { MessagesModule } from './messages/messages.module.js';
 import { MediaModule } from './media/media.module.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
+import { ReportsModule } from './reports/reports.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
 import { SyncModule } from './sync/sync.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -55,6 +57,8 @@ export class AppModule {
         MessagesModule,
         MediaModule,
         AdminModule,
+        AuditModule,
+        ReportsModule,
         SyncModule,
         RealtimeModule,
       ],

@@ -8,6 +8,8 @@ import { Session } from './auth/session.entity.js';
 import { SpentRefreshToken } from './auth/spent-refresh-token.entity.js';
 import { Media } from './media/media.entity.js';
 import { EventLogState } from './events/event-log-state.entity.js';
+import { AuditEntry } from './audit/audit-entry.entity.js';
+import { Report } from './reports/report.entity.js';
 import { UserBlock } from './users/user-block.entity.js';
 import { User } from './users/user.entity.js';
 
@@ -25,4 +27,6 @@ export const entities: Function[] = [
   MessageReaction,
   MessageAttachment,
   EventLogState,
+  AuditEntry,
+  Report,
 ];

@@ -102,6 +102,23 @@ export class AccessRepository {
     return row && { id: row.id, conversationId: row.conversation_id, senderId: row.sender_id, deleted: row.deleted_at !== null };
   }
 
+  /** A message of a conversation `userId` is a member of (so may see); undefined otherwise. */
+  async visibleMessage(userId: string, messageId: string, manager: EntityManager = this.manager) {
+    const row = await selectOne<{ id: string; conversation_id: string; sender_id: string; deleted_at: Date | null }>(
+      manager,
+      `SELECT m.id, m.conversation_id, m.sender_id, m.deleted_at FROM message m
+         JOIN conversation_member mb ON mb.conversation_id = m.conversation_id AND mb.user_id = $2
+        WHERE m.id = $1`,
+      [messageId, userId],
+    );
+    return row && { id: row.id, conversationId: row.conversation_id, senderId: row.sender_id, deleted: row.deleted_at !== null };
+  }
+
+  /** Whether the account exists, banned or not. */
+  async userExists(userId: string, manager: EntityManager = this.manager): Promise<boolean> {
+    return (await select(manager, `SELECT 1 FROM users WHERE id = $1`, [userId])).length > 0;
+  }
+
   /** Of `userIds`, those who blocked `userId` or whom `userId` blocked. */
   async blockedWith(userId: string, userIds: string[], manager: EntityManager = this.manager): Promise<string[]> {
     if (!userIds.length) return [];

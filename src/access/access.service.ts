@@ -35,6 +35,10 @@ export interface PermissionTargets {
   'admin.users': Record<string, never>;
   'admin.messages': { messageId: string };
   'admin.stats': Record<string, never>;
+  'admin.audit': Record<string, never>;
+  'admin.reports': Record<string, never>;
+  'report.message': { messageId: string };
+  'report.user': { userId: string };
   'events.receive': Record<string, never>;
 }
 
@@ -61,6 +65,10 @@ export interface PermissionGrants {
   'admin.users': true;
   'admin.messages': Pick<MessageGrant, 'message'>;
   'admin.stats': true;
+  'admin.audit': true;
+  'admin.reports': true;
+  'report.message': { message: { id: string; conversationId: string; senderId: string } };
+  'report.user': { userId: string };
   'events.receive': true;
 }
 
@@ -218,6 +226,8 @@ export class AccessService {
 
       case Permission.AdminUsers:
       case Permission.AdminStats:
+      case Permission.AdminAudit:
+      case Permission.AdminReports:
         this.requireAdmin(user);
         return true;
 
@@ -226,6 +236,21 @@ export class AccessService {
         const message = await this.repository.lockMessage(this.transaction(options), (target as PermissionTargets['admin.messages']).messageId);
         if (!message) throw new NotFound('Message');
         return { message };
+      }
+
+      case Permission.ReportMessage: {
+        const { messageId } = target as PermissionTargets['report.message'];
+        const message = await this.repository.visibleMessage(user.id, messageId, options.manager);
+        if (!message || message.deleted) throw new NotFound('Message');
+        if (message.senderId === user.id) throw new ValidationFailed([{ field: 'messageId', message: 'you cannot report your own message' }]);
+        return { message: { id: message.id, conversationId: message.conversationId, senderId: message.senderId } };
+      }
+
+      case Permission.ReportUser: {
+        const { userId } = target as PermissionTargets['report.user'];
+        if (userId === user.id) throw new ValidationFailed([{ field: 'userId', message: 'you cannot report yourself' }]);
+        if (!(await this.repository.userExists(userId, options.manager))) throw new NotFound('User');
+        return { userId };
       }
 
       case Permission.EventsReceive:

@@ -31,6 +31,10 @@ export const Permission = {
   AdminUsers: 'admin.users',
   AdminMessages: 'admin.messages',
   AdminStats: 'admin.stats',
+  AdminAudit: 'admin.audit',
+  AdminReports: 'admin.reports',
+  ReportMessage: 'report.message',
+  ReportUser: 'report.user',
   EventsReceive: 'events.receive',
 } as const;
 
@@ -96,6 +100,18 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   'admin.users': { does: 'list, promote, demote and ban users', who: 'global admins', refusals: '403' },
   'admin.messages': { does: 'delete any message', who: 'global admins', refusals: '403' },
   'admin.stats': { does: 'read the dashboard counts', who: 'global admins', refusals: '403' },
+  'admin.audit': { does: 'read the audit log', who: 'global admins', refusals: '403' },
+  'admin.reports': { does: 'list reports and resolve them (dismiss, delete the message, ban the user)', who: 'global admins', refusals: '403' },
+  'report.message': {
+    does: 'report a message to the admins',
+    who: 'members of its conversation, for a message that is not deleted and not their own',
+    refusals: "404 for anyone else (and for a deleted message); 400 for one's own message; not refused by blocks",
+  },
+  'report.user': {
+    does: 'report a user to the admins',
+    who: 'anyone signed in, no shared conversation needed',
+    refusals: '404 for an unknown user; 400 for oneself',
+  },
   'events.receive': {
     does: 'receive a durable event, live or from /sync',
     who: 'events of a conversation: its members, from the position at which they joined until they leave; events addressed to a user: that user',

@@ -1,5 +1,7 @@
 import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentActor } from '../audit/current-actor.decorator.js';
+import type { Actor } from '../audit/audit.types.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { CurrentUser, Roles } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
@@ -29,11 +31,11 @@ export class AdminController {
   }
 
   @Patch('users/:id')
-  @ApiOperation({ summary: "Change a user's role or ban state; a ban revokes every session and disconnects every socket at once" })
+  @ApiOperation({ summary: "Change a user's role or ban state; a ban revokes every session and disconnects every socket at once; audited" })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiErrors({ 400: 'Invalid body, or banning/demoting yourself', 404: 'No such user' })
-  updateUser(@CurrentUser() caller: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateUserDto) {
-    return this.users.update(caller, id, dto);
+  updateUser(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: UpdateUserDto) {
+    return this.users.update(actor, id, dto);
   }
 
   @Get('stats')

@@ -29,7 +29,8 @@ const TAGS: Array<[string, string]> = [
   ['messages', 'Sending (idempotent by `clientMessageId`), history by `seq`, edits, tombstones, reactions and search.'],
   ['media', 'Uploads (type decided from the bytes), their descriptions, content and thumbnails.'],
   ['sync', 'Catching up after being offline: every durable realtime event since a cursor, no gaps, no duplicates.'],
-  ['admin', 'For the role `admin` only: users, bans, any message, counts.'],
+  ['reports', 'Reporting a message or a user to the admins; the reporter hears the outcome as `report.resolved`.'],
+  ['admin', 'For the role `admin` only: users, bans, any message, counts, the report queue and the audit log.'],
   ['service', 'Liveness, readiness and metrics, outside `/api/v1` and without auth.'],
 ];
 
@@ -78,6 +79,10 @@ const OPERATION_IDS: Record<string, string> = {
   'Admin.updateUser': 'adminUpdateUser',
   'Admin.stats': 'getAdminStats',
   'AdminMessages.remove': 'adminDeleteMessage',
+  'Audit.list': 'listAuditEntries',
+  'Reports.create': 'createReport',
+  'AdminReports.list': 'listReports',
+  'AdminReports.resolve': 'resolveReport',
   'Sync.sync': 'sync',
 };
 

@@ -8,6 +8,7 @@ export const DURABLE_EVENT_TYPES = [
   'conversation.updated',
   'conversation.removed',
   'member.updated',
+  'report.resolved',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];

@@ -157,9 +157,13 @@ export class MessagesService implements OnModuleInit {
     await this.tombstone((manager) => this.access.require(user, Permission.MessageDelete, { conversationId, messageId }, { manager }));
   }
 
-  /** Moderation: any message, by a global admin. */
-  async removeAny(user: AuthUser, messageId: string): Promise<void> {
-    await this.tombstone((manager) => this.access.require(user, Permission.AdminMessages, { messageId }, { manager }));
+  /**
+   * Moderation: an admin's delete of any message, inside the caller's transaction (moderation audits it there):
+   * answers the message and whether this call deleted it. The caller kicks the event log after commit.
+   */
+  async removeAnyWithin(manager: EntityManager, user: AuthUser, messageId: string): Promise<{ message: MessageGrant['message']; deleted: boolean }> {
+    const { message } = await this.access.require(user, Permission.AdminMessages, { messageId }, { manager });
+    return { message, deleted: await this.tombstoneWithin(manager, message) };
   }
 
   /**
@@ -205,16 +209,18 @@ export class MessagesService implements OnModuleInit {
    * row stays as a tombstone, and every earlier event that carried its words or attachments forgets them.
    */
   private async tombstone(authorize: (manager: EntityManager) => Promise<Pick<MessageGrant, 'message'>>): Promise<void> {
-    const deleted = await this.dataSource.transaction(async (manager) => {
-      const { message } = await authorize(manager);
-      if (message.deleted) return false;
-      await this.messages.tombstone(manager, message.id);
-      const [data] = await this.views.byIds([message.id], manager);
-      await this.forgetEarlier(manager, data);
-      await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data, messageId: message.id });
-      return true;
-    });
+    const deleted = await this.dataSource.transaction(async (manager) => this.tombstoneWithin(manager, (await authorize(manager)).message));
     if (deleted) this.eventLog.kick();
+  }
+
+  /** The delete itself, on a message the check locked; false when it already was a tombstone. */
+  private async tombstoneWithin(manager: EntityManager, message: MessageGrant['message']): Promise<boolean> {
+    if (message.deleted) return false;
+    await this.messages.tombstone(manager, message.id);
+    const [data] = await this.views.byIds([message.id], manager);
+    await this.forgetEarlier(manager, data);
+    await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data, messageId: message.id });
+    return true;
   }
 
   /** Every earlier event that embeds the message now shows it as it is (see `EventLogRepository.rewriteMessage`). */

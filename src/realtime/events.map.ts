@@ -4,6 +4,7 @@ import type { ErrorCode } from '../common/errors/error-codes.js';
 import { ConversationDto } from '../conversations/dto/conversation.dto.js';
 import type { DurableEventType } from '../events/chat-events.js';
 import { MessageDto } from '../messages/dto/message.dto.js';
+import { ReportResolvedEventDto } from '../reports/dto/report.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
   ConversationRemovedEventDto,
@@ -72,6 +73,12 @@ export const SERVER_EVENTS = {
     payload: MemberUpdatedEventDto,
     durable: true,
     to: "the conversation's room",
+  },
+  'report.resolved': {
+    summary: 'An admin resolved a report the recipient made: what became of it',
+    payload: ReportResolvedEventDto,
+    durable: true,
+    to: 'the reporter (user room)',
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

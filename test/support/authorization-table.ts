@@ -260,6 +260,28 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     request: async ({ world, chat }) => ({ url: `${API}/admin/messages/${(await chat.message(world.member, world.group, 'to be moderated')).id}` }),
   },
 
+  { method: 'GET', route: `${API}/admin/audit`, expect: admins(200), request: () => ({ url: `${API}/admin/audit?limit=5` }) },
+  { method: 'GET', route: `${API}/admin/reports`, expect: admins(200), request: () => ({ url: `${API}/admin/reports?status=open` }) },
+  {
+    method: 'POST',
+    route: `${API}/admin/reports/{id}/resolve`,
+    expect: admins(200),
+    request: async ({ world, given }) => {
+      const reporter = await given.user();
+      const report = await given.report(reporter, { userId: world.bystander.id, reason: 'spam' });
+      return { url: `${API}/admin/reports/${report.id}/resolve`, payload: { action: 'dismiss' } };
+    },
+  },
+
+  // Reports: a message needs a member (anyone else gets 404, a global admin too; its sender 400); a user, anyone signed in.
+  {
+    method: 'POST',
+    route: `${API}/reports`,
+    expect: members(201, { member: 400 }),
+    request: ({ world }) => ({ url: `${API}/reports`, payload: { messageId: world.memberMessage.id, reason: 'spam' } }),
+    fresh: 'world',
+  },
+
   // Sync: the caller's own events.
   { method: 'GET', route: `${API}/sync`, expect: signedIn(200), request: () => ({ url: `${API}/sync` }) },
 ];

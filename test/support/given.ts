@@ -87,6 +87,13 @@ export function builders(running: TestApp) {
       return this.user({ ...options, role: 'admin' });
     },
 
+    /** A report by `reporter` (POST /reports), answered as the API answers it. */
+    async report(reporter: GivenUser, body: { messageId?: string; userId?: string; reason: string; note?: string }): Promise<{ id: string; status: string }> {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: reporter.auth, payload: body });
+      expectStatus(response, 201, 'report');
+      return response.json() as { id: string; status: string };
+    },
+
     /** The same user signed in again: a second session (another device). */
     async anotherSession(user: GivenUser): Promise<GivenUser> {
       return withTokens(user, await login(user.email, user.password));

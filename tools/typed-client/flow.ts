@@ -35,6 +35,8 @@ export function describeEvent(event: SyncEvent): string {
       return `left ${event.data.conversationId}`;
     case 'member.updated':
       return `${event.data.userId} is now ${event.data.role} in ${event.data.conversationId}`;
+    case 'report.resolved':
+      return `report ${event.data.reportId}: ${event.data.action ?? event.data.status}`;
     default: {
       const unknown: never = event;
       return String(unknown);

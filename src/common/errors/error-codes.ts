@@ -43,7 +43,8 @@ export const ERROR_CODES = {
   NOT_ACCEPTABLE: { status: 406, meaning: 'No representation matches the `accept` header', over: 'http', generic: true },
   CONFLICT: {
     status: 409,
-    meaning: 'The change contradicts the current state: a taken email or username, editing a deleted message, …',
+    meaning:
+      'The change contradicts the current state: a taken email or username, editing a deleted message, a second open report of one target, resolving a resolved report, …',
     over: 'both',
     generic: true,
   },

@@ -20,6 +20,7 @@ export const RateLimit = {
   MembershipChanges: 'membership-changes',
   ReactionsPerMessage: 'reactions-per-message',
   Presence: 'presence',
+  Reports: 'reports',
 } as const;
 
 export type RateLimit = (typeof RateLimit)[keyof typeof RateLimit];
@@ -169,6 +170,15 @@ export const RATE_LIMITS: Record<RateLimit, RateLimitSpec> = {
     per: 'user whose presence changes',
     counts: '`presence` announcements (an offline only after `PRESENCE_OFFLINE_GRACE` without a socket, so a reconnect inside it is none)',
     answer: 'not announced; the latest state is announced once when the window ends',
+  },
+  reports: {
+    key: 'rate:reports',
+    windowSeconds: 60 * 60,
+    budget: () => 30,
+    env: null,
+    per: 'user',
+    counts: 'reports accepted by access (a report of something one cannot see costs nothing)',
+    answer: '429 `RATE_LIMITED` with `retry-after`',
   },
 };
 

@@ -219,6 +219,18 @@ export const SERVICE_AUTHORIZATION_TABLE: ServiceAuthorizationRow[] = [
   row(Permission.AdminUsers, 'any', () => ({}), adminsOnly()),
   row(Permission.AdminStats, 'any', () => ({}), adminsOnly()),
   row(Permission.AdminMessages, 'a message of a group the admin is not in', (w) => ({ messageId: w.groupMessageOf.get(w.other.id)! }), adminsOnly()),
+  row(Permission.AdminAudit, 'any', () => ({}), adminsOnly()),
+  row(Permission.AdminReports, 'any', () => ({}), adminsOnly()),
+  row(Permission.ReportMessage, "group, another member's", (w) => ({ messageId: w.groupMessageOf.get(w.other.id)! }), inGroup({ members: 'ok' })),
+  row(Permission.ReportMessage, 'group, own', (w, caller) => ({ messageId: ownGroupMessage(w, caller) }), inGroup({ members: 'VALIDATION_FAILED' })),
+  row(
+    Permission.ReportMessage,
+    "direct, the other's: blocks do not stop a report",
+    (w) => ({ messageId: w.directMessageOf.get(w.other.id)! }),
+    inDirect(all('ok')),
+  ),
+  row(Permission.ReportUser, 'the outsider: no shared conversation needed, blocks do not stop it', (w) => ({ userId: w.outsider.id }), everyone(all('ok'))),
+  row(Permission.ReportUser, 'oneself', (_w, caller) => ({ userId: caller.id }), everyone(all('VALIDATION_FAILED'))),
   // Who receives which event is tested in visibility.service-spec.ts; the permission itself refuses no one.
   row(Permission.EventsReceive, 'any signed-in user', () => ({}), everyone(all('ok'))),
 ];

@@ -1,0 +1,23 @@
+import type { AuthUser } from '../common/auth/auth-user.js';
+
+/** What is audited, one type per kind of action (README "Moderation and privacy" lists them). */
+export const AUDIT_TYPES = ['user.banned', 'user.unbanned', 'user.role_changed', 'message.deleted', 'report.resolved'] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
+export const AUDIT_TARGET_TYPES = ['user', 'message', 'report'] as const;
+export type AuditTargetType = (typeof AUDIT_TARGET_TYPES)[number];
+
+/** Who acts, and in which request: every audited action is given this by its controller (`@CurrentActor()`). */
+export interface Actor extends AuthUser {
+  /** The request's `x-request-id`; null for work no request started. */
+  requestId: string | null;
+}
+
+/** What an action records about itself (the actor and request come from `Actor`). */
+export interface NewAuditEntry {
+  type: AuditType;
+  targetType: AuditTargetType;
+  targetId: string;
+  before: object | null;
+  after: object | null;
+}
