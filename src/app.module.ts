@@ -18,6 +18,7 @@ import { EventsModule } from './events/events.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MediaUrlsModule } from './media/media-urls.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { SharedStateModule } from './shared-state/shared-state.module.js';
@@ -54,6 +55,7 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         MediaModule,
+        MediaUrlsModule,
         AdminModule,
         SyncModule,
         RealtimeModule,

@@ -15,6 +15,7 @@ import { PresenceReader } from './presence-reader.js';
 import { User } from './user.entity.js';
 import { toMe, toProfile } from './user.mappers.js';
 import { type ProfileChanges, UsersRepository } from './users.repository.js';
+import { MediaUrls } from '../media/media-urls.js';
 
 /** Reads a `nextCursor` made by `pageOf`. */
 export function cursorAfter(cursor: string | undefined): string | undefined {
@@ -36,10 +37,11 @@ export class UsersService {
     private readonly presence: PresenceReader,
     private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly urls: MediaUrls,
   ) {}
 
   async me(caller: AuthUser): Promise<MeDto> {
-    return toMe((await this.users.findWithAvatar(caller.id))!);
+    return toMe((await this.users.findWithAvatar(caller.id))!, this.urls);
   }
 
   /** The avatar must be an image the caller uploaded; it is checked and set in one transaction. */
@@ -77,6 +79,6 @@ export class UsersService {
   }
 
   private async toProfile(user: User): Promise<ProfileDto> {
-    return toProfile(user, await this.presence.isOnline(user.id));
+    return toProfile(user, await this.presence.isOnline(user.id), this.urls);
   }
 }
