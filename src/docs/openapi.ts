@@ -101,6 +101,11 @@ const PARAMETER_EXAMPLES: Record<string, unknown> = {
   range: 'bytes=0-1023',
   'if-none-match': '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
   'if-range': '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+  // A signed media URL's query (GET /media/{id}/signed/{variant}).
+  expires: '1767225600',
+  scope: 'c.3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718',
+  signature: 'q1QpMx7b1m6VbJ0kqg3Vw4b9l6H2d8n5yYt0cK3sZ1A',
+  variant: 'content',
 };
 
 type Operations = Array<{ path: string; method: string; operation: OperationObject }>;

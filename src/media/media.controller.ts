@@ -147,17 +147,15 @@ export class SignedMediaController {
       'make it a 404 at once. Headers, ranges and conditional requests as the bearer routes; `cache-control: private, max-age=` the seconds ' +
       'the URL has left.',
   })
-  @ApiParam({ name: 'id', schema: { type: 'string', format: 'uuid' }, example: '3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718' })
-  @ApiParam({ name: 'variant', schema: { type: 'string', enum: [...MEDIA_VARIANTS] }, example: 'content' })
-  @ApiQuery({ name: 'expires', required: true, description: 'Unix time (seconds) the URL expires at', schema: { type: 'string', pattern: '^\\d+$' }, example: '1767225600' })
+  @ApiParam({ name: 'variant', schema: { type: 'string', enum: [...MEDIA_VARIANTS] } })
+  @ApiQuery({ name: 'expires', required: true, description: 'Unix time (seconds) the URL expires at', schema: { type: 'string', pattern: '^\\d+$' } })
   @ApiQuery({
     name: 'scope',
     required: true,
     description: '`u.<userId>` (issued to that user), `c.<conversationId>` (an attachment there) or `a` (an avatar)',
     schema: { type: 'string' },
-    example: 'c.3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718',
   })
-  @ApiQuery({ name: 'signature', required: true, description: 'HMAC-SHA256 of the rest, base64url', schema: { type: 'string' }, example: 'q1QpMx7b1m6VbJ0kqg3Vw4b9l6H2d8n5yYt0cK3sZ1A' })
+  @ApiQuery({ name: 'signature', required: true, description: 'HMAC-SHA256 of the rest, base64url', schema: { type: 'string' } })
   @ApiProduces(...PRODUCED)
   @ApiConditionalHeaders()
   @ApiOkResponse({ description: 'The whole content (or thumbnail)', content: { '*/*': BINARY } })
