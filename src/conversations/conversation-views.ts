@@ -67,9 +67,11 @@ export class ConversationViews {
     if (!direct.length) return () => null;
     const members = await this.conversations.directMembers([...new Set(direct.map((row) => row.id))], manager);
     const profiles = await this.users.profilesOf([...new Set(members.map((member) => member.user_id))]);
+    const pairs = new Map<string, string[]>();
+    for (const member of members) pairs.set(member.conversation_id, [...(pairs.get(member.conversation_id) ?? []), member.user_id]);
     return (row) => {
-      const peer = row.type === 'direct' ? members.find((member) => member.conversation_id === row.id && member.user_id !== row.user_id) : undefined;
-      return (peer && profiles.get(peer.user_id)) ?? null;
+      const peer = row.type === 'direct' ? pairs.get(row.id)?.find((userId) => userId !== row.user_id) : undefined;
+      return (peer ? profiles.get(peer) : undefined) ?? null;
     };
   }
 
