@@ -66,7 +66,7 @@ export class ConversationViews {
     const direct = rows.filter((row) => row.type === 'direct');
     if (!direct.length) return () => null;
     const members = await this.conversations.directMembers([...new Set(direct.map((row) => row.id))], manager);
-    const profiles = await this.users.profilesOf([...new Set(members.map((member) => member.user_id))]);
+    const profiles = await this.users.profilesOf([...new Set(members.map((member) => member.user_id))], manager);
     const pairs = new Map<string, string[]>();
     for (const member of members) pairs.set(member.conversation_id, [...(pairs.get(member.conversation_id) ?? []), member.user_id]);
     return (row) => {

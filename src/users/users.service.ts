@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -73,8 +73,8 @@ export class UsersService {
   }
 
   /** Profiles by id, for the members of a conversation. */
-  async profilesOf(userIds: string[]): Promise<Map<string, ProfileDto>> {
-    const users = await this.users.findManyWithAvatars(userIds);
+  async profilesOf(userIds: string[], manager?: EntityManager): Promise<Map<string, ProfileDto>> {
+    const users = await this.users.findManyWithAvatars(userIds, manager);
     return new Map(await Promise.all(users.map(async (user) => [user.id, await this.toProfile(user)] as const)));
   }
 

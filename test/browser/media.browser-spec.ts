@@ -83,7 +83,8 @@ beforeAll(async () => {
     // 'close' too: the browser cuts a media request short once it has what it needs.
     let noted = false;
     const note = () => {
-      if (!noted) seen.push({ url: request.url ?? '', range: request.headers.range, status: response.statusCode });
+      // 0: cut short before the answer started (the status would still read the default 200).
+      if (!noted) seen.push({ url: request.url ?? '', range: request.headers.range, status: response.headersSent ? response.statusCode : 0 });
       noted = true;
     };
     response.on('finish', note);
@@ -176,7 +177,8 @@ it('plays a picked video in <video> and seeks through its signed URL with range 
   expect(loads.length).toBeGreaterThan(0);
   // The browser asks for ranges of the signed URL and gets 206s; the seek past what it had buffered is a
   // range that starts further in (the clip is larger than what preload=metadata fetches first).
-  expect(loads.every((request) => request.range?.startsWith('bytes=') && request.status === 206)).toBe(true);
+  expect(loads.every((request) => request.range?.startsWith('bytes=') && [206, 0].includes(request.status))).toBe(true);
+  expect(loads.some((request) => request.status === 206)).toBe(true);
   expect(loads.some((request) => /^bytes=[1-9]\d*-/.test(request.range ?? ''))).toBe(true);
 });
 
