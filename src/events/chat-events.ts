@@ -7,6 +7,7 @@ export const DURABLE_EVENT_TYPES = [
   'receipt',
   'conversation.updated',
   'conversation.removed',
+  'member.updated',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];

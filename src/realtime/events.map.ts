@@ -7,6 +7,7 @@ import { MessageDto } from '../messages/dto/message.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
   ConversationRemovedEventDto,
+  MemberUpdatedEventDto,
   PresenceEventDto,
   ReactionUpdatedEventDto,
   ReceiptEventDto,
@@ -65,6 +66,12 @@ export const SERVER_EVENTS = {
     payload: ConversationRemovedEventDto,
     durable: true,
     to: 'that user (user room)',
+  },
+  'member.updated': {
+    summary: "A member's role changed (the member also gets `conversation.updated` with the new `myRole`); once to the room, not once per member",
+    payload: MemberUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

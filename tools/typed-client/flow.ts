@@ -33,6 +33,8 @@ export function describeEvent(event: SyncEvent): string {
       return `${event.data.title ?? 'direct'} (${event.data.memberCount} members, ${event.data.unreadCount} unread)`;
     case 'conversation.removed':
       return `left ${event.data.conversationId}`;
+    case 'member.updated':
+      return `${event.data.userId} is now ${event.data.role} in ${event.data.conversationId}`;
     default: {
       const unknown: never = event;
       return String(unknown);
