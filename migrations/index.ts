@@ -6,6 +6,7 @@ import { Sync1795268721818 } from './1795268721818-Sync.js';
 import { MediaAttachments1795268754741 } from './1795268754741-MediaAttachments.js';
 import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
+import { BotUsers1796172397368 } from './1796172397368-BotUsers.js';
 import { Moderation1796175527977 } from './1796175527977-Moderation.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
@@ -18,5 +19,6 @@ export const migrations: Function[] = [
   MediaAttachments1795268754741,
   AccessWindows1796157646637,
   RefreshRetryGrace1796158389199,
+  BotUsers1796172397368,
   Moderation1796175527977,
 ];

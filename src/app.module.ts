@@ -19,6 +19,7 @@ import { EventsModule } from './events/events.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MediaUrlsModule } from './media/media-urls.js';
 import { ObservabilityModule } from './observability/observability.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { ReportsModule } from './reports/reports.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         ConversationsModule,
         MessagesModule,
         MediaModule,
+        MediaUrlsModule,
         AdminModule,
         AuditModule,
         ReportsModule,

@@ -156,6 +156,25 @@ export class AccessRepository {
     return rows.length > 0;
   }
 
+  /** Whether a message of `conversationId` that is not deleted carries the upload. */
+  async mediaInConversation(mediaId: string, conversationId: string, manager: EntityManager = this.manager): Promise<boolean> {
+    const rows = await select(
+      manager,
+      `SELECT 1 FROM message_attachment a
+         JOIN message msg ON msg.id = a.message_id AND msg.deleted_at IS NULL
+        WHERE a.media_id = $1 AND msg.conversation_id = $2
+        LIMIT 1`,
+      [mediaId, conversationId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Whether the upload is the avatar of a user who is not banned. */
+  async isCurrentAvatar(mediaId: string, manager: EntityManager = this.manager): Promise<boolean> {
+    const rows = await select(manager, `SELECT 1 FROM users WHERE avatar_media_id = $1 AND NOT banned LIMIT 1`, [mediaId]);
+    return rows.length > 0;
+  }
+
   /**
    * Those of `mediaIds` that `uploaderId` uploaded (only images, with `imagesOnly`), share-locked
    * until the transaction ends: the orphan sweep skips them meanwhile, so nothing deletes an upload

@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException, Forbidden, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
 import { AccessRepository, type MembershipWindow, type VisibleEventRow } from './access.repository.js';
-import type { ConversationGrant, MemberGrant, MessageGrant } from './access.types.js';
+import type { ConversationGrant, MemberGrant, MessageGrant, SignedMediaGrant } from './access.types.js';
 import { Permission } from './permission.js';
 
 /** In a transaction, optionally locking what the check read (see `GrantLock`). */
@@ -256,6 +256,22 @@ export class AccessService {
       case Permission.EventsReceive:
         return true;
     }
+  }
+
+  /**
+   * Whether the rule a signed media URL was issued under still holds, checked at every load of the URL:
+   * for a viewer, `media.read` for that user (who must not be banned); for a conversation's attachment, a
+   * message of that conversation that is not deleted carries it; for an avatar, it is still the avatar of
+   * a user who is not banned. Otherwise 404, as for an upload that does not exist.
+   */
+  async requireMediaGrant(mediaId: string, grant: SignedMediaGrant): Promise<void> {
+    const holds =
+      grant.kind === 'viewer'
+        ? (await this.repository.isActiveUser(grant.userId)) && (await this.repository.canReadMedia(mediaId, grant.userId))
+        : grant.kind === 'conversation'
+          ? await this.repository.mediaInConversation(mediaId, grant.conversationId)
+          : await this.repository.isCurrentAvatar(mediaId);
+    if (!holds) throw new NotFound('Media');
   }
 
   private requireAdmin(user: AuthUser): void {

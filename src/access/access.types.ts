@@ -31,3 +31,9 @@ export interface MessageGrant extends ConversationGrant {
 export interface MemberGrant extends ConversationGrant {
   targetRole: MemberRole;
 }
+
+/**
+ * The rule a signed media URL was issued under (src/media/media-urls.ts), checked again at every load:
+ * one user's `media.read`; an attachment of one conversation; an avatar.
+ */
+export type SignedMediaGrant = { kind: 'viewer'; userId: string } | { kind: 'conversation'; conversationId: string } | { kind: 'avatar' };

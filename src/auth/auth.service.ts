@@ -18,6 +18,7 @@ import { PasswordHasher } from './password-hasher.js';
 import { decideRefresh, hashRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from './refresh-tokens.js';
 import { type ClientInfo, type SealedSuccessor, SessionRepository } from './session.repository.js';
 import { SessionsService } from './sessions.service.js';
+import { MediaUrls } from '../media/media-urls.js';
 
 /**
  * Accounts and their credentials: signing up and in, rotating refresh tokens (with reuse detection),
@@ -33,6 +34,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokens,
     private readonly loginAttempts: LoginAttempts,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly urls: MediaUrls,
   ) {}
 
   async signup(dto: SignupDto, client: ClientInfo): Promise<AuthResultDto> {
@@ -143,7 +145,7 @@ export class AuthService {
 
   private async authResult(user: User, sessionId: string, refreshToken: string): Promise<AuthResultDto> {
     return {
-      user: toMe(user),
+      user: toMe(user, this.urls),
       accessToken: await this.accessTokens.issue(user, sessionId),
       refreshToken,
       accessTokenExpiresIn: this.accessTokens.ttlSeconds,

@@ -41,7 +41,16 @@ export interface AppConfig {
   };
   /** Heavy requests (search, sync, history, uploads) one user may have in flight on one instance. */
   heavyRequestsPerUser: number;
-  media: { dir: string; maxBytes: number; orphanTtlSeconds: number; userQuotaBytes: number };
+  media: {
+    dir: string;
+    maxBytes: number;
+    orphanTtlSeconds: number;
+    userQuotaBytes: number;
+    /** Longest a signed media URL stays valid (`MEDIA_URL_TTL`); see src/media/media-urls.ts. */
+    urlTtlSeconds: number;
+    /** `MEDIA_URL_SECRET`; unset: a key derived from the JWT secret. */
+    urlSecret: string | undefined;
+  };
   corsOrigins: string[];
   trustProxy: TrustProxy;
   logLevel: string;
@@ -145,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (loginDelayMaxMs < loginDelayBaseMs) throw new ConfigError('LOGIN_DELAY_MAX', 'must be at least LOGIN_DELAY_BASE');
   const jobsSuperviseSeconds = readDuration(env, 'JOBS_SUPERVISE_INTERVAL', { default: '60s' });
   if (jobsSuperviseSeconds > 3600) throw new ConfigError('JOBS_SUPERVISE_INTERVAL', 'must be at most 1h');
+  const mediaUrlTtl = readDuration(env, 'MEDIA_URL_TTL', { default: '1h' });
+  if (mediaUrlTtl < 60 || mediaUrlTtl > 7 * 24 * 3600) throw new ConfigError('MEDIA_URL_TTL', 'must be between 1m and 7d');
   return {
     nodeEnv,
     port,
@@ -175,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBytes: readInteger(env, 'MEDIA_MAX_BYTES', { default: 25 * 1024 * 1024, min: 1 }),
       orphanTtlSeconds: readDuration(env, 'MEDIA_ORPHAN_TTL', { default: '24h' }),
       userQuotaBytes: readInteger(env, 'MEDIA_USER_QUOTA_BYTES', { default: 1024 * 1024 * 1024, min: 1 }),
+      urlTtlSeconds: mediaUrlTtl,
+      urlSecret: readString(env, 'MEDIA_URL_SECRET', { minLength: 32 }),
     },
     corsOrigins: readOrigins(env, 'CORS_ORIGINS'),
     trustProxy: readTrustProxy(env),

@@ -9,6 +9,8 @@ import { MessagesRepository } from '../messages/messages.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { toConversation, toMember, withMembers } from './conversation.mapper.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
+import { MediaUrls } from '../media/media-urls.js';
+import type { ProfileDto } from '../users/dto/profile.dto.js';
 
 /**
  * "A conversation with its last message": builds `Conversation`s with a fixed number of queries for any
@@ -24,6 +26,7 @@ export class ConversationViews {
     private readonly messages: MessagesRepository,
     private readonly messageViews: MessageViews,
     private readonly users: UsersService,
+    private readonly urls: MediaUrls,
   ) {}
 
   /**
@@ -43,13 +46,33 @@ export class ConversationViews {
       conversations.map(({ conversationId }) => conversationId),
       manager,
     );
+    const peerOf = await this.peers(rows, manager);
     return rows.map((row) =>
-      toConversation(row, {
-        lastMessage: lastMessages.get(row.id),
-        unreadCount: unread.get(`${row.id}:${row.user_id}`) ?? 0,
-        memberCount: memberCounts.get(row.id) ?? 0,
-      }),
+      toConversation(
+        row,
+        {
+          lastMessage: lastMessages.get(row.id),
+          unreadCount: unread.get(`${row.id}:${row.user_id}`) ?? 0,
+          memberCount: memberCounts.get(row.id) ?? 0,
+          peer: peerOf(row),
+        },
+        this.urls,
+      ),
     );
+  }
+
+  /** For each direct row, the profile of the member who is not the row's: one query for the pairs, one for the profiles. */
+  private async peers(rows: MembershipRow[], manager?: EntityManager): Promise<(row: MembershipRow) => ProfileDto | null> {
+    const direct = rows.filter((row) => row.type === 'direct');
+    if (!direct.length) return () => null;
+    const members = await this.conversations.directMembers([...new Set(direct.map((row) => row.id))], manager);
+    const profiles = await this.users.profilesOf([...new Set(members.map((member) => member.user_id))], manager);
+    const pairs = new Map<string, string[]>();
+    for (const member of members) pairs.set(member.conversation_id, [...(pairs.get(member.conversation_id) ?? []), member.user_id]);
+    return (row) => {
+      const peer = row.type === 'direct' ? pairs.get(row.id)?.find((userId) => userId !== row.user_id) : undefined;
+      return (peer ? profiles.get(peer) : undefined) ?? null;
+    };
   }
 
   /** The conversation as `user` sees it, with every member's profile; 404 for a non-member. */

@@ -1,5 +1,6 @@
 import type { MessageData } from '../messages/message.mapper.js';
 import { messageForViewer } from '../messages/message.mapper.js';
+import type { MediaUrls } from '../media/media-urls.js';
 import type { ProfileDto } from '../users/dto/profile.dto.js';
 import type { ConversationDetailDto, ConversationDto, MemberDto } from './dto/conversation.dto.js';
 import type { MemberRow, MembershipRow } from '../memberships/conversations.repository.js';
@@ -8,20 +9,23 @@ export interface ConversationFigures {
   lastMessage: MessageData | undefined;
   unreadCount: number;
   memberCount: number;
+  /** Direct conversations: the other member's profile. */
+  peer: ProfileDto | null;
 }
 
 /** The contract's `Conversation` for the member of `row`: their role, their unread count, their view of the last message. */
-export function toConversation(row: MembershipRow, figures: ConversationFigures): ConversationDto {
+export function toConversation(row: MembershipRow, figures: ConversationFigures, urls: MediaUrls): ConversationDto {
   return {
     id: row.id,
     type: row.type,
     title: row.title,
     createdAt: row.created_at.toISOString(),
     lastSeq: Number(row.last_seq),
-    lastMessage: figures.lastMessage ? messageForViewer(figures.lastMessage, row.user_id) : null,
+    lastMessage: figures.lastMessage ? messageForViewer(figures.lastMessage, row.user_id, urls) : null,
     unreadCount: figures.unreadCount,
     myRole: row.role,
     memberCount: figures.memberCount,
+    peer: figures.peer,
   };
 }
 

@@ -9,7 +9,7 @@ import { UuidParam } from '../common/validation/uuid-param.js';
 import { ConversationsService } from './conversations.service.js';
 import { ConversationDetailDto, ConversationPageDto } from './dto/conversation.dto.js';
 import { type CreateConversationDto, CreateConversationPipe, CreateDirectConversationDto, CreateGroupConversationDto } from './dto/create-conversation.dto.js';
-import { AddMembersDto, MarkReadDto, UpdateMemberDto } from './dto/members.dto.js';
+import { AddMembersDto, MarkReadDto, MarkDeliveredDto, UpdateMemberDto } from './dto/members.dto.js';
 import { UpdateConversationDto } from './dto/update-conversation.dto.js';
 
 const NOT_A_MEMBER = 'No such conversation, or not a member';
@@ -112,5 +112,18 @@ export class ConversationsController {
   @ApiErrors({ 400: 'Invalid seq', 403: 'BLOCKED: a block stands in this direct conversation', 404: NOT_A_MEMBER })
   markRead(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: MarkReadDto) {
     return this.conversations.markRead(user, id, dto.seq);
+  }
+
+  @Post(':id/delivered')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Move the delivered marker forward (never back)',
+    description:
+      'The REST form of the socket event `message.delivered`: the caller has received messages up to `seq`. Moving the read marker moves this one too.',
+  })
+  @ApiNoContentResponse()
+  @ApiErrors({ 400: 'Invalid seq', 403: 'BLOCKED: a block stands in this direct conversation', 404: NOT_A_MEMBER })
+  markDelivered(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: MarkDeliveredDto) {
+    return this.conversations.markDelivered(user, id, dto.seq);
   }
 }

@@ -64,6 +64,7 @@ const OPERATION_IDS: Record<string, string> = {
   'Conversations.setRole': 'setMemberRole',
   'Conversations.removeMember': 'removeMember',
   'Conversations.markRead': 'markConversationRead',
+  'Conversations.markDelivered': 'markConversationDelivered',
   'Messages.send': 'sendMessage',
   'Messages.history': 'listMessages',
   'Messages.edit': 'editMessage',
@@ -75,6 +76,7 @@ const OPERATION_IDS: Record<string, string> = {
   'Media.describe': 'getMedia',
   'Media.content': 'getMediaContent',
   'Media.thumbnail': 'getMediaThumbnail',
+  'SignedMedia.download': 'getSignedMedia',
   'Admin.searchUsers': 'adminSearchUsers',
   'Admin.updateUser': 'adminUpdateUser',
   'Admin.stats': 'getAdminStats',
@@ -104,6 +106,11 @@ const PARAMETER_EXAMPLES: Record<string, unknown> = {
   range: 'bytes=0-1023',
   'if-none-match': '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
   'if-range': '"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"',
+  // A signed media URL's query (GET /media/{id}/signed/{variant}).
+  expires: '1767225600',
+  scope: 'c.3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718',
+  signature: 'q1QpMx7b1m6VbJ0kqg3Vw4b9l6H2d8n5yYt0cK3sZ1A',
+  variant: 'content',
 };
 
 type Operations = Array<{ path: string; method: string; operation: OperationObject }>;
@@ -185,7 +192,11 @@ const HEADERS = {
   AcceptRanges: header('Byte ranges are supported', { type: 'string', enum: ['bytes'] }, 'bytes'),
   ContentRange: header('The range sent, and the whole size (`bytes */<size>` with a 416)', { type: 'string' }, 'bytes 0-1023/48213'),
   ContentDisposition: header('`inline` for images, `attachment` for everything else, with a file name', { type: 'string' }, 'inline; filename="3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718.jpg"'),
-  CacheControl: header('Media never changes for an id: `private` (a browser may keep it, shared caches may not)', { type: 'string' }, 'private, max-age=31536000, immutable'),
+  CacheControl: header(
+    'Media never changes for an id: `private` (a browser may keep it, shared caches may not); a year on the bearer routes, until the URL expires on a signed one',
+    { type: 'string' },
+    'private, max-age=31536000, immutable',
+  ),
   CrossOriginResourcePolicy: header('`cross-origin`: a page on another origin may show it with `<img>` / `<video>`', { type: 'string', enum: ['cross-origin'] }, 'cross-origin'),
 } satisfies Record<string, { description: string; schema: SchemaObject }>;
 

@@ -1,8 +1,8 @@
 import type { MediaDto } from './dto/media.dto.js';
 import type { Media } from './media.entity.js';
+import { plainMediaPath } from './media-urls.js';
 
-export const MEDIA_PATH = '/api/v1/media';
-
+/** `Media` with the plain (bearer) paths; `MediaUrls` signs them for the reader it is sent to. */
 export function toMediaDto(media: Media): MediaDto {
   return {
     id: media.id,
@@ -11,7 +11,7 @@ export function toMediaDto(media: Media): MediaDto {
     sha256: media.sha256,
     width: media.width,
     height: media.height,
-    url: `${MEDIA_PATH}/${media.id}/content`,
-    thumbnailUrl: media.hasThumbnail ? `${MEDIA_PATH}/${media.id}/thumbnail` : null,
+    url: plainMediaPath(media.id, 'content'),
+    thumbnailUrl: media.hasThumbnail ? plainMediaPath(media.id, 'thumbnail') : null,
   };
 }

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { MultipartModule } from '@nestjs/platform-fastify/multipart';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { MediaController } from './media.controller.js';
+import { MediaController, SignedMediaController } from './media.controller.js';
 import { MediaOrphanSweep } from './media-orphan-sweep.js';
 import { MediaService } from './media.service.js';
 import { MediaStorageModule } from './media-storage.module.js';
@@ -31,7 +31,7 @@ import { MediaUploadEngine } from './upload/media-upload.engine.js';
       }),
     }),
   ],
-  controllers: [MediaController],
+  controllers: [MediaController, SignedMediaController],
   providers: [MediaService, MediaOrphanSweep],
   exports: [MediaService],
 })

@@ -20,6 +20,7 @@ import { MediaRepository } from './media.repository.js';
 import { ALLOWED_TYPES_DESCRIPTION, type AllowedType, detectAllowedType, extensionOf, isImageType } from './media-types.js';
 import { InsufficientStorage } from './media.errors.js';
 import { MediaStorage, StorageFull } from './storage/media-storage.js';
+import { type MediaGrant, MediaUrls, type MediaVariant, type SignedQuery } from './media-urls.js';
 import { quotaExceeded, type ReceivedUpload } from './upload/media-upload.engine.js';
 
 /** The most attachments one message may carry. */
@@ -51,6 +52,7 @@ export class MediaService {
     private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly urls: MediaUrls,
   ) {}
 
   /**
@@ -64,24 +66,48 @@ export class MediaService {
     try {
       const type = await detectAllowedType(received.size, (start, end) => this.storage.read(received.key, { start, end }));
       if (!type) throw new UnsupportedMediaType(`Accepted: ${ALLOWED_TYPES_DESCRIPTION}. The type is decided from the file's content, not its name or declared type`);
-      if (!type.image) return toMediaDto(await this.record(caller.id, received, type, null));
+      const yours: MediaGrant = { kind: 'viewer', userId: caller.id };
+      if (!type.image) return this.urls.media(toMediaDto(await this.record(caller.id, received, type, null)), yours);
       const original = await buffer(await this.storage.read(received.key));
       const image = await prepareImage(original);
       const stored = await this.storeWithoutMetadata(received, original, type.mimeType, image.orientation);
       await this.storage.write(thumbnailKey(received.key), Readable.from([image.thumbnail]), image.thumbnail.length);
-      return toMediaDto(await this.record(caller.id, stored, type, image));
+      return this.urls.media(toMediaDto(await this.record(caller.id, stored, type, image)), yours);
     } catch (error) {
       await this.removeFiles(received.key, true);
       throw error instanceof StorageFull ? new InsufficientStorage() : error;
     }
   }
 
+  /** The upload, with fresh signed URLs bound to the caller (see `MediaUrls`). */
   async describe(caller: AuthUser, mediaId: string): Promise<MediaDto> {
-    return toMediaDto(await this.readable(caller, mediaId));
+    return this.urls.media(toMediaDto(await this.readable(caller, mediaId)), { kind: 'viewer', userId: caller.id });
   }
 
   async content(caller: AuthUser, mediaId: string, conditions: ContentConditions): Promise<MediaDownload> {
-    const media = await this.readable(caller, mediaId);
+    return this.contentOf(await this.readable(caller, mediaId), conditions);
+  }
+
+  async thumbnail(caller: AuthUser, mediaId: string, conditions: ContentConditions): Promise<MediaDownload> {
+    return this.thumbnailOf(await this.readable(caller, mediaId), conditions);
+  }
+
+  /**
+   * A download through a signed URL, with no caller: the signature and expiry first (404 / 403
+   * `URL_EXPIRED`), then the rule the URL was issued under, checked now (src/access), then the bytes as
+   * the bearer routes serve them — except that browsers may keep them only until the URL expires.
+   */
+  async signed(mediaId: string, variant: string, query: SignedQuery, conditions: ContentConditions, now = Date.now()): Promise<MediaDownload> {
+    const grant = this.urls.verify(mediaId, variant, query, now);
+    await this.access.requireMediaGrant(mediaId, grant);
+    const [media] = await this.repository.findByIds([mediaId]);
+    if (!media) throw new NotFound('Media');
+    const download = (variant as MediaVariant) === 'thumbnail' ? await this.thumbnailOf(media, conditions) : await this.contentOf(media, conditions);
+    download.headers['cache-control'] = `private, max-age=${this.urls.secondsLeft(query.expires, now)}`;
+    return download;
+  }
+
+  private async contentOf(media: Media, conditions: ContentConditions): Promise<MediaDownload> {
     const image = isImageType(media.mimeType);
     return this.serve(media.id, conditions, {
       size: media.size,
@@ -92,8 +118,7 @@ export class MediaService {
     });
   }
 
-  async thumbnail(caller: AuthUser, mediaId: string, conditions: ContentConditions): Promise<MediaDownload> {
-    const media = await this.readable(caller, mediaId);
+  private async thumbnailOf(media: Media, conditions: ContentConditions): Promise<MediaDownload> {
     const stored = media.hasThumbnail ? await this.storage.stat(thumbnailKey(media.id)) : null;
     if (!stored) throw new NotFound('Thumbnail');
     return this.serve(thumbnailKey(media.id), conditions, {

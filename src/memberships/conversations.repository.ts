@@ -127,6 +127,18 @@ export class ConversationsRepository {
     return (await this.members(conversationId, manager)).map((row) => row.user_id);
   }
 
+  /** Every member of those of `conversationIds` that are direct: two per conversation, for `Conversation.peer`. */
+  async directMembers(conversationIds: string[], manager: EntityManager = this.manager): Promise<Array<{ conversation_id: string; user_id: string }>> {
+    if (!conversationIds.length) return [];
+    return select<{ conversation_id: string; user_id: string }>(
+      manager,
+      `SELECT mb.conversation_id, mb.user_id FROM conversation_member mb
+         JOIN conversation c ON c.id = mb.conversation_id AND c.type = 'direct'
+        WHERE mb.conversation_id = ANY($1::uuid[])`,
+      [conversationIds],
+    );
+  }
+
   async memberCounts(conversationIds: string[], manager: EntityManager = this.manager): Promise<Map<string, number>> {
     if (!conversationIds.length) return new Map();
     const rows = await select<{ conversation_id: string; members: number }>(

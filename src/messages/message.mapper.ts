@@ -6,6 +6,8 @@
  */
 
 import type { MediaDto } from '../media/dto/media.dto.js';
+import { plainMediaPath } from '../media/media-urls.js';
+import type { MediaUrls } from '../media/media-urls.js';
 
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
@@ -13,6 +15,9 @@ export interface MessageSender {
   id: string;
   username: string;
   displayName: string;
+  /** The avatar's thumbnail: the plain path in `MessageData`, signed (`avatar` grant) for each reader. */
+  avatarUrl: string | null;
+  isBot: boolean;
 }
 
 /** A message's attachment: the upload's `Media`. */
@@ -61,6 +66,8 @@ export interface MessageRow {
   sender_id: string;
   sender_username: string;
   sender_display_name: string;
+  sender_avatar_media_id: string | null;
+  sender_is_bot: boolean;
   content: string | null;
   reply_to_id: string | null;
   client_message_id: string;
@@ -80,7 +87,13 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     id: row.id,
     conversationId: row.conversation_id,
     seq: Number(row.seq),
-    sender: { id: row.sender_id, username: row.sender_username, displayName: row.sender_display_name },
+    sender: {
+      id: row.sender_id,
+      username: row.sender_username,
+      displayName: row.sender_display_name,
+      avatarUrl: row.sender_avatar_media_id ? plainMediaPath(row.sender_avatar_media_id, 'thumbnail') : null,
+      isBot: row.sender_is_bot,
+    },
     content: row.content,
     attachments: row.deleted_at ? [] : extras.attachments,
     replyToId: row.reply_to_id,
@@ -98,9 +111,15 @@ export function reactionsForViewer(reactions: ReactionData[], viewerId: string):
   return reactions.map(({ emoji, count, userIds }) => ({ emoji, count, me: userIds.includes(viewerId) }));
 }
 
-/** The contract's `Message` for one viewer. Pure: the realtime layer calls it per recipient. */
-export function messageForViewer(message: MessageData, viewerId: string): MessageView {
-  return { ...message, reactions: reactionsForViewer(message.reactions, viewerId) };
+/**
+ * The contract's `Message` for one viewer, its media URLs signed (attachments bound to the conversation,
+ * the sender's avatar as an avatar: the same for every member, so a room broadcast can carry them). Pure
+ * but for the clock: the realtime layer calls it per recipient. Events logged before `avatarUrl` and
+ * `isBot` existed get null and false.
+ */
+export function messageForViewer(message: MessageData, viewerId: string, urls: MediaUrls): MessageView {
+  const sender = { ...message.sender, avatarUrl: message.sender.avatarUrl ?? null, isBot: message.sender.isBot ?? false };
+  return urls.message({ ...message, sender, reactions: reactionsForViewer(message.reactions, viewerId) });
 }
 
 /**

@@ -7,7 +7,7 @@ import { ApiErrors } from '../common/errors/api-error-responses.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
 import { EditMessageDto } from './dto/edit-message.dto.js';
 import { HistoryQuery } from './dto/history.query.js';
-import { MessageDto, MessageHistoryDto, MessagePageDto } from './dto/message.dto.js';
+import { MessageDto, MessageHistoryDto, MessagePageDto, ReactionSummaryDto } from './dto/message.dto.js';
 import { SearchMessagesQuery } from './dto/search-messages.query.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
@@ -67,10 +67,13 @@ export class MessagesController {
   }
 
   @Put('conversations/:id/messages/:messageId/reactions/:emoji')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'React with an emoji (idempotent)' })
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'React with an emoji (idempotent)',
+    description: "Answers the message's reactions as the caller now sees them (`me`), the same shape as the `reaction.updated` event, to draw at once.",
+  })
   @ApiParam({ name: 'emoji', description: 'URL-encoded: an emoji, or a `:shortcode:`, at most 32 characters' })
-  @ApiNoContentResponse()
+  @ApiOkResponse({ type: ReactionSummaryDto })
   @ApiErrors({
     400: 'Not an emoji',
     403: 'BLOCKED: a block stands in this direct conversation',

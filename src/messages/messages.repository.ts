@@ -8,7 +8,7 @@ import type { MessageRow, ReactionData } from './message.mapper.js';
 
 /** A message with its sender's public name, as every read of messages selects it. */
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
-       u.display_name AS sender_display_name, m.content, m.reply_to_id, m.client_message_id,
+       u.display_name AS sender_display_name, u.avatar_media_id AS sender_avatar_media_id, u.is_bot AS sender_is_bot, m.content, m.reply_to_id, m.client_message_id,
        m.created_at, m.edited_at, m.deleted_at`;
 const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
 

@@ -20,7 +20,24 @@ import type { SendMessageDto } from './dto/send-message.dto.js';
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
-import { type MessageData, type MessageRow, type MessageView, messageForViewer, toMessageData } from './message.mapper.js';
+import {
+  type MessageData,
+  type MessageRow,
+  type MessageView,
+  messageForViewer,
+  type ReactionData,
+  type ReactionView,
+  reactionsForViewer,
+  toMessageData,
+} from './message.mapper.js';
+import { MediaUrls } from '../media/media-urls.js';
+
+/** What `PUT …/reactions/:emoji` answers: the message's reactions as the caller sees them. */
+export interface ReactionSummary {
+  conversationId: string;
+  messageId: string;
+  reactions: ReactionView[];
+}
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
 import { MessagesRepository } from './messages.repository.js';
 
@@ -57,6 +74,7 @@ export class MessagesService implements OnModuleInit {
     private readonly access: AccessService,
     private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
+    private readonly urls: MediaUrls,
   ) {}
 
   onModuleInit() {
@@ -84,7 +102,7 @@ export class MessagesService implements OnModuleInit {
     // answers the first message below, so the common send saves a query.
     if (attachmentIds.length || dto.replyToId) {
       const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
-      if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
+      if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
     }
     if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
@@ -116,11 +134,11 @@ export class MessagesService implements OnModuleInit {
     if (!message) {
       const first = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
       if (!first) throw new Error('a duplicate send found no first message');
-      return { message: messageForViewer(await this.views.one(first), user.id), created: false };
+      return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
     }
     this.eventLog.kick();
     this.sent.inc({ transport });
-    return { message: messageForViewer(message, user.id), created: true };
+    return { message: messageForViewer(message, user.id, this.urls), created: true };
   }
 
   async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<{ items: MessageView[]; hasMore: boolean }> {
@@ -149,7 +167,7 @@ export class MessagesService implements OnModuleInit {
       return data;
     });
     this.eventLog.kick();
-    return messageForViewer(edited, user.id);
+    return messageForViewer(edited, user.id, this.urls);
   }
 
   /** The sender, an owner or admin of the conversation, or a global admin who is a member; deleting twice is a no-op. */
@@ -169,15 +187,17 @@ export class MessagesService implements OnModuleInit {
   /**
    * One reaction per user per emoji: reacting again changes nothing and announces nothing. At most
    * `REACTIONS_PER_MESSAGE` distinct emoji per message (each `reaction.updated` carries the whole list): a
-   * new one beyond is 409 `REACTION_LIMIT`, joining one already there always works.
+   * new one beyond is 409 `REACTION_LIMIT`, joining one already there always works. Answers the message's
+   * reactions as the caller now sees them, for the UI to draw.
    */
-  async react(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {
-    await this.changeReaction(user, conversationId, messageId, emoji, async (manager) => {
+  async react(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<ReactionSummary> {
+    const reactions = await this.changeReaction(user, conversationId, messageId, emoji, async (manager) => {
       const cap = this.rateLimits.budget(RateLimit.ReactionsPerMessage);
       const { distinct, present } = await this.messages.emojiCount(manager, messageId, emoji);
       if (!present && distinct >= cap) throw new ReactionLimit(cap);
       return this.messages.addReaction(manager, messageId, user.id, emoji);
     });
+    return { conversationId, messageId, reactions: reactionsForViewer(reactions, user.id) };
   }
 
   async unreact(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {
@@ -201,7 +221,7 @@ export class MessagesService implements OnModuleInit {
   }
 
   private async forViewer(rows: MessageRow[], viewerId: string): Promise<MessageView[]> {
-    return (await this.views.hydrate(rows)).map((message) => messageForViewer(message, viewerId));
+    return (await this.views.hydrate(rows)).map((message) => messageForViewer(message, viewerId, this.urls));
   }
 
   /**
@@ -239,17 +259,18 @@ export class MessagesService implements OnModuleInit {
     messageId: string,
     emoji: string,
     change: (manager: EntityManager) => Promise<boolean>,
-  ): Promise<void> {
+  ): Promise<ReactionData[]> {
     if (!isValidEmoji(emoji)) throw new ValidationFailed([{ field: 'emoji', message: 'emoji must be an emoji or a :shortcode: of at most 32 characters' }]);
-    const changed = await this.dataSource.transaction(async (manager) => {
+    const outcome = await this.dataSource.transaction(async (manager) => {
       // The check locks the message: concurrent reactions to it run in turn, so each event lists every earlier one.
       const { message } = await this.access.require(user, Permission.MessageReact, { conversationId, messageId }, { manager });
       if (message.deleted) throw new Conflict('The message was deleted');
-      if (!(await change(manager))) return false;
+      const changed = await change(manager);
       const reactions = (await this.messages.reactionsOf([messageId], manager)).get(messageId) ?? [];
-      await this.eventLog.append(manager, { type: 'reaction.updated', conversationId, data: { conversationId, messageId, reactions } });
-      return true;
+      if (changed) await this.eventLog.append(manager, { type: 'reaction.updated', conversationId, data: { conversationId, messageId, reactions } });
+      return { changed, reactions };
     });
-    if (changed) this.eventLog.kick();
+    if (outcome.changed) this.eventLog.kick();
+    return outcome.reactions;
   }
 }

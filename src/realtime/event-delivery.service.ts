@@ -13,6 +13,7 @@ import { RealtimeServer } from './realtime-server.js';
 import { EVENT_DELIVERY_SECONDS } from './realtime.metrics.js';
 import { RoomSync } from './room-sync.service.js';
 import { conversationRoom, userRoom } from './rooms.js';
+import { MediaUrls } from '../media/media-urls.js';
 
 /** Where sequenced batches go to every instance. */
 const SEQUENCED_CHANNEL = 'events:sequenced';
@@ -52,6 +53,7 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly log: EventLogRepository,
     private readonly state: SharedState,
     @InjectMetric(EVENT_DELIVERY_SECONDS) private readonly latency: Histogram<string>,
+    private readonly urls: MediaUrls,
   ) {}
 
   async onApplicationBootstrap() {
@@ -140,7 +142,7 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     const meta = { cursor: this.cursors.encode(event.position) };
     const type = event.type as DurableServerEvent;
     if (event.userId) {
-      emit(server.local.to(userRoom(event.userId)), type, projectForViewer(event.type, event.data, event.userId), meta);
+      emit(server.local.to(userRoom(event.userId)), type, projectForViewer(event.type, event.data, event.userId, this.urls), meta);
     } else if (event.conversationId) {
       this.deliverToConversation(server, event, position, type, meta);
     }
@@ -153,8 +155,9 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     const reactors = reactorsOf(event.type, event.data).filter((userId) => this.rooms.mayReceive(userId, conversationId, position));
     const room = server.local.to(conversationRoom(conversationId));
     const except = [...excluded, ...reactors.map(userRoom)];
-    emit(except.length ? room.except(except) : room, type, projectForViewer(event.type, event.data, null), meta);
-    for (const userId of reactors) emit(server.local.to(userRoom(userId)).except(excluded), type, projectForViewer(event.type, event.data, userId), meta);
+    emit(except.length ? room.except(except) : room, type, projectForViewer(event.type, event.data, null, this.urls), meta);
+    for (const userId of reactors)
+      emit(server.local.to(userRoom(userId)).except(excluded), type, projectForViewer(event.type, event.data, userId, this.urls), meta);
   }
 }
 

@@ -149,7 +149,11 @@ export const CLIENT_EVENTS = {
   },
   'typing.start': { summary: 'Tell the others you are typing (TYPING_RATE_LIMIT per user per 10 s)', payload: ConversationRefPayload, ackData: null },
   'typing.stop': { summary: 'Tell the others you stopped typing', payload: ConversationRefPayload, ackData: null },
-  'message.delivered': { summary: 'Move your delivered marker forward (a lower seq changes nothing)', payload: MarkerPayload, ackData: null },
+  'message.delivered': {
+    summary: 'Move your delivered marker forward (a lower seq changes nothing); over REST: POST /api/v1/conversations/{id}/delivered',
+    payload: MarkerPayload,
+    ackData: null,
+  },
   'conversation.read': { summary: 'Move your read marker forward (a lower seq changes nothing)', payload: MarkerPayload, ackData: null },
   'auth.renew': {
     summary: "Hand the socket a fresh access token of the same user before the current one expires, so it isn't disconnected",

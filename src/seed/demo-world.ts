@@ -229,7 +229,7 @@ export async function seedDemoWorld(api: DemoApi, progress: (message: string) =>
         if (n % 7 === 0) {
           const reactor = plan.members[(plan.members.indexOf(sender) + 1) % plan.members.length];
           const emoji = encodeURIComponent(REACTIONS[n % REACTIONS.length]);
-          await call([204], 'PUT', `/conversations/${id}/messages/${message.id}/reactions/${emoji}`, { token: tokens[reactor] });
+          await call([200], 'PUT', `/conversations/${id}/messages/${message.id}/reactions/${emoji}`, { token: tokens[reactor] });
         }
         if (sent % 500 === 0) progress(`${sent} messages sent`);
       }

@@ -1,10 +1,20 @@
 import type { DurableEventType } from '../events/chat-events.js';
+import type { MediaDto } from '../media/dto/media.dto.js';
+import type { MediaUrls } from '../media/media-urls.js';
 import { type MessageData, type MessageView, messageForViewer, type ReactionData, type ReactionView, reactionsForViewer } from '../messages/message.mapper.js';
 
 /**
  * Durable events are stored viewer-neutral: a message's reactions list who reacted. Clients get them
- * per viewer (`me` instead of user ids), over the socket and from /sync alike, through these functions.
+ * per viewer (`me` instead of user ids), over the socket and from /sync alike, through these functions,
+ * which also sign the media URLs they embed afresh (the log keeps whatever URLs were current when the
+ * event was written; a replay must not hand out expired ones).
  */
+
+/** What a `conversation.updated` event embeds that carries media. */
+interface ConversationUpdatedData {
+  lastMessage?: MessageData | null;
+  peer?: { avatar: MediaDto | null } | null;
+}
 
 interface ReactionUpdatedData {
   conversationId: string;
@@ -19,13 +29,21 @@ export function reactorsOf(type: DurableEventType, data: unknown): string[] {
 }
 
 /** The event's data as `viewerId` sees it; `null` for a viewer who reacted with nothing. */
-export function projectForViewer(type: DurableEventType, data: unknown, viewerId: string | null): unknown {
+export function projectForViewer(type: DurableEventType, data: unknown, viewerId: string | null, urls: MediaUrls): unknown {
   const viewer = viewerId ?? '';
   switch (type) {
     case 'message.created':
     case 'message.updated':
     case 'message.deleted':
-      return messageForViewer(data as MessageData, viewer) satisfies MessageView;
+      return messageForViewer(data as MessageData, viewer, urls) satisfies MessageView;
+    case 'conversation.updated': {
+      const event = data as ConversationUpdatedData;
+      return {
+        ...event,
+        ...(event.lastMessage ? { lastMessage: urls.message(event.lastMessage) } : {}),
+        ...(event.peer ? { peer: urls.profile(event.peer) } : {}),
+      };
+    }
     case 'reaction.updated': {
       const event = data as ReactionUpdatedData;
       return { ...event, reactions: reactionsForViewer(event.reactions, viewer) satisfies ReactionView[] };

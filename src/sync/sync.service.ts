@@ -8,6 +8,7 @@ import { EventLogRepository } from '../events/event-log.repository.js';
 import { DEFAULT_SYNC_LIMIT, type SyncEventDto, type SyncQuery, type SyncResultDto } from './dto/sync.dto.js';
 import { projectForViewer } from './event-projection.js';
 import { SyncCursors } from './sync-cursors.js';
+import { MediaUrls } from '../media/media-urls.js';
 
 /**
  * Catch-up: what a client missed since its cursor, read from the event log. Positions are commit-ordered
@@ -22,6 +23,7 @@ export class SyncService {
     private readonly cursors: SyncCursors,
     private readonly log: EventLogRepository,
     private readonly access: AccessService,
+    private readonly urls: MediaUrls,
   ) {}
 
   async sync(user: AuthUser, query: SyncQuery): Promise<SyncResultDto> {
@@ -37,7 +39,7 @@ export class SyncService {
       const page = rows.slice(0, limit);
       const events = page.map((row): SyncEventDto => ({
         type: row.type as DurableEventType,
-        data: projectForViewer(row.type as DurableEventType, row.data, user.id),
+        data: projectForViewer(row.type as DurableEventType, row.data, user.id, this.urls),
         cursor: this.cursors.encode(row.position),
       }));
       return this.result(events, hasMore ? BigInt(page[page.length - 1].position) : head, hasMore, false);

@@ -61,6 +61,10 @@ export class User {
   @Column({ type: 'boolean', default: false })
   banned: boolean;
 
+  /** No bots yet: always false until they exist (shown as `sender.isBot`). */
+  @Column({ type: 'boolean', default: false })
+  isBot: boolean;
+
   /** When the user's last socket went away; maintained by presence. */
   @Column({ type: 'timestamptz', nullable: true })
   lastSeenAt: Date | null;

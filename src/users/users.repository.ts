@@ -52,8 +52,9 @@ export class UsersRepository {
     return manager.findOne(User, { where: { id, ...(options.activeOnly ? { banned: false } : {}) }, relations: { avatarMedia: true } });
   }
 
-  findManyWithAvatars(ids: string[]): Promise<User[]> {
-    return ids.length ? this.users.find({ where: { id: In(ids) }, relations: { avatarMedia: true } }) : Promise.resolve([]);
+  /** In `manager`'s transaction when given (a caller holding one must not wait for a second connection). */
+  findManyWithAvatars(ids: string[], manager: EntityManager = this.users.manager): Promise<User[]> {
+    return ids.length ? manager.find(User, { where: { id: In(ids) }, relations: { avatarMedia: true } }) : Promise.resolve([]);
   }
 
   findById(id: string): Promise<User | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -15,6 +15,7 @@ import { PresenceReader } from './presence-reader.js';
 import { User } from './user.entity.js';
 import { toMe, toProfile } from './user.mappers.js';
 import { type ProfileChanges, UsersRepository } from './users.repository.js';
+import { MediaUrls } from '../media/media-urls.js';
 
 /** Reads a `nextCursor` made by `pageOf`. */
 export function cursorAfter(cursor: string | undefined): string | undefined {
@@ -36,10 +37,11 @@ export class UsersService {
     private readonly presence: PresenceReader,
     private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly urls: MediaUrls,
   ) {}
 
   async me(caller: AuthUser): Promise<MeDto> {
-    return toMe((await this.users.findWithAvatar(caller.id))!);
+    return toMe((await this.users.findWithAvatar(caller.id))!, this.urls);
   }
 
   /** The avatar must be an image the caller uploaded; it is checked and set in one transaction. */
@@ -71,12 +73,12 @@ export class UsersService {
   }
 
   /** Profiles by id, for the members of a conversation. */
-  async profilesOf(userIds: string[]): Promise<Map<string, ProfileDto>> {
-    const users = await this.users.findManyWithAvatars(userIds);
+  async profilesOf(userIds: string[], manager?: EntityManager): Promise<Map<string, ProfileDto>> {
+    const users = await this.users.findManyWithAvatars(userIds, manager);
     return new Map(await Promise.all(users.map(async (user) => [user.id, await this.toProfile(user)] as const)));
   }
 
   private async toProfile(user: User): Promise<ProfileDto> {
-    return toProfile(user, await this.presence.isOnline(user.id));
+    return toProfile(user, await this.presence.isOnline(user.id), this.urls);
   }
 }

@@ -121,7 +121,9 @@ describe('a page on an allowed origin', () => {
     expectDocumented('PATCH', '/api/v1/conversations/{id}/messages/{messageId}', edited, 200);
     expect(edited.body).toMatchObject({ content: 'Noon at the usual place?', editedAt: expect.any(String) });
     const reaction = `${message}/reactions/${encodeURIComponent('👍')}`;
-    expectDocumented('PUT', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', await api('PUT', reaction, { token }), 204);
+    const reacted = await api('PUT', reaction, { token });
+    expectDocumented('PUT', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', reacted, 200);
+    expect((reacted.body as { reactions: unknown[] }).reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
     expectDocumented('DELETE', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', await api('DELETE', reaction, { token }), 204);
     expectDocumented('POST', '/api/v1/conversations/{id}/read', await api('POST', `${conversation}/read`, { token, body: { seq: 1 } }), 204);
     expectDocumented('DELETE', '/api/v1/conversations/{id}/messages/{messageId}', await api('DELETE', message, { token }), 204);

@@ -92,16 +92,16 @@ describe('amplification caps', () => {
       const react = (user: GivenUser, emoji: string, method = 'PUT') =>
         http(method, `/conversations/${room.id}/messages/${message.id}/reactions/${encodeURIComponent(emoji)}`, user);
 
-      for (let i = 0; i < REACTIONS; i++) expect((await react(ada, `:e${i}:`)).status).toBe(204);
+      for (let i = 0; i < REACTIONS; i++) expect((await react(ada, `:e${i}:`)).status).toBe(200);
       const refused = await react(bob, ':one_too_many:');
       expect(refused.status).toBe(409);
       expect(await refused.json()).toMatchObject({ statusCode: 409, code: 'REACTION_LIMIT' });
       // Joining an emoji already there, and reacting again, are fine.
-      expect((await react(bob, ':e0:')).status).toBe(204);
-      expect((await react(ada, ':e0:')).status).toBe(204);
+      expect((await react(bob, ':e0:')).status).toBe(200);
+      expect((await react(ada, ':e0:')).status).toBe(200);
       // Taking one back makes room for another.
       expect((await react(ada, ':e2:', 'DELETE')).status).toBe(204);
-      expect((await react(bob, ':fresh:')).status).toBe(204);
+      expect((await react(bob, ':fresh:')).status).toBe(200);
 
       const history = (await (await http('GET', `/conversations/${room.id}/messages`, ada)).json()) as { items: Array<{ id: string; reactions: unknown }> };
       const reactions = history.items.find((item) => item.id === message.id)!.reactions as Array<{ emoji: string }>;
@@ -115,7 +115,7 @@ describe('amplification caps', () => {
       const answers = await Promise.all(
         members.map((member, i) => http('PUT', `/conversations/${room.id}/messages/${message.id}/reactions/${encodeURIComponent(`:c${i}:`)}`, member)),
       );
-      expect(answers.filter((answer) => answer.status === 204)).toHaveLength(REACTIONS);
+      expect(answers.filter((answer) => answer.status === 200)).toHaveLength(REACTIONS);
       expect(answers.filter((answer) => answer.status === 409)).toHaveLength(3);
     });
   });

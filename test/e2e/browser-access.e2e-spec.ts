@@ -143,7 +143,7 @@ describe('request bodies', () => {
     const calls: Array<[string, string, number]> = [
       ['PUT', `/api/v1/users/${bob.id}/block`, 204],
       ['DELETE', `/api/v1/users/${bob.id}/block`, 204],
-      ['PUT', `/api/v1/conversations/${group.id}/messages/${message.id}/reactions/${encodeURIComponent('👍')}`, 204],
+      ['PUT', `/api/v1/conversations/${group.id}/messages/${message.id}/reactions/${encodeURIComponent('👍')}`, 200],
       ['DELETE', `/api/v1/conversations/${group.id}/messages/${message.id}/reactions/${encodeURIComponent('👍')}`, 204],
       ['DELETE', `/api/v1/conversations/${group.id}/members/${bob.id}`, 204],
       ['DELETE', `/api/v1/auth/sessions/${otherSession.id}`, 204],

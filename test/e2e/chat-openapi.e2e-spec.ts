@@ -27,7 +27,8 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
     ['get', '/api/v1/conversations/{id}/messages', [200], 'MessageHistoryDto'],
     ['patch', '/api/v1/conversations/{id}/messages/{messageId}', [200], 'MessageDto'],
     ['delete', '/api/v1/conversations/{id}/messages/{messageId}', [204], null],
-    ['put', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', [204], null],
+    ['put', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', [200], 'ReactionSummaryDto'],
+    ['post', '/api/v1/conversations/{id}/delivered', [204], null],
     ['delete', '/api/v1/conversations/{id}/messages/{messageId}/reactions/{emoji}', [204], null],
     ['get', '/api/v1/messages/search', [200], 'MessagePageDto'],
     ['delete', '/api/v1/admin/messages/{id}', [204], null],
@@ -58,7 +59,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
     expect(body?.oneOf).toEqual([{ $ref: '#/components/schemas/CreateDirectConversationDto' }, { $ref: '#/components/schemas/CreateGroupConversationDto' }]);
     const { schemas } = document.components;
     expect(Object.keys(schemas.ConversationDto.properties).sort()).toEqual(
-      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'myRole', 'memberCount'].sort(),
+      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'myRole', 'memberCount', 'peer'].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(

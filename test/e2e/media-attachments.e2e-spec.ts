@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { MediaService } from '../../src/media/media.service.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { filesIn, mediaClient, temporaryMediaDir } from '../support/media.js';
+import { filesIn, mediaClient, temporaryMediaDir, asBearer, bearerPath, type MediaBody } from '../support/media.js';
 import { image, pdf } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -45,10 +45,11 @@ describe('media: attachments on messages', () => {
 
     const sent = await send(ada, room.id, [document.id, photo.id]);
     expect(sent.statusCode).toBe(201);
-    expect(sent.json()).toMatchObject({ content: null, attachments: [document, photo] });
-    expect((await historyOf(bob, room.id))[0].attachments).toEqual([document, photo]);
+    expect(sent.json()).toMatchObject({ content: null });
+    expect(sent.json().attachments.map(asBearer)).toEqual([document, photo].map(asBearer));
+    expect((await historyOf(bob, room.id))[0].attachments.map((attachment) => asBearer(attachment as MediaBody))).toEqual([document, photo].map(asBearer));
 
-    for (const url of [document.url, photo.url, photo.thumbnailUrl!, `/api/v1/media/${photo.id}`]) {
+    for (const url of [bearerPath(document.url), bearerPath(photo.url), bearerPath(photo.thumbnailUrl!), `/api/v1/media/${photo.id}`]) {
       expect((await media.get(bob, url)).statusCode).toBe(200);
       expect((await media.get(eve, url)).statusCode).toBe(404);
     }
@@ -66,7 +67,7 @@ describe('media: attachments on messages', () => {
     }
     expect(await historyOf(ada, room.id)).toEqual([]);
     // Bob's upload stays his alone: being offered as an attachment shows it to nobody.
-    expect((await media.get(ada, theirs.url)).statusCode).toBe(404);
+    expect((await media.get(ada, bearerPath(theirs.url))).statusCode).toBe(404);
   });
 
   it('takes access away from a member who leaves or is removed', async () => {
@@ -74,10 +75,10 @@ describe('media: attachments on messages', () => {
     const room = await chat.group(ada, [bob]);
     const photo = await media.uploaded(ada, await image.png());
     expect((await send(ada, room.id, [photo.id])).statusCode).toBe(201);
-    expect((await media.get(bob, photo.url)).statusCode).toBe(200);
+    expect((await media.get(bob, bearerPath(photo.url))).statusCode).toBe(200);
     const removed = await running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${room.id}/members/${bob.id}`, headers: ada.auth });
     expect(removed.statusCode).toBe(204);
-    expect((await media.get(bob, photo.url)).statusCode).toBe(404);
+    expect((await media.get(bob, bearerPath(photo.url))).statusCode).toBe(404);
   });
 
   it("hides a deleted message's attachments from members, and lets the sweep collect them", async () => {
@@ -87,12 +88,12 @@ describe('media: attachments on messages', () => {
     const message = (await send(ada, room.id, [photo.id])).json() as { id: string };
     const deleted = await running.app.inject({ method: 'DELETE', url: `/api/v1/conversations/${room.id}/messages/${message.id}`, headers: ada.auth });
     expect(deleted.statusCode).toBe(204);
-    expect((await media.get(bob, photo.url)).statusCode).toBe(404);
-    expect((await media.get(ada, photo.url)).statusCode).toBe(200);
+    expect((await media.get(bob, bearerPath(photo.url))).statusCode).toBe(404);
+    expect((await media.get(ada, bearerPath(photo.url))).statusCode).toBe(200);
 
     await running.app.get(DataSource).query(`UPDATE media SET created_at = now() - interval '2 days' WHERE id = $1`, [photo.id]);
     await running.app.get(MediaService).sweepOrphans();
-    expect((await media.get(ada, photo.url)).statusCode).toBe(404);
+    expect((await media.get(ada, bearerPath(photo.url))).statusCode).toBe(404);
     expect(filesIn(mediaDir.path).filter((file) => file.includes(photo.id))).toEqual([]);
   });
 
@@ -103,7 +104,7 @@ describe('media: attachments on messages', () => {
     expect((await send(ada, room.id, [photo.id], 'old photo')).statusCode).toBe(201);
     await running.app.get(DataSource).query(`UPDATE media SET created_at = now() - interval '30 days' WHERE id = $1`, [photo.id]);
     await running.app.get(MediaService).sweepOrphans();
-    expect((await media.get(bob, photo.url)).statusCode).toBe(200);
+    expect((await media.get(bob, bearerPath(photo.url))).statusCode).toBe(200);
     expect(filesIn(mediaDir.path).filter((file) => file.includes(photo.id))).toHaveLength(2);
   });
 
@@ -113,7 +114,7 @@ describe('media: attachments on messages', () => {
     const photo = await media.uploaded(ada, await image.webp());
     expect((await send(ada, first.id, [photo.id])).statusCode).toBe(201);
     expect((await send(ada, second.id, [photo.id])).statusCode).toBe(201);
-    expect((await media.get(bob, photo.url)).statusCode).toBe(200);
-    expect((await media.get(cy, photo.url)).statusCode).toBe(200);
+    expect((await media.get(bob, bearerPath(photo.url))).statusCode).toBe(200);
+    expect((await media.get(cy, bearerPath(photo.url))).statusCode).toBe(200);
   });
 });

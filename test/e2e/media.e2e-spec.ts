@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { DataSource } from 'typeorm';
 import { MediaService } from '../../src/media/media.service.js';
 import { builders, type Given } from '../support/given.js';
-import { filesIn, type MediaBody, mediaClient, temporaryMediaDir } from '../support/media.js';
+import { filesIn, type MediaBody, mediaClient, temporaryMediaDir, asBearer, bearerPath } from '../support/media.js';
 import { image, mp3, mp4, oggOpus, oggVorbis, pdf, pixelBombGif, pixelBombPng, refused, webm } from '../support/media-samples.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -47,11 +47,11 @@ describe('media: uploads, downloads and access', () => {
         sha256: sha256(bytes),
         width: 64,
         height: 48,
-        url: `/api/v1/media/${body.id}/content`,
-        thumbnailUrl: `/api/v1/media/${body.id}/thumbnail`,
+        url: expect.stringMatching(new RegExp(`^/api/v1/media/${body.id}/signed/content\\?expires=\\d+&scope=u\\.${ada.id}&signature=`)),
+        thumbnailUrl: expect.stringMatching(new RegExp(`^/api/v1/media/${body.id}/signed/thumbnail\\?`)),
       });
 
-      const content = await media.get(ada, body.url);
+      const content = await media.get(ada, bearerPath(body.url));
       expect(content.statusCode).toBe(200);
       expect(content.rawPayload.equals(bytes)).toBe(true);
       expect(content.headers).toMatchObject({
@@ -63,7 +63,7 @@ describe('media: uploads, downloads and access', () => {
         'accept-ranges': 'bytes',
         'cache-control': expect.stringMatching(/^private\b/),
       });
-      expect((await media.get(ada, `/api/v1/media/${body.id}`)).json()).toEqual(body);
+      expect(asBearer((await media.get(ada, `/api/v1/media/${body.id}`)).json())).toEqual(asBearer(body));
     });
 
     it.each([
@@ -81,7 +81,7 @@ describe('media: uploads, downloads and access', () => {
       const body = response.json() as MediaBody;
       expect(body).toMatchObject({ mimeType, size: bytes.length, sha256: sha256(bytes), width: null, height: null, thumbnailUrl: null });
 
-      const content = await media.get(ada, body.url);
+      const content = await media.get(ada, bearerPath(body.url));
       expect(content.statusCode).toBe(200);
       expect(content.rawPayload.equals(bytes)).toBe(true);
       expect(content.headers).toMatchObject({
@@ -198,7 +198,7 @@ describe('media: uploads, downloads and access', () => {
       // Displayed size: orientation 6 turns the 800 × 400 landscape into a portrait.
       expect(body).toMatchObject({ width: 400, height: 800 });
 
-      const response = await media.get(ada, body.thumbnailUrl!);
+      const response = await media.get(ada, bearerPath(body.thumbnailUrl!));
       expect(response.statusCode).toBe(200);
       expect(response.headers).toMatchObject({ 'content-type': 'image/webp', 'x-content-type-options': 'nosniff', etag: expect.any(String) });
       const thumbnail = await sharp(response.rawPayload).metadata();
@@ -236,7 +236,7 @@ describe('media: uploads, downloads and access', () => {
       expect((await sharp(photo).metadata()).exif!.toString('latin1')).toMatch(/Ada|secret/);
       const body = await media.uploaded(ada, photo, 'photo');
       expect(body).toMatchObject({ mimeType, width: 400, height: 800 });
-      const content = await media.get(ada, body.url);
+      const content = await media.get(ada, bearerPath(body.url));
       expect(content.statusCode).toBe(200);
       const served = content.rawPayload;
       const metadata = await sharp(served).metadata();
@@ -255,14 +255,14 @@ describe('media: uploads, downloads and access', () => {
     it('never enlarges a small image', async () => {
       const ada = await given.user();
       const body = await media.uploaded(ada, await image.png(40, 30));
-      const thumbnail = await sharp((await media.get(ada, body.thumbnailUrl!)).rawPayload).metadata();
+      const thumbnail = await sharp((await media.get(ada, bearerPath(body.thumbnailUrl!))).rawPayload).metadata();
       expect(thumbnail).toMatchObject({ width: 40, height: 30 });
     });
 
     it('fits a wide image by its width', async () => {
       const ada = await given.user();
       const body = await media.uploaded(ada, await image.webp(1000, 250));
-      const thumbnail = await sharp((await media.get(ada, body.thumbnailUrl!)).rawPayload).metadata();
+      const thumbnail = await sharp((await media.get(ada, bearerPath(body.thumbnailUrl!))).rawPayload).metadata();
       expect(thumbnail).toMatchObject({ width: 320, height: 80 });
     });
   });
@@ -283,7 +283,7 @@ describe('media: uploads, downloads and access', () => {
       ['bytes=-6', bytes.length - 6, bytes.length - 1],
       ['bytes=0-999999', 0, bytes.length - 1],
     ])('answers %s with 206 and exactly those bytes', async (range, start, end) => {
-      const response = await media.get(ada, body.url, { range });
+      const response = await media.get(ada, bearerPath(body.url), { range });
       expect(response.statusCode).toBe(206);
       expect(response.rawPayload.equals(bytes.subarray(start, end + 1))).toBe(true);
       expect(response.headers).toMatchObject({
@@ -295,7 +295,7 @@ describe('media: uploads, downloads and access', () => {
     });
 
     it('answers a range past the end with 416 and the size', async () => {
-      const response = await media.get(ada, body.url, { range: `bytes=${bytes.length}-` });
+      const response = await media.get(ada, bearerPath(body.url), { range: `bytes=${bytes.length}-` });
       expect(response.statusCode).toBe(416);
       expect(response.headers['content-range']).toBe(`bytes */${bytes.length}`);
       expect(response.json()).toMatchObject({ code: 'RANGE_NOT_SATISFIABLE' });
@@ -307,17 +307,17 @@ describe('media: uploads, downloads and access', () => {
       ['a malformed range', { range: 'bytes=9-2' }],
       ['a range of another version', { range: 'bytes=0-1', 'if-range': '"0000"' }],
     ])('serves the whole content for %s', async (_what, headers) => {
-      const response = await media.get(ada, body.url, headers);
+      const response = await media.get(ada, bearerPath(body.url), headers);
       expect(response.statusCode).toBe(200);
       expect(response.rawPayload.equals(bytes)).toBe(true);
     });
 
     it('answers 304 to a current If-None-Match, 200 to a stale one', async () => {
-      const current = await media.get(ada, body.url, { 'if-none-match': `"${body.sha256}"` });
+      const current = await media.get(ada, bearerPath(body.url), { 'if-none-match': `"${body.sha256}"` });
       expect(current.statusCode).toBe(304);
       expect(current.rawPayload.length).toBe(0);
       expect(current.headers.etag).toBe(`"${body.sha256}"`);
-      expect((await media.get(ada, body.url, { 'if-none-match': 'W/"stale", "other"' })).statusCode).toBe(200);
+      expect((await media.get(ada, bearerPath(body.url), { 'if-none-match': 'W/"stale", "other"' })).statusCode).toBe(200);
     });
   });
 
@@ -325,7 +325,7 @@ describe('media: uploads, downloads and access', () => {
     const ada = await given.user();
     const bytes = pdf();
     const body = await media.uploaded(ada, bytes);
-    const response = await running.app.inject({ method: 'HEAD', url: body.url, headers: ada.auth });
+    const response = await running.app.inject({ method: 'HEAD', url: bearerPath(body.url), headers: ada.auth });
     expect(response.statusCode).toBe(200);
     expect(response.headers).toMatchObject({ 'content-type': 'application/pdf', 'content-length': String(bytes.length), etag: `"${body.sha256}"` });
     expect(response.rawPayload.length).toBe(0);
@@ -378,18 +378,18 @@ describe('media: uploads, downloads and access', () => {
       const avatar = await media.uploaded(ada, await image.jpeg(200, 100));
       const updated = await patchMe(ada, { avatarMediaId: avatar.id });
       expect(updated.statusCode).toBe(200);
-      expect(updated.json().avatar).toEqual(avatar);
-      expect((await media.get(ada, '/api/v1/users/me')).json().avatar).toEqual(avatar);
+      expect(asBearer(updated.json().avatar)).toEqual(asBearer(avatar));
+      expect(asBearer((await media.get(ada, '/api/v1/users/me')).json().avatar)).toEqual(asBearer(avatar));
 
       const profile = await media.get(bob, `/api/v1/users/${ada.id}`);
-      expect(profile.json().avatar).toEqual(avatar);
-      expect((await media.get(bob, `/api/v1/users?search=${ada.username}`)).json().items[0].avatar).toEqual(avatar);
-      expect((await media.get(bob, avatar.url)).statusCode).toBe(200);
-      expect((await media.get(bob, avatar.thumbnailUrl!)).statusCode).toBe(200);
-      expect((await media.get(bob, `/api/v1/media/${avatar.id}`)).json()).toEqual(avatar);
+      expect(asBearer(profile.json().avatar)).toEqual(asBearer(avatar));
+      expect(asBearer((await media.get(bob, `/api/v1/users?search=${ada.username}`)).json().items[0].avatar)).toEqual(asBearer(avatar));
+      expect((await media.get(bob, bearerPath(avatar.url))).statusCode).toBe(200);
+      expect((await media.get(bob, bearerPath(avatar.thumbnailUrl!))).statusCode).toBe(200);
+      expect(asBearer((await media.get(bob, `/api/v1/media/${avatar.id}`)).json())).toEqual(asBearer(avatar));
 
       const login = await running.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: ada.email, password: ada.password } });
-      expect(login.json().user.avatar).toEqual(avatar);
+      expect(asBearer(login.json().user.avatar)).toEqual(asBearer(avatar));
     });
 
     it('stops showing a replaced avatar to others', async () => {
@@ -399,12 +399,12 @@ describe('media: uploads, downloads and access', () => {
       const second = await media.uploaded(ada, await image.webp());
       await patchMe(ada, { avatarMediaId: first.id });
       await patchMe(ada, { avatarMediaId: second.id });
-      expect((await media.get(bob, first.url)).statusCode).toBe(404);
-      expect((await media.get(bob, second.url)).statusCode).toBe(200);
+      expect((await media.get(bob, bearerPath(first.url))).statusCode).toBe(404);
+      expect((await media.get(bob, bearerPath(second.url))).statusCode).toBe(200);
       const cleared = await patchMe(ada, { avatarMediaId: null });
       expect(cleared.json().avatar).toBeNull();
-      expect((await media.get(bob, second.url)).statusCode).toBe(404);
-      expect((await media.get(ada, second.url)).statusCode).toBe(200);
+      expect((await media.get(bob, bearerPath(second.url))).statusCode).toBe(404);
+      expect((await media.get(ada, bearerPath(second.url))).statusCode).toBe(200);
     });
 
     it.each([
@@ -439,11 +439,11 @@ describe('media: uploads, downloads and access', () => {
       expect(await running.app.get(MediaService).sweepOrphans()).toBeGreaterThanOrEqual(1);
 
       expect(filesOf(orphan.id)).toEqual([]);
-      expect((await media.get(ada, orphan.url)).statusCode).toBe(404);
+      expect((await media.get(ada, bearerPath(orphan.url))).statusCode).toBe(404);
       const kept = await database.query('SELECT id FROM media WHERE id = ANY($1::uuid[]) ORDER BY id', [[avatar.id, recent.id]]);
       expect(kept).toHaveLength(2);
       expect(filesOf(avatar.id)).toHaveLength(2);
-      expect((await media.get(ada, recent.url)).statusCode).toBe(200);
+      expect((await media.get(ada, bearerPath(recent.url))).statusCode).toBe(200);
     });
   });
 });

@@ -145,7 +145,7 @@ describe('realtime gateway (Socket.IO)', () => {
     it('shows each recipient its own `me` in reactions, and never who reacted', async () => {
       const [adaSocket, bobSocket] = await Promise.all([connect(ada), connect(bob)]);
       const sent = await chat.message(ada, { id: conversationId }, 'react to me');
-      expect((await rest('PUT', `/conversations/${conversationId}/messages/${sent.id}/reactions/${encodeURIComponent('👍')}`, bob)).statusCode).toBe(204);
+      expect((await rest('PUT', `/conversations/${conversationId}/messages/${sent.id}/reactions/${encodeURIComponent('👍')}`, bob)).statusCode).toBe(200);
 
       type ReactionEvent = { messageId: string; reactions: MessageEvent['reactions'] };
       const atBob = await bobSocket.next<ReactionEvent>('reaction.updated', (event) => event.messageId === sent.id);

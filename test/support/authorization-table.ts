@@ -189,6 +189,12 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     expect: members(204),
     request: (context) => ({ url: `${group(context)}/read`, payload: { seq: 1 } }),
   },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/delivered`,
+    expect: members(204),
+    request: (context) => ({ url: `${group(context)}/delivered`, payload: { seq: 1 } }),
+  },
 
   // Messages: members read and write; only the sender edits; the sender, owner and admins delete.
   {
@@ -214,7 +220,7 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   {
     method: 'PUT',
     route: `${API}/conversations/{id}/messages/{messageId}/reactions/{emoji}`,
-    expect: members(204),
+    expect: members(200),
     request: (context) => ({ url: `${ownerMessage(context)}/reactions/${thumbsUp}` }),
   },
   {
@@ -243,6 +249,8 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   { method: 'GET', route: `${API}/media/{id}`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}` }) },
   { method: 'GET', route: `${API}/media/{id}/content`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/content` }) },
   { method: 'GET', route: `${API}/media/{id}/thumbnail`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/thumbnail` }) },
+  // A signed URL needs no token: whoever holds it loads it while the rule it was issued under holds.
+  { method: 'GET', route: `${API}/media/{id}/signed/{variant}`, expect: everyone(200), request: ({ world }) => ({ url: world.media.url }) },
 
   // Admin: global admins only.
   { method: 'GET', route: `${API}/admin/users`, expect: admins(200), request: () => ({ url: `${API}/admin/users` }) },

@@ -62,3 +62,10 @@ export function mediaClient(running: TestApp) {
     },
   };
 }
+
+/** The bearer route of a signed media URL (`…/signed/content?…` → `…/content`): for tests of access through the token. */
+export const bearerPath = (url: string): string => url.replace(/\/signed\/(content|thumbnail)\?.*$/, '/$1');
+
+/** `Media` with its URLs as bearer paths, to compare uploads however their URLs were signed (for whom, when). */
+export const asBearer = <T extends MediaBody | null | undefined>(media: T): T =>
+  (media && { ...media, url: bearerPath(media.url), thumbnailUrl: media.thumbnailUrl && bearerPath(media.thumbnailUrl) }) as T;

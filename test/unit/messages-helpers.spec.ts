@@ -1,6 +1,10 @@
 import { isValidEmoji } from '../../src/messages/emoji.js';
 import { type MessageData, messageForViewer, statusOf } from '../../src/messages/message.mapper.js';
 import { searchQuery } from '../../src/messages/messages.repository.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import { MediaUrls } from '../../src/media/media-urls.js';
+
+const urls = new MediaUrls(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'a-test-secret-that-is-long-enough-0123456789' }));
 
 describe('reaction emoji', () => {
   it.each(['👍', '❤️', '👍🏽', '🇯🇵', '1️⃣', '👨‍👩‍👧', ':thumbsup:', ':party_parrot:', ':+1:'])('accepts %s', (emoji) => {
@@ -17,7 +21,7 @@ describe('messageForViewer', () => {
     id: 'm',
     conversationId: 'c',
     seq: 3,
-    sender: { id: 'ada', username: 'ada', displayName: 'Ada' },
+    sender: { id: 'ada', username: 'ada', displayName: 'Ada', avatarUrl: null, isBot: false },
     content: 'hi',
     attachments: [],
     replyToId: null,
@@ -33,12 +37,12 @@ describe('messageForViewer', () => {
   };
 
   it('tells each viewer which reactions are theirs and never shows who else reacted', () => {
-    expect(messageForViewer(message, 'bob').reactions).toEqual([
+    expect(messageForViewer(message, 'bob', urls).reactions).toEqual([
       { emoji: '👍', count: 2, me: true },
       { emoji: '🎉', count: 1, me: false },
     ]);
-    expect(JSON.stringify(messageForViewer(message, 'ada'))).not.toContain('userIds');
-    expect(messageForViewer(message, 'ada')).toMatchObject({ id: 'm', seq: 3, content: 'hi', status: 'sent' });
+    expect(JSON.stringify(messageForViewer(message, 'ada', urls))).not.toContain('userIds');
+    expect(messageForViewer(message, 'ada', urls)).toMatchObject({ id: 'm', seq: 3, content: 'hi', status: 'sent' });
   });
 });
 

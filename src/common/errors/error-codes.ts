@@ -31,6 +31,11 @@ export const ERROR_CODES = {
   INVALID_CREDENTIALS: { status: 401, meaning: 'Wrong email or password (one answer for both)', over: 'http' },
   TOKEN_REUSED: { status: 401, meaning: 'A spent refresh token was presented again: its whole session is now revoked', over: 'http' },
   FORBIDDEN: { status: 403, meaning: 'Signed in, but not allowed: wrong role (global or in the conversation)', over: 'both', generic: true },
+  URL_EXPIRED: {
+    status: 403,
+    meaning: 'A signed media URL past its expiry (its signature is good): ask `GET /media/:id` or the payload that carried it for a fresh one',
+    over: 'http',
+  },
   USER_BANNED: { status: 403, meaning: 'The account is banned', over: 'http' },
   BLOCKED: { status: 403, meaning: 'One of the two users blocked the other: no direct messages, no new direct conversation', over: 'both' },
   NOT_FOUND: {

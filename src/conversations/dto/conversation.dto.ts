@@ -31,6 +31,13 @@ export class ConversationDto {
 
   @ApiProperty()
   memberCount: number;
+
+  @ApiProperty({
+    type: ProfileDto,
+    nullable: true,
+    description: 'Direct conversations: the other person (to show a name and avatar without another request); null for groups',
+  })
+  peer: ProfileDto | null;
 }
 
 export class MemberDto {

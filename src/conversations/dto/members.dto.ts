@@ -17,3 +17,8 @@ export class MarkReadDto {
   @IntField({ min: 0, description: 'The highest seq read; a lower one than before changes nothing, one above the newest counts as the newest' })
   seq: number;
 }
+
+export class MarkDeliveredDto {
+  @IntField({ min: 0, description: 'The highest seq received; a lower one than before changes nothing, one above the newest counts as the newest' })
+  seq: number;
+}

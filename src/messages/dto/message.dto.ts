@@ -12,6 +12,18 @@ export class MessageSenderDto {
 
   @ApiProperty()
   displayName: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example:
+      '/api/v1/media/3f8a1c2e-5b7d-4e9f-a1b2-c3d4e5f60718/signed/thumbnail?expires=1767225600&scope=a&signature=q1QpMx7b1m6VbJ0kqg3Vw4b9l6H2d8n5yYt0cK3sZ1A',
+    description: "A signed URL of the sender's avatar thumbnail (WebP, at most 320 px), as `Media.thumbnailUrl`; null without an avatar",
+  })
+  avatarUrl: string | null;
+
+  @ApiProperty({ description: 'The sender is a bot (always false until bots exist)' })
+  isBot: boolean;
 }
 
 export class ReactionDto {
@@ -23,6 +35,18 @@ export class ReactionDto {
 
   @ApiProperty({ description: 'The caller is among those who reacted' })
   me: boolean;
+}
+
+/** `PUT …/reactions/:emoji`'s answer: the message's reactions after the change, as the caller sees them. */
+export class ReactionSummaryDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  messageId: string;
+
+  @ApiProperty({ type: [ReactionDto] })
+  reactions: ReactionDto[];
 }
 
 export class MessageDto implements MessageView {
