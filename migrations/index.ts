@@ -6,6 +6,7 @@ import { Sync1795268721818 } from './1795268721818-Sync.js';
 import { MediaAttachments1795268754741 } from './1795268754741-MediaAttachments.js';
 import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
+import { ConversationDepth1796172292182 } from './1796172292182-ConversationDepth.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
 export const migrations: Function[] = [
@@ -17,4 +18,5 @@ export const migrations: Function[] = [
   MediaAttachments1795268754741,
   AccessWindows1796157646637,
   RefreshRetryGrace1796158389199,
+  ConversationDepth1796172292182,
 ];

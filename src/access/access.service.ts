@@ -27,6 +27,9 @@ export interface PermissionTargets {
   'message.edit': { conversationId: string; messageId: string };
   'message.delete': { conversationId: string; messageId: string };
   'message.react': { conversationId: string; messageId: string };
+  'message.pin': { conversationId: string; messageId: string };
+  'thread.markers.move': { conversationId: string; messageId: string };
+  'conversation.mention-all': { conversationId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -53,6 +56,9 @@ export interface PermissionGrants {
   'message.edit': MessageGrant;
   'message.delete': MessageGrant;
   'message.react': MessageGrant;
+  'message.pin': MessageGrant;
+  'thread.markers.move': MessageGrant;
+  'conversation.mention-all': ConversationGrant;
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -94,6 +100,12 @@ export class AccessService {
   /** The ids of the conversations the user is a member of (search without a conversation, presence). */
   conversationIdsOf(user: Pick<AuthUser, 'id'>): Promise<string[]> {
     return this.repository.conversationIdsOf(user.id);
+  }
+
+  /** Of `userIds`, those with no block either way with the caller (a blocked user is never notified of, or by, the other). */
+  async unblockedAmong(user: Pick<AuthUser, 'id'>, userIds: string[], manager?: EntityManager): Promise<string[]> {
+    const blockedIds = new Set(await this.repository.blockedWith(user.id, userIds, manager));
+    return userIds.filter((id) => !blockedIds.has(id));
   }
 
   /** `events.receive` for live delivery: the user's memberships with where each window starts (see RoomSync). */
@@ -177,6 +189,25 @@ export class AccessService {
       case Permission.MessageReact: {
         const grant = await this.message(user, target as PermissionTargets['message.react'], options);
         if (grant.blocked) throw blocked('You cannot react in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.MessagePin: {
+        const grant = await this.message(user, target as PermissionTargets['message.pin'], options);
+        if (grant.type === 'group' && !canManage(grant)) throw new Forbidden('Only an owner or admin can pin messages in a group');
+        if (grant.blocked) throw blocked('You cannot pin messages in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.ThreadMarkersMove: {
+        const grant = await this.message(user, target as PermissionTargets['thread.markers.move'], options);
+        if (grant.blocked) throw blocked('This conversation is closed: one of you blocked the other');
+        return grant;
+      }
+
+      case Permission.MentionAll: {
+        const grant = await this.group(user, target as PermissionTargets['conversation.mention-all'], options);
+        if (!canManage(grant)) throw new Forbidden('Only an owner or admin can mention everyone');
         return grant;
       }
 

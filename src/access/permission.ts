@@ -23,6 +23,9 @@ export const Permission = {
   MessageEdit: 'message.edit',
   MessageDelete: 'message.delete',
   MessageReact: 'message.react',
+  MessagePin: 'message.pin',
+  ThreadMarkersMove: 'thread.markers.move',
+  MentionAll: 'conversation.mention-all',
   DirectOpen: 'direct.open',
   GroupCreate: 'group.create',
   MediaRead: 'media.read',
@@ -76,6 +79,21 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     refusals: '403 for other members; not refused by blocks (removing words is always allowed)',
   },
   'message.react': { does: 'add or remove a reaction', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
+  'message.pin': {
+    does: 'pin a message to the conversation, or unpin it',
+    who: 'groups: owner, admin; direct conversations: either member',
+    refusals: '403 for plain members of a group; 403 BLOCKED in a direct conversation with a block',
+  },
+  'thread.markers.move': {
+    does: "move one's read marker of a thread",
+    who: 'members',
+    refusals: '404 when the message is not in the conversation; 403 BLOCKED in a direct conversation with a block',
+  },
+  'conversation.mention-all': {
+    does: 'mention every member with `@all`',
+    who: 'owner, admin of a group',
+    refusals: 'plain members and direct conversations: `@all` mentions nobody (the message is still sent)',
+  },
   'direct.open': {
     does: 'open the direct conversation with a user',
     who: 'anyone signed in',

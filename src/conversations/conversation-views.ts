@@ -12,7 +12,7 @@ import type { ConversationDetailDto, ConversationDto } from './dto/conversation.
 
 /**
  * "A conversation with its last message": builds `Conversation`s with a fixed number of queries for any
- * number of rows — one batch for the last messages, one for unread counts, one for member counts, never
+ * number of rows — one batch for the last messages, one for unread counts, one for unread mentions, one for member counts, never
  * one query per conversation. It sits above both the membership data and messages, and reads each
  * through its own repository.
  */
@@ -35,10 +35,9 @@ export class ConversationViews {
     if (!rows.length) return [];
     const conversations = [...new Map(rows.map((row) => [row.id, { conversationId: row.id, lastSeq: Number(row.last_seq) }])).values()];
     const lastMessages = await this.messageViews.newestOf(conversations, manager, options);
-    const unread = await this.messages.unreadCounts(
-      rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })),
-      manager,
-    );
+    const markers = rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) }));
+    const unread = await this.messages.unreadCounts(markers, manager);
+    const unreadMentions = await this.messages.unreadMentionCounts(markers, manager);
     const memberCounts = await this.conversations.memberCounts(
       conversations.map(({ conversationId }) => conversationId),
       manager,
@@ -47,6 +46,7 @@ export class ConversationViews {
       toConversation(row, {
         lastMessage: lastMessages.get(row.id),
         unreadCount: unread.get(`${row.id}:${row.user_id}`) ?? 0,
+        unreadMentions: unreadMentions.get(`${row.id}:${row.user_id}`) ?? 0,
         memberCount: memberCounts.get(row.id) ?? 0,
       }),
     );

@@ -7,6 +7,7 @@ import type { MemberRow, MembershipRow } from '../memberships/conversations.repo
 export interface ConversationFigures {
   lastMessage: MessageData | undefined;
   unreadCount: number;
+  unreadMentions: number;
   memberCount: number;
 }
 
@@ -20,6 +21,7 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures)
     lastSeq: Number(row.last_seq),
     lastMessage: figures.lastMessage ? messageForViewer(figures.lastMessage, row.user_id) : null,
     unreadCount: figures.unreadCount,
+    unreadMentions: figures.unreadMentions,
     myRole: row.role,
     memberCount: figures.memberCount,
   };

@@ -7,6 +7,10 @@ export const DURABLE_EVENT_TYPES = [
   'receipt',
   'conversation.updated',
   'conversation.removed',
+  'thread.updated',
+  'thread.read',
+  'mention',
+  'pin.updated',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
@@ -27,6 +31,10 @@ export interface MessageRewrite {
   content: string | null;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Recomputed by an edit; emptied by a delete. */
+  mentions?: string[];
+  /** A delete unpins. */
+  pinnedAt?: null;
   /** A deleted message loses both. */
   attachments?: [];
   reactions?: [];

@@ -43,6 +43,17 @@ interface MessageFields {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** The root of the thread this reply is in; null outside threads (and on the root itself). */
+  threadRootId: string | null;
+  /** false: a thread reply not counted as unread in the conversation. */
+  alsoToConversation: boolean;
+  /** On a thread's root: replies so far, when the newest came, and the first (at most 3) participants. */
+  replyCount: number;
+  lastReplyAt: string | null;
+  threadParticipantIds: string[];
+  /** The members this message mentions. */
+  mentions: string[];
+  pinnedAt: string | null;
 }
 
 export interface MessageData extends MessageFields {
@@ -67,12 +78,19 @@ export interface MessageRow {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
+  thread_root_id: string | null;
+  also_to_conversation: boolean;
+  reply_count: number;
+  last_reply_at: Date | null;
+  thread_participant_ids: string[];
+  pinned_at: Date | null;
 }
 
 export interface MessageExtras {
   attachments: AttachmentView[];
   reactions: ReactionData[];
   status: MessageStatus;
+  mentions: string[];
 }
 
 export function toMessageData(row: MessageRow, extras: MessageExtras): MessageData {
@@ -90,6 +108,13 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     createdAt: row.created_at.toISOString(),
     editedAt: row.edited_at?.toISOString() ?? null,
     deletedAt: row.deleted_at?.toISOString() ?? null,
+    threadRootId: row.thread_root_id,
+    alsoToConversation: row.also_to_conversation,
+    replyCount: row.reply_count,
+    lastReplyAt: row.last_reply_at ? new Date(row.last_reply_at).toISOString() : null,
+    threadParticipantIds: row.thread_participant_ids,
+    mentions: row.deleted_at ? [] : extras.mentions,
+    pinnedAt: row.pinned_at ? new Date(row.pinned_at).toISOString() : null,
   };
 }
 

@@ -20,9 +20,19 @@ import type { SendMessageDto } from './dto/send-message.dto.js';
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
+import { MessageMentions } from './mentions.js';
+import { pinUpdated } from './pins.service.js';
 import { type MessageData, type MessageRow, type MessageView, messageForViewer, toMessageData } from './message.mapper.js';
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
 import { MessagesRepository } from './messages.repository.js';
+
+export interface HistoryPage {
+  items: MessageView[];
+  hasMore: boolean;
+  /** With `around` only. */
+  hasMoreBefore?: boolean;
+  hasMoreAfter?: boolean;
+}
 
 export interface SendResult {
   message: MessageView;
@@ -47,6 +57,7 @@ export class MessagesService implements OnModuleInit {
     private readonly messages: MessagesRepository,
     private readonly views: MessageViews,
     private readonly attachments: MessageAttachments,
+    private readonly mentions: MessageMentions,
     private readonly access: AccessService,
     private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
@@ -64,7 +75,7 @@ export class MessagesService implements OnModuleInit {
    * seq it took) rolls back, and it answers the winner's message.
    */
   async send(user: AuthUser, conversationId: string, dto: SendMessageDto, transport: Transport): Promise<SendResult> {
-    await this.access.require(user, Permission.ConversationPost, { conversationId });
+    const grant = await this.access.require(user, Permission.ConversationPost, { conversationId });
     await this.rateLimits.consume(RateLimit.Messages, user.id);
     const content = dto.content ?? null;
     const attachmentIds = dto.attachmentIds ?? [];
@@ -79,9 +90,14 @@ export class MessagesService implements OnModuleInit {
       const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
       if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
     }
-    if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
+    if (dto.alsoToConversation !== undefined && !dto.replyToId) {
+      throw new ValidationFailed([{ field: 'alsoToConversation', message: 'alsoToConversation applies to replies only (with replyToId)' }]);
+    }
+    const threadRootId = dto.replyToId ? await this.messages.threadRootOf(conversationId, dto.replyToId) : null;
+    if (threadRootId === undefined) {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
     }
+    const mentions = await this.mentions.resolve(user, grant, content);
 
     const message = await this.dataSource
       .transaction(async (manager) => {
@@ -92,14 +108,19 @@ export class MessagesService implements OnModuleInit {
           content,
           replyToId: dto.replyToId ?? null,
           clientMessageId: dto.clientMessageId,
+          threadRootId,
+          alsoToConversation: dto.alsoToConversation ?? true,
         });
         if (!row) throw new DuplicateSend();
         await this.attachments.attach(manager, row.id, attachmentIds);
         // Built, not read back: a message this new has no reactions, and no other member's markers can
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
         // while the conversation's row lock is held, which is what bounds one conversation's send rate.
-        const created = toMessageData(row, { reactions: [], attachments, status: 'sent' });
+        const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions });
+        await this.messages.setMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
         await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
+        if (threadRootId) await this.countReply(manager, threadRootId, created);
+        await this.announceMentions(manager, conversationId, created.id, mentions);
         return created;
       })
       .catch((error: unknown) => {
@@ -116,10 +137,14 @@ export class MessagesService implements OnModuleInit {
     return { message: messageForViewer(message, user.id), created: true };
   }
 
-  async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<{ items: MessageView[]; hasMore: boolean }> {
+  async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<HistoryPage> {
     await this.access.require(user, Permission.ConversationRead, { conversationId });
-    if (query.before !== undefined && query.after !== undefined) {
-      throw new ValidationFailed([{ field: 'before', message: 'use either before or after, not both' }]);
+    if ([query.before, query.after, query.around].filter((cursor) => cursor !== undefined).length > 1) {
+      throw new ValidationFailed([{ field: query.around === undefined ? 'before' : 'around', message: 'use one of before, after and around' }]);
+    }
+    if (query.around !== undefined) {
+      const { rows, hasMoreBefore, hasMoreAfter } = await this.messages.pageAround(conversationId, query.around, query.limit ?? DEFAULT_PAGE_SIZE);
+      return { items: await this.forViewer(rows, user.id), hasMore: hasMoreBefore || hasMoreAfter, hasMoreBefore, hasMoreAfter };
     }
     const { rows, hasMore } = await this.messages.pageBySeq({
       conversationId,
@@ -133,12 +158,23 @@ export class MessagesService implements OnModuleInit {
   /** Sender only, not with a block in a direct conversation; a tombstone can't be edited (409). */
   async edit(user: AuthUser, conversationId: string, messageId: string, dto: EditMessageDto): Promise<MessageView> {
     const edited = await this.dataSource.transaction(async (manager) => {
-      const { message } = await this.access.require(user, Permission.MessageEdit, { conversationId, messageId }, { manager });
-      if (message.deleted) throw new Conflict('The message was deleted');
+      const grant = await this.access.require(user, Permission.MessageEdit, { conversationId, messageId }, { manager });
+      if (grant.message.deleted) throw new Conflict('The message was deleted');
       await this.messages.updateContent(manager, messageId, dto.content);
-      const [data] = await this.views.byIds([messageId], manager);
+      const [current] = await this.messages.byIds([messageId], manager);
+      const mentioned = await this.mentions.resolve(user, grant, dto.content, manager);
+      const newlyMentioned = await this.messages.setMentions(
+        manager,
+        { id: messageId, conversationId, seq: Number(current.seq), createdAt: current.created_at.toISOString() },
+        mentioned,
+      );
+      const data = await this.views.one(current, manager);
       await this.forgetEarlier(manager, data);
       await this.eventLog.append(manager, { type: 'message.updated', conversationId, data, messageId });
+      if (current.thread_root_id && newlyMentioned.length) {
+        await this.messages.addThreadParticipants(manager, current.thread_root_id, newlyMentioned);
+      }
+      await this.announceMentions(manager, conversationId, messageId, newlyMentioned);
       return data;
     });
     this.eventLog.kick();
@@ -192,10 +228,13 @@ export class MessagesService implements OnModuleInit {
     const deleted = await this.dataSource.transaction(async (manager) => {
       const { message } = await authorize(manager);
       if (message.deleted) return false;
+      const [before] = await this.messages.byIds([message.id], manager);
+      const pinned = before.pinned_at !== null;
       await this.messages.tombstone(manager, message.id);
       const [data] = await this.views.byIds([message.id], manager);
       await this.forgetEarlier(manager, data);
       await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data, messageId: message.id });
+      if (pinned) await this.eventLog.append(manager, pinUpdated(message.conversationId, message.id, null));
       return true;
     });
     if (deleted) this.eventLog.kick();
@@ -207,8 +246,35 @@ export class MessagesService implements OnModuleInit {
       content: message.content,
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
-      ...(message.deletedAt ? { attachments: [], reactions: [] } : {}),
+      mentions: message.mentions,
+      ...(message.deletedAt ? { attachments: [], reactions: [], pinnedAt: null } : {}),
     });
+  }
+
+  /**
+   * A reply counts on its thread's root: the root's figures move (`thread.updated` to the room), the
+   * root's sender, the replier and those the reply mentions are in the thread from now on, and the
+   * replier has read it up to its own reply.
+   */
+  private async countReply(manager: EntityManager, rootId: string, reply: MessageData): Promise<void> {
+    const thread = await this.messages.addReply(manager, rootId, reply.sender.id, new Date(reply.createdAt));
+    await this.messages.joinThread(manager, rootId, [thread.rootSenderId, reply.sender.id, ...reply.mentions], { userId: reply.sender.id, seq: reply.seq });
+    await this.eventLog.append(manager, {
+      type: 'thread.updated',
+      conversationId: reply.conversationId,
+      data: {
+        conversationId: reply.conversationId,
+        rootId,
+        replyCount: thread.replyCount,
+        lastReplyAt: thread.lastReplyAt.toISOString(),
+        threadParticipantIds: thread.threadParticipantIds,
+      },
+    });
+  }
+
+  /** `mention` to each user a message now mentions, on the user's own room. */
+  private async announceMentions(manager: EntityManager, conversationId: string, messageId: string, userIds: string[]): Promise<void> {
+    await this.eventLog.append(manager, ...userIds.map((userId) => ({ type: 'mention' as const, userId, data: { conversationId, messageId } })));
   }
 
   private async changeReaction(

@@ -7,11 +7,15 @@ import { MessageDto } from '../messages/dto/message.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
   ConversationRemovedEventDto,
+  MentionEventDto,
+  PinUpdatedEventDto,
   PresenceEventDto,
   ReactionUpdatedEventDto,
   ReceiptEventDto,
   SessionRevokedEventDto,
   SyncRequiredEventDto,
+  ThreadReadEventDto,
+  ThreadUpdatedEventDto,
   TokenExpiredEventDto,
   TokenRenewedDto,
   TypingEventDto,
@@ -65,6 +69,30 @@ export const SERVER_EVENTS = {
     payload: ConversationRemovedEventDto,
     durable: true,
     to: 'that user (user room)',
+  },
+  'thread.updated': {
+    summary: "A thread got a reply: its root's new reply count, newest reply time and first participants",
+    payload: ThreadUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  'thread.read': {
+    summary: "The recipient's thread read marker moved forward (on another device, or this one)",
+    payload: ThreadReadEventDto,
+    durable: true,
+    to: 'that user (user room)',
+  },
+  mention: {
+    summary: 'A message mentions the recipient (sent, or edited to mention them)',
+    payload: MentionEventDto,
+    durable: true,
+    to: 'the mentioned user (user room)',
+  },
+  'pin.updated': {
+    summary: 'A message was pinned to or unpinned from the conversation',
+    payload: PinUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

@@ -71,6 +71,15 @@ export class UsersRepository {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** The active (not banned) users with these usernames, by username. */
+  async activeIdsByUsername(usernames: string[], manager: EntityManager = this.users.manager): Promise<Map<string, string>> {
+    if (!usernames.length) return new Map();
+    const rows = await select<{ id: string; username: string }>(manager, `SELECT id, username FROM users WHERE username = ANY($1::text[]) AND NOT banned`, [
+      usernames,
+    ]);
+    return new Map(rows.map((row) => [row.username, row.id]));
+  }
+
   /**
    * Ordered by username (unique), so the page boundary is a username. Each prefix condition has a
    * `text_pattern_ops` index (`user_*_prefix_idx`).

@@ -58,7 +58,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
     expect(body?.oneOf).toEqual([{ $ref: '#/components/schemas/CreateDirectConversationDto' }, { $ref: '#/components/schemas/CreateGroupConversationDto' }]);
     const { schemas } = document.components;
     expect(Object.keys(schemas.ConversationDto.properties).sort()).toEqual(
-      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'myRole', 'memberCount'].sort(),
+      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'unreadMentions', 'myRole', 'memberCount'].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(
@@ -76,6 +76,13 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'createdAt',
         'editedAt',
         'deletedAt',
+        'threadRootId',
+        'alsoToConversation',
+        'replyCount',
+        'lastReplyAt',
+        'threadParticipantIds',
+        'mentions',
+        'pinnedAt',
       ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);

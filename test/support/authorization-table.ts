@@ -225,6 +225,34 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   },
   {
     method: 'GET',
+    route: `${API}/conversations/{id}/messages/{messageId}/thread`,
+    expect: members(200),
+    request: (context) => ({ url: `${ownerMessage(context)}/thread` }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/messages/{messageId}/thread/read`,
+    expect: members(204),
+    request: (context) => ({ url: `${ownerMessage(context)}/thread/read`, payload: { seq: 1 } }),
+  },
+  { method: 'GET', route: `${API}/threads`, expect: members(200), request: ({ world }) => ({ url: `${API}/threads?conversationId=${world.group.id}` }) },
+  { method: 'GET', route: `${API}/mentions`, expect: signedIn(200), request: () => ({ url: `${API}/mentions` }) },
+  // Pins: owners and admins of a group pin and unpin; every member sees the pins.
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/pins/{messageId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/pins/${context.world.ownerMessage.id}` }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/pins/{messageId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/pins/${context.world.ownerMessage.id}` }),
+  },
+  { method: 'GET', route: `${API}/conversations/{id}/pins`, expect: members(200), request: (context) => ({ url: `${group(context)}/pins` }) },
+  {
+    method: 'GET',
     route: `${API}/messages/search`,
     expect: members(200),
     request: ({ world }) => ({ url: `${API}/messages/search?q=owner&conversationId=${world.group.id}` }),

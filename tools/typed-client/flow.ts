@@ -33,6 +33,14 @@ export function describeEvent(event: SyncEvent): string {
       return `${event.data.title ?? 'direct'} (${event.data.memberCount} members, ${event.data.unreadCount} unread)`;
     case 'conversation.removed':
       return `left ${event.data.conversationId}`;
+    case 'thread.updated':
+      return `thread ${event.data.rootId}: ${event.data.replyCount} replies`;
+    case 'thread.read':
+      return `thread ${event.data.rootId} read up to #${event.data.seq}`;
+    case 'mention':
+      return `mentioned in ${event.data.messageId}`;
+    case 'pin.updated':
+      return `${event.data.messageId} ${event.data.pinned ? 'pinned' : 'unpinned'}`;
     default: {
       const unknown: never = event;
       return String(unknown);

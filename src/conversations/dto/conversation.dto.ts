@@ -26,6 +26,9 @@ export class ConversationDto {
   @ApiProperty({ description: "Messages from others above the caller's read marker, deleted ones not counted" })
   unreadCount: number;
 
+  @ApiProperty({ type: 'integer', minimum: 0, description: "Messages that mention the caller above the caller's read marker (the badge)" })
+  unreadMentions: number;
+
   @ApiProperty({ enum: ['owner', 'admin', 'member'] })
   myRole: MemberRole;
 
