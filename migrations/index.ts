@@ -7,6 +7,7 @@ import { MediaAttachments1795268754741 } from './1795268754741-MediaAttachments.
 import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
 import { ConversationDepth1796172292182 } from './1796172292182-ConversationDepth.js';
+import { ConversationState1796173922106 } from './1796173922106-ConversationState.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
 export const migrations: Function[] = [
@@ -19,4 +20,5 @@ export const migrations: Function[] = [
   AccessWindows1796157646637,
   RefreshRetryGrace1796158389199,
   ConversationDepth1796172292182,
+  ConversationState1796173922106,
 ];

@@ -1,6 +1,7 @@
 import { ChatEvent } from './events/chat-event.entity.js';
 import { ConversationMember } from './memberships/conversation-member.entity.js';
 import { Conversation } from './memberships/conversation.entity.js';
+import { Draft } from './memberships/draft.entity.js';
 import { MessageAttachment } from './messages/message-attachment.entity.js';
 import { MessageReaction } from './messages/message-reaction.entity.js';
 import { MessageMention } from './messages/message-mention.entity.js';
@@ -23,6 +24,7 @@ export const entities: Function[] = [
   Media,
   Conversation,
   ConversationMember,
+  Draft,
   Message,
   MessageReaction,
   MessageAttachment,

@@ -30,6 +30,7 @@ export interface PermissionTargets {
   'message.pin': { conversationId: string; messageId: string };
   'thread.markers.move': { conversationId: string; messageId: string };
   'conversation.mention-all': { conversationId: string };
+  'conversation.own-state': { conversationId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -59,6 +60,7 @@ export interface PermissionGrants {
   'message.pin': MessageGrant;
   'thread.markers.move': MessageGrant;
   'conversation.mention-all': ConversationGrant;
+  'conversation.own-state': ConversationGrant;
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -123,6 +125,7 @@ export class AccessService {
     switch (permission) {
       case Permission.ConversationRead:
       case Permission.RoomJoin:
+      case Permission.OwnState:
         return this.member(user, target as { conversationId: string }, options);
 
       case Permission.ConversationPost: {

@@ -26,6 +26,7 @@ export const Permission = {
   MessagePin: 'message.pin',
   ThreadMarkersMove: 'thread.markers.move',
   MentionAll: 'conversation.mention-all',
+  OwnState: 'conversation.own-state',
   DirectOpen: 'direct.open',
   GroupCreate: 'group.create',
   MediaRead: 'media.read',
@@ -93,6 +94,11 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     does: 'mention every member with `@all`',
     who: 'owner, admin of a group',
     refusals: 'plain members and direct conversations: `@all` mentions nobody (the message is still sent)',
+  },
+  'conversation.own-state': {
+    does: "change one's own view of a conversation: mute, archive, hide, pin, notification level, drafts",
+    who: 'members',
+    refusals: '404 for anyone else; not refused by blocks (it changes nothing anyone else sees)',
   },
   'direct.open': {
     does: 'open the direct conversation with a user',

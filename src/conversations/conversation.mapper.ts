@@ -9,6 +9,12 @@ export interface ConversationFigures {
   unreadCount: number;
   unreadMentions: number;
   memberCount: number;
+  draft: { content: string; updatedAt: Date } | undefined;
+}
+
+/** A mute with an expiry in the past has run out. */
+export function isMuted(row: Pick<MembershipRow, 'muted' | 'muted_until'>, now = new Date()): boolean {
+  return row.muted && (row.muted_until === null || new Date(row.muted_until) > now);
 }
 
 /** The contract's `Conversation` for the member of `row`: their role, their unread count, their view of the last message. */
@@ -24,6 +30,13 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures)
     unreadMentions: figures.unreadMentions,
     myRole: row.role,
     memberCount: figures.memberCount,
+    muted: isMuted(row),
+    mutedUntil: isMuted(row) && row.muted_until ? new Date(row.muted_until).toISOString() : null,
+    archived: row.archived,
+    hidden: row.hidden,
+    pinned: row.pinned_at !== null,
+    notificationLevel: row.notification_level,
+    draft: figures.draft ? { content: figures.draft.content, updatedAt: new Date(figures.draft.updatedAt).toISOString() } : null,
   };
 }
 

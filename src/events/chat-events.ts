@@ -11,6 +11,7 @@ export const DURABLE_EVENT_TYPES = [
   'thread.read',
   'mention',
   'pin.updated',
+  'draft.updated',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];

@@ -13,6 +13,11 @@ import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import { EventLog } from '../events/event-log.service.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ConversationsRepository } from '../memberships/conversations.repository.js';
+import { draftUpdated } from '../memberships/draft.entity.js';
+import { DraftsRepository } from '../memberships/drafts.repository.js';
+import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memberships/membership.events.js';
 import type { EditMessageDto } from './dto/edit-message.dto.js';
 import type { HistoryQuery } from './dto/history.query.js';
 import type { SearchMessagesQuery } from './dto/search-messages.query.js';
@@ -44,8 +49,9 @@ export interface SendResult {
 class DuplicateSend extends Error {}
 
 /**
- * Owns messages: sending (ordered, idempotent, rate-limited), history, edits, tombstones, reactions and
- * search. Every method starts with its permission (src/access); REST and the socket gateway call the
+ * Owns messages: sending (ordered, idempotent, rate-limited; a send also counts a thread reply, records
+ * mentions, brings the conversation back for members who archived or hid it unless they muted it, and
+ * clears the sender's draft there), history, edits, tombstones, reactions and search. Every method starts with its permission (src/access); REST and the socket gateway call the
  * same methods, and every change writes its durable event in its own transaction, then kicks the event
  * log. An edit or delete also rewrites every earlier event that embeds the message: the log forgets.
  */
@@ -61,6 +67,9 @@ export class MessagesService implements OnModuleInit {
     private readonly access: AccessService,
     private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
+    private readonly memberships: ConversationsRepository,
+    private readonly drafts: DraftsRepository,
+    private readonly emitter: EventEmitter2,
   ) {}
 
   onModuleInit() {
@@ -99,6 +108,7 @@ export class MessagesService implements OnModuleInit {
     }
     const mentions = await this.mentions.resolve(user, grant, content);
 
+    let broughtBack: string[] = [];
     const message = await this.dataSource
       .transaction(async (manager) => {
         const attachments = await this.attachments.verifyOwnUploads(manager, user, attachmentIds);
@@ -121,6 +131,10 @@ export class MessagesService implements OnModuleInit {
         await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
         if (threadRootId) await this.countReply(manager, threadRootId, created);
         await this.announceMentions(manager, conversationId, created.id, mentions);
+        broughtBack = await this.memberships.bringBack(manager, conversationId, user.id);
+        if (await this.drafts.remove(manager, user.id, conversationId, threadRootId)) {
+          await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, null));
+        }
         return created;
       })
       .catch((error: unknown) => {
@@ -133,6 +147,7 @@ export class MessagesService implements OnModuleInit {
       return { message: messageForViewer(await this.views.one(first), user.id), created: false };
     }
     this.eventLog.kick();
+    if (broughtBack.length) this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
     this.sent.inc({ transport });
     return { message: messageForViewer(message, user.id), created: true };
   }

@@ -7,6 +7,7 @@ import { MessageDto } from '../messages/dto/message.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
   ConversationRemovedEventDto,
+  DraftUpdatedEventDto,
   MentionEventDto,
   PinUpdatedEventDto,
   PresenceEventDto,
@@ -59,7 +60,8 @@ export const SERVER_EVENTS = {
   },
   receipt: { summary: "A member's delivered or read marker moved forward", payload: ReceiptEventDto, durable: true, to: "the conversation's room" },
   'conversation.updated': {
-    summary: 'A conversation was created, renamed, or its members changed; as that member sees it',
+    summary:
+      'A conversation was created, renamed, or its members changed, as that member sees it; also to one member when their own view changed (mute, archive, hide, pin, notification level) or a new message brought it back from their archive',
     payload: ConversationDto,
     durable: true,
     to: 'each member (user room)',
@@ -93,6 +95,12 @@ export const SERVER_EVENTS = {
     payload: PinUpdatedEventDto,
     durable: true,
     to: "the conversation's room",
+  },
+  'draft.updated': {
+    summary: "The recipient's draft in a conversation (or one of its threads) was saved, deleted, or cleared by a send — on another device, or this one",
+    payload: DraftUpdatedEventDto,
+    durable: true,
+    to: 'that user (user room)',
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

@@ -58,7 +58,25 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
     expect(body?.oneOf).toEqual([{ $ref: '#/components/schemas/CreateDirectConversationDto' }, { $ref: '#/components/schemas/CreateGroupConversationDto' }]);
     const { schemas } = document.components;
     expect(Object.keys(schemas.ConversationDto.properties).sort()).toEqual(
-      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'unreadMentions', 'myRole', 'memberCount'].sort(),
+      [
+        'id',
+        'type',
+        'title',
+        'createdAt',
+        'lastSeq',
+        'lastMessage',
+        'unreadCount',
+        'unreadMentions',
+        'myRole',
+        'memberCount',
+        'muted',
+        'mutedUntil',
+        'archived',
+        'hidden',
+        'pinned',
+        'notificationLevel',
+        'draft',
+      ].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { draftListQuery } from '../../src/memberships/drafts.repository.js';
 import {
   mentionListQuery,
   pinListQuery,
@@ -26,7 +27,7 @@ function nodesOf(plan: PlanNode): PlanNode[] {
  * The queries behind threads, the threads list, mentions, unread mentions and pins, planned on tables big
  * enough that a sequential scan would win if no index served them (as chat-query-plans does for history).
  */
-describe('query plans of threads, mentions and pins', () => {
+describe('query plans of threads, mentions, pins, the conversation list with per-user state, and drafts', () => {
   const app = useTestApp();
   let database: DataSource;
   const tag = randomUUID().slice(0, 8);
@@ -91,13 +92,24 @@ describe('query plans of threads, mentions and pins', () => {
           WHERE u IS NOT NULL`,
         [MESSAGES, USERS],
       );
+      // Every member has a draft in each of their conversations; a third of the reader's are pinned, a third archived.
+      await manager.query(
+        `INSERT INTO draft (user_id, conversation_id, thread_key, content, updated_at)
+         SELECT user_id, conversation_id, '00000000-0000-0000-0000-000000000000', 'draft', now() - make_interval(secs => (random() * 1000)::int)
+           FROM conversation_member WHERE conversation_id IN (SELECT id FROM conversation WHERE title LIKE 'depth %')`,
+      );
+      await manager.query(
+        `UPDATE conversation_member SET pinned_at = CASE WHEN n % 3 = 0 THEN now() - make_interval(secs => n) END, archived = (n % 3 = 1)
+           FROM (SELECT conversation_id AS c, row_number() OVER (ORDER BY conversation_id) AS n FROM conversation_member WHERE user_id = ${id('user', '1')}) r
+          WHERE user_id = ${id('user', '1')} AND conversation_id = r.c`,
+      );
       [{ reader, busy, root }] = await manager.query(
         `SELECT ${id('user', '1')} AS reader, ${id('conversation', '1')} AS busy, ${id('message', '101')} AS root`,
       );
     });
     await database.transaction(async (manager) => {
       await manager.query('SET LOCAL default_statistics_target = 1000');
-      await manager.query('ANALYZE users, conversation, conversation_member, message, thread_participant, message_mention');
+      await manager.query('ANALYZE users, conversation, conversation_member, message, thread_participant, message_mention, draft');
     });
   });
 
@@ -111,7 +123,7 @@ describe('query plans of threads, mentions and pins', () => {
     nodes.filter(
       (node) =>
         node['Node Type'] === 'Seq Scan' &&
-        ['message', 'conversation_member', 'conversation', 'thread_participant', 'message_mention'].includes(node['Relation Name'] ?? ''),
+        ['message', 'conversation_member', 'conversation', 'thread_participant', 'message_mention', 'draft'].includes(node['Relation Name'] ?? ''),
     );
   const indexesUsed = (nodes: PlanNode[]) => nodes.map((node) => node['Index Name']).filter(Boolean);
 
@@ -183,6 +195,31 @@ describe('query plans of threads, mentions and pins', () => {
       const nodes = await plan(query);
       expect(seqScans(nodes)).toEqual([]);
       expect(indexesUsed(nodes)).toContain('message_pinned_idx');
+    }
+  });
+
+  it('lists conversations — pinned first, archived or not — through the membership index, after either kind of cursor', async () => {
+    const positionAt = new Date(Date.now() - 3_600_000).toISOString();
+    for (const query of [
+      conversationListQuery({ userId: reader, limit: 51 }),
+      conversationListQuery({ userId: reader, archived: true, limit: 51 }),
+      conversationListQuery({ userId: reader, after: { positionAt, id: randomUUID(), pinned: true }, limit: 51 }),
+      conversationListQuery({ userId: reader, after: { positionAt, id: randomUUID(), pinned: false }, limit: 51 }),
+    ]) {
+      const nodes = await plan(query);
+      expect(seqScans(nodes)).toEqual([]);
+      expect(indexesUsed(nodes)).toContain('conversation_member_user_idx');
+    }
+  });
+
+  it('lists drafts through draft_user_updated_idx, after a cursor too', async () => {
+    for (const query of [
+      draftListQuery(reader, undefined, 51),
+      draftListQuery(reader, { updatedAt: new Date(Date.now() - 500_000).toISOString(), conversationId: busy, threadKey: randomUUID() }, 51),
+    ]) {
+      const nodes = await plan(query);
+      expect(seqScans(nodes)).toEqual([]);
+      expect(indexesUsed(nodes)).toContain('draft_user_updated_idx');
     }
   });
 });

@@ -184,6 +184,20 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     fresh: 'world',
   },
   {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/me`,
+    expect: members(200),
+    request: (context) => ({ url: `${group(context)}/me`, payload: { pinned: true, notificationLevel: 'mentions' } }),
+  },
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/draft`,
+    expect: members(204),
+    request: (context) => ({ url: `${group(context)}/draft`, payload: { content: 'half a thought' } }),
+  },
+  { method: 'DELETE', route: `${API}/conversations/{id}/draft`, expect: members(204), request: (context) => ({ url: `${group(context)}/draft` }) },
+  { method: 'GET', route: `${API}/drafts`, expect: signedIn(200), request: () => ({ url: `${API}/drafts` }) },
+  {
     method: 'POST',
     route: `${API}/conversations/{id}/read`,
     expect: members(204),

@@ -3,6 +3,7 @@ import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { ProfileDto } from '../../users/dto/profile.dto.js';
 import type { ConversationType, MemberRole } from '../../access/access.types.js';
+import { NOTIFICATION_LEVELS, type NotificationLevel } from '../../memberships/conversation-member.entity.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' })
@@ -34,6 +35,35 @@ export class ConversationDto {
 
   @ApiProperty()
   memberCount: number;
+
+  @ApiProperty({ description: 'The caller muted it (and the mute has not run out)' })
+  muted: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the mute ends; null while not muted or muted until unmuted' })
+  mutedUntil: string | null;
+
+  @ApiProperty({ description: 'The caller archived it: listed with `?archived=true` only, until someone else writes (unless muted)' })
+  archived: boolean;
+
+  @ApiProperty({ description: 'The caller hid it: in no list until someone else writes (unless muted)' })
+  hidden: boolean;
+
+  @ApiProperty({ description: "The caller pinned it: pinned conversations come first in the caller's list, the most recently pinned first" })
+  pinned: boolean;
+
+  @ApiProperty({ enum: NOTIFICATION_LEVELS, description: 'What the caller wants to be notified of' })
+  notificationLevel: NotificationLevel;
+
+  @ApiProperty({ type: () => ConversationDraftDto, nullable: true, description: "The caller's unsent text in this conversation (outside threads)" })
+  draft: ConversationDraftDto | null;
+}
+
+export class ConversationDraftDto {
+  @ApiProperty()
+  content: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
 }
 
 export class MemberDto {

@@ -154,3 +154,17 @@ export class PinUpdatedEventDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When it was pinned; null once unpinned' })
   pinnedAt: string | null;
 }
+
+export class DraftUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: "The thread's root for a thread's draft; null for the conversation's" })
+  threadRootId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The draft; null once deleted, or cleared by a send' })
+  content: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  updatedAt: string | null;
+}

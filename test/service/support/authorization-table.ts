@@ -229,6 +229,8 @@ export const SERVICE_AUTHORIZATION_TABLE: ServiceAuthorizationRow[] = [
   ),
   row(Permission.MentionAll, 'group', (w) => ({ conversationId: w.group }), inGroup({ members: 'ok', member: 'FORBIDDEN' })),
   row(Permission.MentionAll, 'direct', (w) => ({ conversationId: w.direct }), inDirect(all('FORBIDDEN'))),
+  row(Permission.OwnState, 'group', (w) => ({ conversationId: w.group }), inGroup({ members: 'ok' })),
+  row(Permission.OwnState, "direct: one's own view, whatever the blocks", (w) => ({ conversationId: w.direct }), inDirect(all('ok'))),
   row(Permission.DirectOpen, 'with the outsider', (w) => ({ userId: w.outsider.id }), everyone(unlessBlocked)),
   row(Permission.DirectOpen, 'with oneself', (_w, caller) => ({ userId: caller.id }), everyone(all('VALIDATION_FAILED'))),
   row(Permission.GroupCreate, 'with the outsider', (w) => ({ userIds: [w.outsider.id] }), everyone(unlessBlocked)),
