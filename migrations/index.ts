@@ -8,6 +8,7 @@ import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
 import { ConversationDepth1796172292182 } from './1796172292182-ConversationDepth.js';
 import { ConversationState1796173922106 } from './1796173922106-ConversationState.js';
+import { Forwarding1796174773445 } from './1796174773445-Forwarding.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
 export const migrations: Function[] = [
@@ -21,4 +22,5 @@ export const migrations: Function[] = [
   RefreshRetryGrace1796158389199,
   ConversationDepth1796172292182,
   ConversationState1796173922106,
+  Forwarding1796174773445,
 ];

@@ -31,6 +31,7 @@ export interface PermissionTargets {
   'thread.markers.move': { conversationId: string; messageId: string };
   'conversation.mention-all': { conversationId: string };
   'conversation.own-state': { conversationId: string };
+  'message.forward': { conversationId: string; messageId: string; toConversationId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -61,6 +62,7 @@ export interface PermissionGrants {
   'thread.markers.move': MessageGrant;
   'conversation.mention-all': ConversationGrant;
   'conversation.own-state': ConversationGrant;
+  'message.forward': MessageGrant & { target: ConversationGrant };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -212,6 +214,14 @@ export class AccessService {
         const grant = await this.group(user, target as PermissionTargets['conversation.mention-all'], options);
         if (!canManage(grant)) throw new Forbidden('Only an owner or admin can mention everyone');
         return grant;
+      }
+
+      case Permission.MessageForward: {
+        const { conversationId, messageId, toConversationId } = target as PermissionTargets['message.forward'];
+        const source = await this.message(user, { conversationId, messageId }, options);
+        const to = await this.member(user, { conversationId: toConversationId }, options);
+        if (to.blocked) throw blocked('You cannot message this user');
+        return { ...source, target: to };
       }
 
       case Permission.DirectOpen: {

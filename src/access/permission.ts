@@ -27,6 +27,7 @@ export const Permission = {
   ThreadMarkersMove: 'thread.markers.move',
   MentionAll: 'conversation.mention-all',
   OwnState: 'conversation.own-state',
+  MessageForward: 'message.forward',
   DirectOpen: 'direct.open',
   GroupCreate: 'group.create',
   MediaRead: 'media.read',
@@ -100,6 +101,11 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     who: 'members',
     refusals: '404 for anyone else; not refused by blocks (it changes nothing anyone else sees)',
   },
+  'message.forward': {
+    does: 'forward a message into another conversation (a new message there, sharing its attachments)',
+    who: 'members of both conversations who may post in the target',
+    refusals: '404 for a stranger to either conversation or a message not in the source; 403 BLOCKED when the target is a direct conversation with a block',
+  },
   'direct.open': {
     does: 'open the direct conversation with a user',
     who: 'anyone signed in',
@@ -112,7 +118,7 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   },
   'media.read': {
     does: 'read an upload and its thumbnail',
-    who: "its uploader; members of a conversation where a message that is not deleted carries it; anyone while it is a non-banned user's avatar",
+    who: "its uploader; members of a conversation where a message that is not deleted carries it (a forwarded copy too); anyone while it is a non-banned user's avatar",
     refusals: '404 for anyone else',
   },
   'media.attach': { does: 'attach uploads to a message', who: 'their uploader', refusals: "400 for someone else's upload" },

@@ -74,6 +74,7 @@ const OPERATION_IDS: Record<string, string> = {
   'Messages.react': 'addReaction',
   'Messages.unreact': 'removeReaction',
   'Messages.search': 'searchMessages',
+  'Messages.forward': 'forwardMessage',
   'Threads.thread': 'getThread',
   'Threads.markRead': 'markThreadRead',
   'Threads.list': 'listThreads',

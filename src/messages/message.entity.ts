@@ -3,6 +3,13 @@ import { registerConflictMessage } from '../common/errors/unique-constraints.js'
 import { Conversation } from '../memberships/conversation.entity.js';
 import { User } from '../users/user.entity.js';
 
+export interface ForwardedFrom {
+  messageId: string;
+  conversationId: string;
+  senderId: string;
+  createdAt: string;
+}
+
 // Neither should ever reach a user: sends take the row lock before numbering and retries are answered
 // with the first message. Named here so a bug shows as a clear 409 rather than an anonymous 500.
 registerConflictMessage('message_conversation_seq_uq', 'Another message took this position, send again');
@@ -71,6 +78,10 @@ export class Message {
 
   @Column({ type: 'uuid', nullable: true })
   pinnedById: string | null;
+
+  /** A forwarded copy: where the original came from (`{ messageId, conversationId, senderId, createdAt }`), as far as the forwarder could see. */
+  @Column({ type: 'jsonb', nullable: true })
+  forwardedFrom: ForwardedFrom | null;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

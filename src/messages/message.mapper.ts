@@ -6,6 +6,7 @@
  */
 
 import type { MediaDto } from '../media/dto/media.dto.js';
+import type { ForwardedFrom } from './message.entity.js';
 
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
@@ -54,6 +55,8 @@ interface MessageFields {
   /** The members this message mentions. */
   mentions: string[];
   pinnedAt: string | null;
+  /** A forwarded copy: where the original came from. */
+  forwardedFrom: ForwardedFrom | null;
 }
 
 export interface MessageData extends MessageFields {
@@ -84,6 +87,7 @@ export interface MessageRow {
   last_reply_at: Date | null;
   thread_participant_ids: string[];
   pinned_at: Date | null;
+  forwarded_from: ForwardedFrom | null;
 }
 
 export interface MessageExtras {
@@ -115,6 +119,7 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     threadParticipantIds: row.thread_participant_ids,
     mentions: row.deleted_at ? [] : extras.mentions,
     pinnedAt: row.pinned_at ? new Date(row.pinned_at).toISOString() : null,
+    forwardedFrom: row.forwarded_from,
   };
 }
 

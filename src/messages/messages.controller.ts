@@ -9,7 +9,7 @@ import { EditMessageDto } from './dto/edit-message.dto.js';
 import { HistoryQuery } from './dto/history.query.js';
 import { MessageDto, MessageHistoryDto, MessagePageDto } from './dto/message.dto.js';
 import { SearchMessagesQuery } from './dto/search-messages.query.js';
-import { SendMessageDto } from './dto/send-message.dto.js';
+import { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { Heavy } from '../common/concurrency/heavy-requests.js';
 
@@ -31,6 +31,29 @@ export class MessagesController {
   })
   async send(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: SendMessageDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const { message, created } = await this.messages.send(user, id, dto, 'rest');
+    void reply.status(created ? 201 : 200);
+    return message;
+  }
+
+  @Post('conversations/:id/messages/:messageId/forward')
+  @ApiOperation({ summary: 'Forward a message into another conversation you may post in; the same `clientMessageId` again answers 200 with the first copy' })
+  @ApiCreatedResponse({ type: MessageDto, description: 'Forwarded: the new message in the target conversation, with `forwardedFrom`' })
+  @ApiOkResponse({ type: MessageDto, description: 'Already forwarded with this `clientMessageId`: the first copy' })
+  @ApiErrors({
+    400: 'Invalid body',
+    403: '`BLOCKED`: the target is a direct conversation with a block',
+    404: 'No such conversation or message, or not a member of either conversation',
+    409: 'The message was deleted',
+    429: 'More than `MESSAGE_RATE_LIMIT` messages in 10 s',
+  })
+  async forward(
+    @CurrentUser() user: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Body() dto: ForwardMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { message, created } = await this.messages.forward(user, id, messageId, dto, 'rest');
     void reply.status(created ? 201 : 200);
     return message;
   }

@@ -4,13 +4,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { change, select, selectOne } from '../database/sql.js';
 import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
+import type { ForwardedFrom } from './message.entity.js';
 import type { MessageRow, ReactionData } from './message.mapper.js';
 
 /** A message with its sender's public name, as every read of messages selects it. */
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
        u.display_name AS sender_display_name, m.content, m.reply_to_id, m.client_message_id,
        m.created_at, m.edited_at, m.deleted_at, m.thread_root_id, m.also_to_conversation, m.reply_count, m.last_reply_at,
-       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at`;
+       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from`;
 const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
 
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
@@ -282,6 +283,7 @@ export interface NewMessage {
   clientMessageId: string;
   threadRootId: string | null;
   alsoToConversation: boolean;
+  forwardedFrom?: ForwardedFrom | null;
 }
 
 /**
@@ -558,13 +560,23 @@ export class MessagesRepository {
       `WITH c AS (
          ${TAKE_NEXT_SEQ_SQL}
        ), m AS (
-         INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at, thread_root_id, also_to_conversation)
-         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at, $6, $7 FROM c
+         INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at, thread_root_id, also_to_conversation,
+                              forwarded_from)
+         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at, $6, $7, $8::jsonb FROM c
          ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
          RETURNING *
        )
        ${MESSAGE_SELECT.replace('FROM message m', 'FROM m')}`,
-      [message.conversationId, message.senderId, message.content, message.replyToId, message.clientMessageId, message.threadRootId, message.alsoToConversation],
+      [
+        message.conversationId,
+        message.senderId,
+        message.content,
+        message.replyToId,
+        message.clientMessageId,
+        message.threadRootId,
+        message.alsoToConversation,
+        message.forwardedFrom ? JSON.stringify(message.forwardedFrom) : null,
+      ],
     );
     return rows[0];
   }

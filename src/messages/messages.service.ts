@@ -21,7 +21,7 @@ import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memb
 import type { EditMessageDto } from './dto/edit-message.dto.js';
 import type { HistoryQuery } from './dto/history.query.js';
 import type { SearchMessagesQuery } from './dto/search-messages.query.js';
-import type { SendMessageDto } from './dto/send-message.dto.js';
+import type { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.js';
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
@@ -148,6 +148,69 @@ export class MessagesService implements OnModuleInit {
     }
     this.eventLog.kick();
     if (broughtBack.length) this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
+    this.sent.inc({ transport });
+    return { message: messageForViewer(message, user.id), created: true };
+  }
+
+  /**
+   * Forwards a message into another conversation the caller may post in: a new message there (next seq,
+   * same text, the same uploads attached — no bytes copied; whoever may read the copy may read them),
+   * with `forwardedFrom` naming the original: the oldest origin the caller can see (a forward of a
+   * forward from a conversation the caller is in names that one). Idempotent by `clientMessageId` in the
+   * target, like a send, and counted by MESSAGE_RATE_LIMIT. A tombstone can't be forwarded (409).
+   */
+  async forward(user: AuthUser, conversationId: string, messageId: string, dto: ForwardMessageDto, transport: Transport): Promise<SendResult> {
+    const toConversationId = dto.toConversationId;
+    await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager: this.dataSource.manager });
+    await this.rateLimits.consume(RateLimit.Messages, user.id);
+    const earlier = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
+    if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id), created: false };
+
+    let broughtBack: string[] = [];
+    const message = await this.dataSource
+      .transaction(async (manager) => {
+        // The check locks the original: it can't become a tombstone (and lose its attachments) meanwhile.
+        const { message: original } = await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager });
+        if (original.deleted) throw new Conflict('The message was deleted');
+        const [source] = await this.views.byIds([messageId], manager);
+        const forwardedFrom =
+          source.forwardedFrom &&
+          (await this.access.check(user, Permission.ConversationRead, { conversationId: source.forwardedFrom.conversationId }, { manager }))
+            ? source.forwardedFrom
+            : { messageId: source.id, conversationId: source.conversationId, senderId: source.sender.id, createdAt: source.createdAt };
+        const row = await this.messages.insertNext(manager, {
+          conversationId: toConversationId,
+          senderId: user.id,
+          content: source.content,
+          replyToId: null,
+          clientMessageId: dto.clientMessageId,
+          threadRootId: null,
+          alsoToConversation: true,
+          forwardedFrom,
+        });
+        if (!row) throw new DuplicateSend();
+        await this.attachments.attach(
+          manager,
+          row.id,
+          source.attachments.map((media) => media.id),
+        );
+        const created = toMessageData(row, { reactions: [], attachments: source.attachments, status: 'sent', mentions: [] });
+        await this.eventLog.append(manager, { type: 'message.created', conversationId: toConversationId, data: created, messageId: created.id });
+        broughtBack = await this.memberships.bringBack(manager, toConversationId, user.id);
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof DuplicateSend) return null;
+        throw error;
+      });
+    if (!message) {
+      const first = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
+      if (!first) throw new Error('a duplicate forward found no first message');
+      return { message: messageForViewer(await this.views.one(first), user.id), created: false };
+    }
+    this.eventLog.kick();
+    if (broughtBack.length)
+      this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId: toConversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
     this.sent.inc({ transport });
     return { message: messageForViewer(message, user.id), created: true };
   }

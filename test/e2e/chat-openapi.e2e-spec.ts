@@ -101,6 +101,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'threadParticipantIds',
         'mentions',
         'pinnedAt',
+        'forwardedFrom',
       ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);

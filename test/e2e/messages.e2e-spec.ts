@@ -60,6 +60,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
         threadParticipantIds: [],
         mentions: [],
         pinnedAt: null,
+        forwardedFrom: null,
       });
     });
 

@@ -250,6 +250,12 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     request: (context) => ({ url: `${ownerMessage(context)}/thread/read`, payload: { seq: 1 } }),
   },
   { method: 'GET', route: `${API}/threads`, expect: members(200), request: ({ world }) => ({ url: `${API}/threads?conversationId=${world.group.id}` }) },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/messages/{messageId}/forward`,
+    expect: members(201),
+    request: (context) => ({ url: `${ownerMessage(context)}/forward`, payload: { toConversationId: context.world.group.id, clientMessageId: randomUUID() } }),
+  },
   { method: 'GET', route: `${API}/mentions`, expect: signedIn(200), request: () => ({ url: `${API}/mentions` }) },
   // Pins: owners and admins of a group pin and unpin; every member sees the pins.
   {

@@ -37,6 +37,7 @@ describe('messageForViewer', () => {
     threadParticipantIds: [],
     mentions: [],
     pinnedAt: null,
+    forwardedFrom: null,
   };
 
   it('tells each viewer which reactions are theirs and never shows who else reacted', () => {

@@ -25,6 +25,20 @@ export class ReactionDto {
   me: boolean;
 }
 
+export class ForwardedFromDto {
+  @ApiProperty({ format: 'uuid', description: 'The original message' })
+  messageId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'Where the original was sent' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'Who wrote the original' })
+  senderId: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When the original was sent' })
+  createdAt: string;
+}
+
 export class MessageDto implements MessageView {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -99,6 +113,13 @@ export class MessageDto implements MessageView {
     description: 'When the message was pinned to its conversation; null when it is not pinned',
   })
   pinnedAt: string | null;
+
+  @ApiProperty({
+    type: ForwardedFromDto,
+    nullable: true,
+    description: 'A forwarded copy: where its original came from — the oldest origin the forwarder could see; null otherwise',
+  })
+  forwardedFrom: ForwardedFromDto | null;
 }
 
 export class MessageHistoryDto {

@@ -27,3 +27,11 @@ export class SendMessageDto {
   })
   alsoToConversation?: boolean;
 }
+
+export class ForwardMessageDto {
+  @UuidField({ description: 'The conversation to forward into: one the caller may post in' })
+  toConversationId: string;
+
+  @UuidField({ description: "The client's id for the new message in the target: forwarding again with it answers the first copy" })
+  clientMessageId: string;
+}
