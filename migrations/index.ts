@@ -9,6 +9,7 @@ import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrac
 import { ConversationDepth1796172292182 } from './1796172292182-ConversationDepth.js';
 import { ConversationState1796173922106 } from './1796173922106-ConversationState.js';
 import { Forwarding1796174773445 } from './1796174773445-Forwarding.js';
+import { Metadata1796175326862 } from './1796175326862-Metadata.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
 export const migrations: Function[] = [
@@ -23,4 +24,5 @@ export const migrations: Function[] = [
   ConversationDepth1796172292182,
   ConversationState1796173922106,
   Forwarding1796174773445,
+  Metadata1796175326862,
 ];

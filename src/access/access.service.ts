@@ -32,6 +32,8 @@ export interface PermissionTargets {
   'conversation.mention-all': { conversationId: string };
   'conversation.own-state': { conversationId: string };
   'message.forward': { conversationId: string; messageId: string; toConversationId: string };
+  'conversation.metadata': { conversationId: string };
+  'message.metadata': { conversationId: string; messageId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -63,6 +65,8 @@ export interface PermissionGrants {
   'conversation.mention-all': ConversationGrant;
   'conversation.own-state': ConversationGrant;
   'message.forward': MessageGrant & { target: ConversationGrant };
+  'conversation.metadata': ConversationGrant;
+  'message.metadata': MessageGrant;
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -222,6 +226,19 @@ export class AccessService {
         const to = await this.member(user, { conversationId: toConversationId }, options);
         if (to.blocked) throw blocked('You cannot message this user');
         return { ...source, target: to };
+      }
+
+      case Permission.ConversationMetadata: {
+        const grant = await this.unblockedMember(user, target as PermissionTargets['conversation.metadata'], options);
+        if (grant.type === 'group' && !canManage(grant)) throw new Forbidden("Only an owner or admin can change a group's metadata");
+        return grant;
+      }
+
+      case Permission.MessageMetadata: {
+        const grant = await this.message(user, target as PermissionTargets['message.metadata'], options);
+        if (grant.message.senderId !== user.id) throw new Forbidden("Only the sender can change a message's metadata");
+        if (grant.blocked) throw blocked('You cannot change messages in a conversation with a blocked user');
+        return grant;
       }
 
       case Permission.DirectOpen: {

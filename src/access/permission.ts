@@ -28,6 +28,8 @@ export const Permission = {
   MentionAll: 'conversation.mention-all',
   OwnState: 'conversation.own-state',
   MessageForward: 'message.forward',
+  ConversationMetadata: 'conversation.metadata',
+  MessageMetadata: 'message.metadata',
   DirectOpen: 'direct.open',
   GroupCreate: 'group.create',
   MediaRead: 'media.read',
@@ -105,6 +107,16 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     does: 'forward a message into another conversation (a new message there, sharing its attachments)',
     who: 'members of both conversations who may post in the target',
     refusals: '404 for a stranger to either conversation or a message not in the source; 403 BLOCKED when the target is a direct conversation with a block',
+  },
+  'conversation.metadata': {
+    does: "change a conversation's custom metadata",
+    who: 'groups: owner, admin; direct conversations: either member',
+    refusals: '403 for plain members of a group; 403 BLOCKED in a direct conversation with a block',
+  },
+  'message.metadata': {
+    does: "change a message's custom metadata",
+    who: 'its sender',
+    refusals: '403 for others; 403 BLOCKED in a direct conversation with a block',
   },
   'direct.open': {
     does: 'open the direct conversation with a user',

@@ -36,6 +36,7 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures)
     hidden: row.hidden,
     pinned: row.pinned_at !== null,
     notificationLevel: row.notification_level,
+    metadata: row.metadata ?? {},
     draft: figures.draft ? { content: figures.draft.content, updatedAt: new Date(figures.draft.updatedAt).toISOString() } : null,
   };
 }

@@ -6,6 +6,7 @@ import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ValidationFailed } from '../common/errors/app.exception.js';
+import { mergeMetadata } from '../common/metadata/metadata.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import type { NewChatEvent } from '../events/chat-events.js';
@@ -146,6 +147,25 @@ export class ConversationsService {
       return true;
     });
     return this.views.detail(user, conversationId);
+  }
+
+  /** Groups: owner or admin; direct: either member. Merges keys (null deletes one); the room gets `metadata.updated`. */
+  async updateMetadata(user: AuthUser, conversationId: string, patch: unknown): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> = {};
+    await this.change(async (manager) => {
+      await this.access.require(user, Permission.ConversationMetadata, { conversationId }, { manager, lock: 'conversation' });
+      const current = await this.conversations.metadataOf(manager, conversationId);
+      result = mergeMetadata(current, patch);
+      if (JSON.stringify(result) === JSON.stringify(current)) return false;
+      await this.conversations.setMetadata(manager, conversationId, result);
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        conversationId,
+        data: { target: 'conversation', id: conversationId, conversationId, metadata: result },
+      });
+      return true;
+    });
+    return result;
   }
 
   /** After a message: the members it brought back from their archive or hidden list see the conversation again. */

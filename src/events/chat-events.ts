@@ -12,6 +12,7 @@ export const DURABLE_EVENT_TYPES = [
   'mention',
   'pin.updated',
   'draft.updated',
+  'metadata.updated',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
@@ -36,6 +37,8 @@ export interface MessageRewrite {
   mentions?: string[];
   /** A delete unpins. */
   pinnedAt?: null;
+  /** A metadata change. */
+  metadata?: Record<string, unknown>;
   /** A deleted message loses both. */
   attachments?: [];
   reactions?: [];

@@ -36,6 +36,7 @@ export interface MembershipRow {
   hidden: boolean;
   pinned_at: Date | null;
   notification_level: NotificationLevel;
+  metadata: Record<string, unknown>;
 }
 
 /** A list row also carries where it sorts, exactly (microseconds), for the cursor: by pin time when pinned, else by activity. */
@@ -93,7 +94,7 @@ export function conversationListQuery({ userId, archived = false, after, limit }
   }
   parameters.push(limit);
   return {
-    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS},
+    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS},
                  ${iso(activity)} AS position_at, ${iso('mb.pinned_at')} AS pinned_position_at
             FROM conversation_member mb
            CROSS JOIN LATERAL (SELECT * FROM conversation WHERE id = mb.conversation_id OFFSET 0) c
@@ -113,7 +114,7 @@ export function conversationListQuery({ userId, archived = false, after, limit }
 export const TAKE_NEXT_SEQ_SQL = `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
          RETURNING last_seq, last_message_at`;
 
-const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS}
+const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS}
   FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id`;
 
 /**
@@ -256,6 +257,16 @@ export class ConversationsRepository {
       [conversationId],
     );
     return rows[0]?.user_id;
+  }
+
+  /** The conversation's metadata (its row is locked by the caller's access check). */
+  async metadataOf(manager: EntityManager, conversationId: string): Promise<Record<string, unknown>> {
+    const row = await selectOne<{ metadata: Record<string, unknown> }>(manager, `SELECT metadata FROM conversation WHERE id = $1`, [conversationId]);
+    return row?.metadata ?? {};
+  }
+
+  async setMetadata(manager: EntityManager, conversationId: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE conversation SET metadata = $2::jsonb, updated_at = now() WHERE id = $1`, [conversationId, JSON.stringify(metadata)]);
   }
 
   async setTitle(manager: EntityManager, conversationId: string, title: string): Promise<void> {

@@ -83,6 +83,10 @@ export class Message {
   @Column({ type: 'jsonb', nullable: true })
   forwardedFrom: ForwardedFrom | null;
 
+  /** Custom fields set by the sender (see src/common/metadata.ts). */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

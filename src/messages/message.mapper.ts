@@ -57,6 +57,8 @@ interface MessageFields {
   pinnedAt: string | null;
   /** A forwarded copy: where the original came from. */
   forwardedFrom: ForwardedFrom | null;
+  /** Custom fields set by the sender. */
+  metadata: Record<string, unknown>;
 }
 
 export interface MessageData extends MessageFields {
@@ -88,6 +90,7 @@ export interface MessageRow {
   thread_participant_ids: string[];
   pinned_at: Date | null;
   forwarded_from: ForwardedFrom | null;
+  metadata: Record<string, unknown>;
 }
 
 export interface MessageExtras {
@@ -120,6 +123,7 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     mentions: row.deleted_at ? [] : extras.mentions,
     pinnedAt: row.pinned_at ? new Date(row.pinned_at).toISOString() : null,
     forwardedFrom: row.forwarded_from,
+    metadata: row.metadata ?? {},
   };
 }
 

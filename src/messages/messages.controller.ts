@@ -12,6 +12,7 @@ import { SearchMessagesQuery } from './dto/search-messages.query.js';
 import { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { Heavy } from '../common/concurrency/heavy-requests.js';
+import { ApiMetadataBody } from '../common/metadata/metadata.js';
 
 @ApiTags('messages')
 @Authenticated()
@@ -78,6 +79,28 @@ export class MessagesController {
   })
   edit(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Body() dto: EditMessageDto) {
     return this.messages.edit(user, id, messageId, dto);
+  }
+
+  @Patch('conversations/:id/messages/:messageId/metadata')
+  @ApiOperation({ summary: "Set or delete keys of your message's custom metadata; answers the whole object" })
+  @ApiMetadataBody()
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true, example: { 'crm.id': 'A-1042', tier: 'gold' } },
+    description: 'The metadata after the change',
+  })
+  @ApiErrors({
+    400: 'Not an object, a key that does not match the pattern, or more than 8 KiB of JSON',
+    403: 'Not the sender; or BLOCKED: a block stands in this direct conversation',
+    404: 'No such conversation or message, or not a member',
+    409: 'The message was deleted',
+  })
+  updateMetadata(
+    @CurrentUser() user: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Body() patch: Record<string, unknown>,
+  ) {
+    return this.messages.updateMetadata(user, id, messageId, patch);
   }
 
   @Delete('conversations/:id/messages/:messageId')

@@ -11,7 +11,7 @@ import type { MessageRow, ReactionData } from './message.mapper.js';
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
        u.display_name AS sender_display_name, m.content, m.reply_to_id, m.client_message_id,
        m.created_at, m.edited_at, m.deleted_at, m.thread_root_id, m.also_to_conversation, m.reply_count, m.last_reply_at,
-       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from`;
+       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from, m.metadata`;
 const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
 
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
@@ -579,6 +579,10 @@ export class MessagesRepository {
       ],
     );
     return rows[0];
+  }
+
+  async setMetadata(manager: EntityManager, messageId: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE message SET metadata = $2::jsonb WHERE id = $1`, [messageId, JSON.stringify(metadata)]);
   }
 
   async updateContent(manager: EntityManager, messageId: string, content: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { MessageGrant } from '../access/access.types.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Conflict, ValidationFailed } from '../common/errors/app.exception.js';
+import { mergeMetadata } from '../common/metadata/metadata.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
@@ -257,6 +258,37 @@ export class MessagesService implements OnModuleInit {
     });
     this.eventLog.kick();
     return messageForViewer(edited, user.id);
+  }
+
+  /**
+   * The sender only, not with a block in a direct conversation, not a tombstone (409). Merges keys (null
+   * deletes one); earlier events embedding the message show the new metadata; the room gets `metadata.updated`.
+   */
+  async updateMetadata(user: AuthUser, conversationId: string, messageId: string, patch: unknown): Promise<Record<string, unknown>> {
+    let changed = false;
+    const metadata = await this.dataSource.transaction(async (manager) => {
+      const { message } = await this.access.require(user, Permission.MessageMetadata, { conversationId, messageId }, { manager });
+      if (message.deleted) throw new Conflict('The message was deleted');
+      const [row] = await this.messages.byIds([messageId], manager);
+      const merged = mergeMetadata(row.metadata ?? {}, patch);
+      if (JSON.stringify(merged) === JSON.stringify(row.metadata ?? {})) return merged;
+      await this.messages.setMetadata(manager, messageId, merged);
+      await this.eventLog.rewriteMessage(manager, messageId, {
+        content: row.content,
+        editedAt: row.edited_at?.toISOString() ?? null,
+        deletedAt: null,
+        metadata: merged,
+      });
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        conversationId,
+        data: { target: 'message', id: messageId, conversationId, metadata: merged },
+      });
+      changed = true;
+      return merged;
+    });
+    if (changed) this.eventLog.kick();
+    return metadata;
   }
 
   /** The sender, an owner or admin of the conversation, or a global admin who is a member; deleting twice is a no-op. */

@@ -9,6 +9,7 @@ import {
   ConversationRemovedEventDto,
   DraftUpdatedEventDto,
   MentionEventDto,
+  MetadataUpdatedEventDto,
   PinUpdatedEventDto,
   PresenceEventDto,
   ReactionUpdatedEventDto,
@@ -101,6 +102,12 @@ export const SERVER_EVENTS = {
     payload: DraftUpdatedEventDto,
     durable: true,
     to: 'that user (user room)',
+  },
+  'metadata.updated': {
+    summary: "Custom metadata changed: a user's (to that user's devices), a conversation's or a message's (to the conversation's room)",
+    payload: MetadataUpdatedEventDto,
+    durable: true,
+    to: "the user (user room), or the conversation's room",
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

@@ -16,6 +16,7 @@ export function toMe(user: User): MeDto {
     avatar: avatarOf(user),
     role: user.role,
     createdAt: user.createdAt.toISOString(),
+    metadata: user.metadata ?? {},
   };
 }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, Repository } from 'typeorm';
 import type { Role } from '../common/auth/auth-user.js';
-import { select, selectOne } from '../database/sql.js';
+import { change, select, selectOne } from '../database/sql.js';
 import { User } from './user.entity.js';
 
 /** `LIKE` treats `%`, `_` and `\` specially; a search for `a_b` means those three characters. */
@@ -103,6 +103,16 @@ export class UsersRepository {
 
   async updateProfile(manager: EntityManager, id: string, changes: ProfileChanges): Promise<void> {
     await manager.update(User, { id }, changes);
+  }
+
+  /** The user's metadata, row-locked until the transaction ends (a read-merge-write in turn). */
+  async lockMetadata(manager: EntityManager, id: string): Promise<Record<string, unknown>> {
+    const row = await selectOne<{ metadata: Record<string, unknown> }>(manager, `SELECT metadata FROM users WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+    return row?.metadata ?? {};
+  }
+
+  async setMetadata(manager: EntityManager, id: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE users SET metadata = $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(metadata)]);
   }
 
   async setPasswordHash(id: string, passwordHash: string, manager: EntityManager = this.users.manager): Promise<void> {

@@ -76,6 +76,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'pinned',
         'notificationLevel',
         'draft',
+        'metadata',
       ].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
@@ -102,6 +103,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'mentions',
         'pinnedAt',
         'forwardedFrom',
+        'metadata',
       ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);

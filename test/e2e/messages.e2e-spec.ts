@@ -61,6 +61,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
         mentions: [],
         pinnedAt: null,
         forwardedFrom: null,
+        metadata: {},
       });
     });
 

@@ -141,6 +141,12 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   // Users: profiles are for everyone signed in; `me` is the caller's own.
   { method: 'GET', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me` }) },
   { method: 'PATCH', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me`, payload: { statusText: 'In the matrix' } }) },
+  {
+    method: 'PATCH',
+    route: `${API}/users/me/metadata`,
+    expect: signedIn(200),
+    request: () => ({ url: `${API}/users/me/metadata`, payload: { 'matrix.cell': true } }),
+  },
   { method: 'GET', route: `${API}/users`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users?search=${world.member.username}` }) },
   { method: 'GET', route: `${API}/users/{id}`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users/${world.member.id}` }) },
   { method: 'PUT', route: `${API}/users/{id}/block`, expect: signedIn(204), request: ({ world }) => ({ url: `${API}/users/${world.bystander.id}/block` }) },
@@ -182,6 +188,18 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     expect: members(204, { member: 403 }),
     request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}` }),
     fresh: 'world',
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/metadata`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/metadata`, payload: { 'matrix.cell': true } }),
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/messages/{messageId}/metadata`,
+    expect: members(200, { member: 403, conversationAdmin: 403 }),
+    request: (context) => ({ url: `${ownerMessage(context)}/metadata`, payload: { 'matrix.cell': true } }),
   },
   {
     method: 'PATCH',

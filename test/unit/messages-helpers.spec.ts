@@ -38,6 +38,7 @@ describe('messageForViewer', () => {
     mentions: [],
     pinnedAt: null,
     forwardedFrom: null,
+    metadata: {},
   };
 
   it('tells each viewer which reactions are theirs and never shows who else reacted', () => {

@@ -41,6 +41,8 @@ export function describeEvent(event: SyncEvent): string {
       return `mentioned in ${event.data.messageId}`;
     case 'pin.updated':
       return `${event.data.messageId} ${event.data.pinned ? 'pinned' : 'unpinned'}`;
+    case 'metadata.updated':
+      return `${event.data.target} ${event.data.id}: ${Object.keys(event.data.metadata).join(', ')}`;
     case 'draft.updated':
       return `draft in ${event.data.conversationId}: ${event.data.content ?? '(cleared)'}`;
     default: {

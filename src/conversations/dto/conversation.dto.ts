@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MetadataProperty } from '../../common/metadata/metadata.js';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { ProfileDto } from '../../users/dto/profile.dto.js';
@@ -56,6 +57,9 @@ export class ConversationDto {
 
   @ApiProperty({ type: () => ConversationDraftDto, nullable: true, description: "The caller's unsent text in this conversation (outside threads)" })
   draft: ConversationDraftDto | null;
+
+  @MetadataProperty('Custom fields set by owners and admins (`PATCH /conversations/:id/metadata`)')
+  metadata: Record<string, unknown>;
 }
 
 export class ConversationDraftDto {

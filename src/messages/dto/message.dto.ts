@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MediaDto } from '../../media/dto/media.dto.js';
+import { MetadataProperty } from '../../common/metadata/metadata.js';
 import type { MessageStatus, MessageView } from '../message.mapper.js';
 
 export class MessageSenderDto {
@@ -120,6 +121,9 @@ export class MessageDto implements MessageView {
     description: 'A forwarded copy: where its original came from — the oldest origin the forwarder could see; null otherwise',
   })
   forwardedFrom: ForwardedFromDto | null;
+
+  @MetadataProperty('Custom fields set by the sender (`PATCH …/messages/:messageId/metadata`)')
+  metadata: Record<string, unknown>;
 }
 
 export class MessageHistoryDto {

@@ -168,3 +168,17 @@ export class DraftUpdatedEventDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   updatedAt: string | null;
 }
+
+export class MetadataUpdatedEventDto {
+  @ApiProperty({ enum: ['user', 'conversation', 'message'], description: 'What the metadata belongs to' })
+  target: 'user' | 'conversation' | 'message';
+
+  @ApiProperty({ format: 'uuid', description: "The user's, conversation's or message's id" })
+  id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The conversation, for a conversation or a message; null for a user' })
+  conversationId: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The whole object after the change' })
+  metadata: Record<string, unknown>;
+}
