@@ -254,7 +254,21 @@ describe('the documents a frontend generates its client from', () => {
     const union = document.components.schemas.SyncEventDto as { oneOf: unknown[]; discriminator: { propertyName: string; mapping: Record<string, string> } };
     expect(union.discriminator.propertyName).toBe('type');
     expect(Object.keys(union.discriminator.mapping).sort()).toEqual(
-      ['conversation.removed', 'conversation.updated', 'message.created', 'message.deleted', 'message.updated', 'reaction.updated', 'receipt'].sort(),
+      [
+        'conversation.removed',
+        'conversation.updated',
+        'message.created',
+        'message.deleted',
+        'message.updated',
+        'reaction.updated',
+        'receipt',
+        'thread.updated',
+        'thread.read',
+        'mention',
+        'pin.updated',
+        'draft.updated',
+        'metadata.updated',
+      ].sort(),
     );
     expect(document.components.schemas.MessageCreatedSyncEvent).toMatchObject({ properties: { data: { $ref: '#/components/schemas/MessageDto' } } });
   });

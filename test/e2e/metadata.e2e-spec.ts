@@ -75,6 +75,9 @@ describe('custom metadata on users, conversations and messages', () => {
       [{ ['k'.repeat(65)]: 1 }, 'k'.repeat(65)],
       [[1, 2], 'metadata'],
       [{ big: 'x'.repeat(8200) }, 'metadata'],
+      [{ nul: 'a\u0000b' }, 'nul'],
+      [{ lone: '\ud833' }, 'lone'],
+      [{ deep: { ['x\u0000']: 1 } }, 'deep'],
     ] as const) {
       const response = await patch(ada, '/users/me/metadata', payload);
       expect([field, response.statusCode]).toEqual([field, 400]);

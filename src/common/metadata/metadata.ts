@@ -21,6 +21,14 @@ export function mergeMetadata(current: Metadata, patch: unknown): Metadata {
   if (badKeys.length) {
     throw new ValidationFailed(badKeys.slice(0, 20).map((key) => ({ field: key.slice(0, 80), message: `metadata keys must match ${METADATA_KEY.source}` })));
   }
+  const badValues = Object.entries(patch as Metadata)
+    .filter(([, value]) => !storable(value))
+    .map(([key]) => key);
+  if (badValues.length) {
+    throw new ValidationFailed(
+      badValues.slice(0, 20).map((key) => ({ field: key, message: 'metadata text must be well-formed Unicode without NUL characters' })),
+    );
+  }
   const merged: Metadata = { ...current };
   for (const [key, value] of Object.entries(patch as Metadata)) {
     if (value === null) delete merged[key];
@@ -31,6 +39,16 @@ export function mergeMetadata(current: Metadata, patch: unknown): Metadata {
     throw new ValidationFailed([{ field: 'metadata', message: `metadata may hold at most ${METADATA_MAX_BYTES} bytes of JSON; this would be ${bytes}` }]);
   }
   return merged;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether the database can keep the value: no NUL character and no lone surrogate in any string of it, keys included. */
+function storable(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(storable);
+  if (value && typeof value === 'object') return Object.entries(value).every(([key, item]) => storable(key) && storable(item));
+  return true;
 }
 
 const EXAMPLE = { 'crm.id': 'A-1042', tier: 'gold', legacy_flag: null };
