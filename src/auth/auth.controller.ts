@@ -44,7 +44,7 @@ export class AuthController {
     400: 'Invalid body',
     401: '`INVALID_CREDENTIALS`: wrong email or password (the same answer for both)',
     403: '`USER_BANNED`',
-    429: 'Too many attempts from this address, or too many failed logins for this account',
+    429: 'Too many attempts from this address, or this address must wait after failed logins to this account (`retry-after`; other addresses are not affected)',
   })
   login(@Body() dto: LoginDto, @Client() client: ClientInfo) {
     return this.auth.login(dto, client);
@@ -99,8 +99,11 @@ export class AuthController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Change the password; every other session of the user is revoked' })
   @ApiNoContentResponse()
-  @ApiErrors({ 400: 'Invalid body, or `currentPassword` is wrong', 429: 'Too many attempts' })
-  changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto) {
-    return this.auth.changePassword(user, dto);
+  @ApiErrors({
+    400: 'Invalid body, or `currentPassword` is wrong',
+    429: 'Too many attempts from this address, or this address must wait after wrong current passwords (`retry-after`)',
+  })
+  changePassword(@CurrentUser() user: AuthUser, @Body() dto: ChangePasswordDto, @Client() client: ClientInfo) {
+    return this.auth.changePassword(user, dto, client);
   }
 }

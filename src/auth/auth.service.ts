@@ -45,15 +45,16 @@ export class AuthService {
   }
 
   async login(dto: LoginDto, client: ClientInfo): Promise<AuthResultDto> {
-    await this.loginAttempts.assertAllowed(dto.email);
+    const address = client.ip ?? 'unknown';
+    await this.loginAttempts.assertAllowed(dto.email, address);
     const user = await this.users.findByEmail(dto.email);
     if (!(await this.hasher.verifyOrDummy(user?.passwordHash ?? null, dto.password))) {
-      await this.loginAttempts.recordFailure(dto.email);
+      await this.loginAttempts.recordFailure(dto.email, address);
       throw new InvalidCredentials();
     }
     const account = user!;
     if (account.banned) throw new UserBanned();
-    await this.loginAttempts.reset(dto.email);
+    await this.loginAttempts.succeeded(dto.email, address);
     if (this.hasher.needsRehash(account.passwordHash)) {
       await this.users.setPasswordHash(account.id, await this.hasher.hash(dto.password));
     }
@@ -109,14 +110,19 @@ export class AuthService {
     }
   }
 
-  /** Needs the current password; every other session of the user is revoked. */
-  async changePassword(caller: AuthUser, dto: ChangePasswordDto): Promise<void> {
+  /**
+   * Needs the current password; every other session of the user is revoked. Wrong current passwords count
+   * like failed logins, per account and address: a stranger's guesses elsewhere never block this.
+   */
+  async changePassword(caller: AuthUser, dto: ChangePasswordDto, client: ClientInfo): Promise<void> {
     const user = (await this.users.findById(caller.id))!;
-    await this.loginAttempts.assertAllowed(user.email);
+    const address = client.ip ?? 'unknown';
+    await this.loginAttempts.assertAllowed(user.email, address);
     if (!(await this.hasher.verifyOrDummy(user.passwordHash, dto.currentPassword))) {
-      await this.loginAttempts.recordFailure(user.email);
+      await this.loginAttempts.recordFailure(user.email, address);
       throw new ValidationFailed([{ field: 'currentPassword', message: 'currentPassword is not correct' }], 'The current password is not correct');
     }
+    await this.loginAttempts.succeeded(user.email, address);
     const passwordHash = await this.hasher.hash(dto.newPassword);
     const revoked = await this.sessionRepository.transaction(async (manager) => {
       await this.users.setPasswordHash(user.id, passwordHash, manager);

@@ -52,13 +52,33 @@ export interface AppConfig {
     limit: number;
     /** Signup, login and refresh per minute per IP. */
     authLimit: number;
-    /** Failed logins per account per 15 minutes. */
+    /** Failed password checks per account and address per 15 minutes before that address waits. */
     loginMaxFailures: number;
+    /** Failed password checks per account from all addresses per 15 minutes before unknown addresses wait from their first failure. */
+    loginAccountMaxFailures: number;
+    /** The first wait after too many failures, doubled after each further one, up to `loginDelayMaxMs`. */
+    loginDelayBaseMs: number;
+    loginDelayMaxMs: number;
     /** Messages per user per 10 s, REST and socket together. */
     messageLimit: number;
     /** Typing events per user per 10 s. */
     typingLimit: number;
+    /** Socket handshakes per minute per client address, and per user. */
+    handshakesPerAddress: number;
+    handshakesPerUser: number;
+    /** Membership changes (add, role, remove) per minute per acting user. */
+    membershipChangeLimit: number;
+    /** `presence` announcements per user per minute; over it, only the latest state goes out when the minute ends. */
+    presenceEventLimit: number;
   };
+  caps: {
+    /** Distinct emoji on one message. */
+    reactionsPerMessage: number;
+    /** Sockets one user may have connected at once, on every instance together. */
+    socketsPerUser: number;
+  };
+  /** How long a user's last socket may be gone before the user is announced offline (a reconnect within it announces nothing). */
+  presenceOfflineGraceMs: number;
   syncRetentionSeconds: number;
   shutdownTimeoutMs: number;
   /** Swagger UI and the OpenAPI and AsyncAPI documents under /docs. */
@@ -120,6 +140,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = readString(env, 'HOST', { default: '0.0.0.0' })!;
   const metricsPort = env.METRICS_PORT?.trim() ? readInteger(env, 'METRICS_PORT', { default: 0, min: 0, max: 65535 }) : undefined;
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError('METRICS_PORT', `must differ from PORT (both ${port})`);
+  const loginDelayBaseMs = readDuration(env, 'LOGIN_DELAY_BASE', { default: '1s' }) * 1000;
+  const loginDelayMaxMs = readDuration(env, 'LOGIN_DELAY_MAX', { default: '15m' }) * 1000;
+  if (loginDelayMaxMs < loginDelayBaseMs) throw new ConfigError('LOGIN_DELAY_MAX', 'must be at least LOGIN_DELAY_BASE');
   const jobsSuperviseSeconds = readDuration(env, 'JOBS_SUPERVISE_INTERVAL', { default: '60s' });
   if (jobsSuperviseSeconds > 3600) throw new ConfigError('JOBS_SUPERVISE_INTERVAL', 'must be at most 1h');
   return {
@@ -164,7 +187,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       loginMaxFailures: readInteger(env, 'LOGIN_MAX_FAILURES', { default: 10, min: 1 }),
       messageLimit: readInteger(env, 'MESSAGE_RATE_LIMIT', { default: 50, min: 1 }),
       typingLimit: readInteger(env, 'TYPING_RATE_LIMIT', { default: 20, min: 1 }),
+      loginAccountMaxFailures: readInteger(env, 'LOGIN_ACCOUNT_MAX_FAILURES', { default: 100, min: 1 }),
+      loginDelayBaseMs,
+      loginDelayMaxMs,
+      handshakesPerAddress: readInteger(env, 'HANDSHAKE_RATE_LIMIT', { default: 120, min: 1 }),
+      handshakesPerUser: readInteger(env, 'HANDSHAKE_USER_RATE_LIMIT', { default: 30, min: 1 }),
+      membershipChangeLimit: readInteger(env, 'MEMBERSHIP_CHANGE_LIMIT', { default: 60, min: 1 }),
+      presenceEventLimit: readInteger(env, 'PRESENCE_EVENT_LIMIT', { default: 10, min: 2 }),
     },
+    caps: {
+      reactionsPerMessage: readInteger(env, 'REACTIONS_PER_MESSAGE', { default: 50, min: 1, max: 10_000 }),
+      socketsPerUser: readInteger(env, 'SOCKETS_PER_USER', { default: 20, min: 1, max: 100_000 }),
+    },
+    presenceOfflineGraceMs: readDuration(env, 'PRESENCE_OFFLINE_GRACE', { default: '5s', allowZero: true }) * 1000,
     syncRetentionSeconds: readDuration(env, 'SYNC_RETENTION', { default: '30d' }),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', { default: 10_000, min: 100 }),
     docsEnabled: readBoolean(env, 'DOCS_ENABLED', true),

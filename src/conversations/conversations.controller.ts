@@ -14,6 +14,8 @@ import { AddMembersDto, MarkReadDto, UpdateMemberDto } from './dto/members.dto.j
 import { UpdateConversationDto } from './dto/update-conversation.dto.js';
 
 const NOT_A_MEMBER = 'No such conversation, or not a member';
+const MEMBERSHIP_LIMITED =
+  '`RATE_LIMITED`: over THROTTLE_LIMIT requests, or over MEMBERSHIP_CHANGE_LIMIT membership changes a minute by the caller; see `retry-after`';
 
 @ApiTags('conversations')
 @Authenticated()
@@ -91,7 +93,12 @@ export class ConversationsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Add members to a group; its owner or an admin' })
   @ApiOkResponse({ type: ConversationDetailDto })
-  @ApiErrors({ 400: 'Invalid body, unknown users, or more than 256 members', 403: 'Not an owner or admin, or a direct conversation', 404: NOT_A_MEMBER })
+  @ApiErrors({
+    400: 'Invalid body, unknown users, or more than 256 members',
+    403: 'Not an owner or admin, or a direct conversation',
+    404: NOT_A_MEMBER,
+    429: MEMBERSHIP_LIMITED,
+  })
   addMembers(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: AddMembersDto) {
     return this.conversations.addMembers(user, id, dto);
   }
@@ -103,6 +110,7 @@ export class ConversationsController {
     400: "Invalid role, or the owner's own role",
     403: 'Not the owner, or a direct conversation',
     404: `${NOT_A_MEMBER}; or the user is not a member`,
+    429: MEMBERSHIP_LIMITED,
   })
   setRole(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string, @Body() dto: UpdateMemberDto) {
     return this.conversations.setRole(user, id, userId, dto);
@@ -112,7 +120,12 @@ export class ConversationsController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Leave a group (your own id), or remove someone: the owner anyone, an admin plain members' })
   @ApiNoContentResponse()
-  @ApiErrors({ 400: 'Not a UUID', 403: 'Not allowed to remove this member, or a direct conversation', 404: `${NOT_A_MEMBER}; or the user is not a member` })
+  @ApiErrors({
+    400: 'Not a UUID',
+    403: 'Not allowed to remove this member, or a direct conversation',
+    404: `${NOT_A_MEMBER}; or the user is not a member`,
+    429: `${MEMBERSHIP_LIMITED} (removing someone else; leaving is never limited)`,
+  })
   removeMember(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('userId') userId: string) {
     return this.conversations.removeMember(user, id, userId);
   }

@@ -7,6 +7,8 @@ import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ValidationFailed } from '../common/errors/app.exception.js';
 import { mergeMetadata } from '../common/metadata/metadata.js';
+import { RateLimit } from '../common/rate-limits/rate-limits.js';
+import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import type { NewChatEvent } from '../events/chat-events.js';
@@ -14,11 +16,13 @@ import { EventLog } from '../events/event-log.service.js';
 import { directKeyOf } from '../memberships/conversation.entity.js';
 import { ConversationsRepository } from '../memberships/conversations.repository.js';
 import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membership.events.js';
+import { DependencyUnavailableError } from '../shared-state/shared-state.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ConversationViews } from './conversation-views.js';
 import { type CreateDirectConversationDto, type CreateGroupConversationDto, MAX_GROUP_MEMBERS } from './dto/create-conversation.dto.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
 import type { AddMembersDto, UpdateMemberDto } from './dto/members.dto.js';
+import type { MemberRole } from '../access/access.types.js';
 import type { UpdateConversationDto } from './dto/update-conversation.dto.js';
 import type { ConversationListQuery, UpdateOwnStateDto } from './dto/own-state.dto.js';
 import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memberships/membership.events.js';
@@ -59,6 +63,11 @@ export interface CreateResult {
 
 type MarkerKind = 'read' | 'delivered';
 
+/** Lets an error through unless it is the shared state (Redis) being unavailable. */
+function unlessUnavailable(error: unknown): void {
+  if (!(error instanceof DependencyUnavailableError)) throw error;
+}
+
 /**
  * Owns conversations and their membership: creating direct and group conversations, titles, members and
  * roles, and the read and delivered markers. Every method starts with its permission (src/access).
@@ -76,6 +85,7 @@ export class ConversationsService {
     private readonly views: ConversationViews,
     private readonly eventLog: EventLog,
     private readonly emitter: EventEmitter2,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /** One direct conversation per pair, enforced by `conversation_direct_key_uq`; concurrent opens meet on it. */
@@ -200,6 +210,7 @@ export class ConversationsService {
     let added: string[] = [];
     await this.change(async (manager) => {
       await this.access.require(user, Permission.MembersAdd, { conversationId, userIds: dto.userIds }, { manager, lock: 'conversation' });
+      await this.rateLimits.consume(RateLimit.MembershipChanges, user.id);
       added = await this.conversations.addMembers(
         manager,
         conversationId,
@@ -221,9 +232,10 @@ export class ConversationsService {
     await this.change(async (manager) => {
       const { targetRole } = await this.access.require(user, Permission.MemberSetRole, { conversationId, userId }, { manager, lock: 'conversation' });
       if (targetRole === 'owner') throw new ValidationFailed([{ field: 'userId', message: "the owner's role can't be changed" }]);
+      await this.rateLimits.consume(RateLimit.MembershipChanges, user.id);
       if (targetRole === dto.role) return false;
       await this.conversations.setRole(manager, conversationId, userId, dto.role);
-      await this.announce(manager, conversationId);
+      await this.announceRole(manager, conversationId, userId, dto.role);
       return true;
     });
     return this.views.detail(user, conversationId);
@@ -241,6 +253,9 @@ export class ConversationsService {
         userId === user.id
           ? { targetRole: (await this.access.require(user, Permission.ConversationLeave, { conversationId }, options)).role }
           : await this.access.require(user, Permission.MemberRemove, { conversationId, userId }, options);
+      // Leaving is never limited: anyone can always get out. Removing someone else counts, but an outage of
+      // the budget's store never stands between an owner and removing an abuser.
+      if (userId !== user.id) await this.rateLimits.consume(RateLimit.MembershipChanges, user.id).catch(unlessUnavailable);
       await this.conversations.removeMember(manager, conversationId, userId);
       if (targetRole === 'owner') await this.conversations.handOverOwnership(manager, conversationId);
       await this.eventLog.append(manager, { type: 'conversation.removed', userId, data: { conversationId } });
@@ -326,6 +341,20 @@ export class ConversationsService {
     await this.eventLog.append(
       manager,
       ...views.map((data, index): NewChatEvent => ({ type: 'conversation.updated', userId: rows[index].user_id, data, messageId: data.lastMessage?.id })),
+    );
+  }
+
+  /**
+   * A role changed: only the member concerned sees the conversation differently (`myRole`), so only they
+   * get a `conversation.updated`; the room hears it once, as `member.updated` — not one event per member.
+   */
+  private async announceRole(manager: EntityManager, conversationId: string, userId: string, role: MemberRole): Promise<void> {
+    const rows = await this.conversations.membershipsOf(conversationId, [userId], manager);
+    const [view] = await this.views.build(rows, manager, { lock: true });
+    await this.eventLog.append(
+      manager,
+      { type: 'conversation.updated', userId, data: view, messageId: view.lastMessage?.id },
+      { type: 'member.updated', conversationId, data: { conversationId, userId, role } },
     );
   }
 

@@ -92,7 +92,9 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
       description: [
         'Socket.IO 4 on the same origin as the REST API, path `/socket.io`, default namespace. Connect with',
         '`io(origin, { auth: { token: accessToken } })`; a missing, invalid, expired or revoked token fails with `connect_error`',
-        'whose message is `UNAUTHORIZED`.',
+        'whose message is `UNAUTHORIZED`. Other refused handshakes: `RATE_LIMITED` (HANDSHAKE_RATE_LIMIT per address or',
+        'HANDSHAKE_USER_RATE_LIMIT per user a minute; `error.data` is `{ code, message, retryAfter }`), `SOCKET_LIMIT` (the user has',
+        'SOCKETS_PER_USER sockets connected; `error.data` is `{ code, message }`), `SERVICE_UNAVAILABLE` (retry shortly).',
         '',
         'Every client event takes one JSON object and answers through the acknowledgement callback with',
         '`{ ok: true, data? }` or `{ ok: false, error: { code, message, details?, retryAfter? } }` (see `x-ack`): `details` lists',

@@ -13,6 +13,7 @@ export const DURABLE_EVENT_TYPES = [
   'pin.updated',
   'draft.updated',
   'metadata.updated',
+  'member.updated',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];

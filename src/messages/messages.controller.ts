@@ -121,7 +121,7 @@ export class MessagesController {
     400: 'Not an emoji',
     403: 'BLOCKED: a block stands in this direct conversation',
     404: 'No such conversation or message, or not a member',
-    409: 'The message was deleted',
+    409: 'The message was deleted (`CONFLICT`), or it carries `REACTIONS_PER_MESSAGE` distinct emoji and this one is new (`REACTION_LIMIT`)',
   })
   react(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Param('emoji') emoji: string) {
     return this.messages.react(user, id, messageId, emoji);

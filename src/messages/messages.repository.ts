@@ -599,6 +599,15 @@ export class MessagesRepository {
     await change(manager, `DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
   }
 
+  /** How many distinct emoji the message carries, and whether `emoji` is one of them. */
+  async emojiCount(manager: EntityManager, messageId: string, emoji: string): Promise<{ distinct: number; present: boolean }> {
+    const [row]: Array<{ distinct: number; present: boolean | null }> = await manager.query(
+      `SELECT count(DISTINCT emoji)::int AS distinct, bool_or(emoji = $2) AS present FROM message_reaction WHERE message_id = $1`,
+      [messageId, emoji],
+    );
+    return { distinct: row.distinct, present: row.present === true };
+  }
+
   /** True when the reaction is new. */
   async addReaction(manager: EntityManager, messageId: string, userId: string, emoji: string): Promise<boolean> {
     const rows = await manager.query(

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
@@ -7,7 +7,7 @@ import { AccessService } from '../access/access.service.js';
 import type { MessageGrant } from '../access/access.types.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { Conflict, ValidationFailed } from '../common/errors/app.exception.js';
+import { AppException, Conflict, ValidationFailed } from '../common/errors/app.exception.js';
 import { mergeMetadata } from '../common/metadata/metadata.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
@@ -44,6 +44,13 @@ export interface SendResult {
   message: MessageView;
   /** false when this `clientMessageId` was already sent: `message` is the first one. */
   created: boolean;
+}
+
+/** A new emoji on a message that has as many distinct ones as it may. */
+class ReactionLimit extends AppException {
+  constructor(cap: number) {
+    super(HttpStatus.CONFLICT, 'REACTION_LIMIT', `A message can carry at most ${cap} distinct emoji: react with one already there`);
+  }
 }
 
 /** Thrown inside a send transaction to roll it back when a concurrent copy of the same send won. */
@@ -301,9 +308,18 @@ export class MessagesService implements OnModuleInit {
     await this.tombstone((manager) => this.access.require(user, Permission.AdminMessages, { messageId }, { manager }));
   }
 
-  /** One reaction per user per emoji: reacting again changes nothing and announces nothing. */
+  /**
+   * One reaction per user per emoji: reacting again changes nothing and announces nothing. At most
+   * `REACTIONS_PER_MESSAGE` distinct emoji per message (each `reaction.updated` carries the whole list): a
+   * new one beyond is 409 `REACTION_LIMIT`, joining one already there always works.
+   */
   async react(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {
-    await this.changeReaction(user, conversationId, messageId, emoji, (manager) => this.messages.addReaction(manager, messageId, user.id, emoji));
+    await this.changeReaction(user, conversationId, messageId, emoji, async (manager) => {
+      const cap = this.rateLimits.budget(RateLimit.ReactionsPerMessage);
+      const { distinct, present } = await this.messages.emojiCount(manager, messageId, emoji);
+      if (!present && distinct >= cap) throw new ReactionLimit(cap);
+      return this.messages.addReaction(manager, messageId, user.id, emoji);
+    });
   }
 
   async unreact(user: AuthUser, conversationId: string, messageId: string, emoji: string): Promise<void> {

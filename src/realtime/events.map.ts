@@ -11,6 +11,7 @@ import {
   MentionEventDto,
   MetadataUpdatedEventDto,
   PinUpdatedEventDto,
+  MemberUpdatedEventDto,
   PresenceEventDto,
   ReactionUpdatedEventDto,
   ReceiptEventDto,
@@ -108,6 +109,12 @@ export const SERVER_EVENTS = {
     payload: MetadataUpdatedEventDto,
     durable: true,
     to: "the user (user room), or the conversation's room",
+  },
+  'member.updated': {
+    summary: "A member's role changed (the member also gets `conversation.updated` with the new `myRole`); once to the room, not once per member",
+    payload: MemberUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',

@@ -3,6 +3,10 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
 import { AccessService } from '../access/access.service.js';
+import { RateLimit } from '../common/rate-limits/rate-limits.js';
+import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
 import { SharedState } from '../shared-state/shared-state.js';
 import { ONLINE_USERS_KEY, presenceKey } from '../users/presence-reader.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -21,6 +25,11 @@ const HEARTBEAT_MS = 10_000;
  * (the user) — renewed by a heartbeat, so a crashed instance's users drop out by themselves. The first
  * instance to add a user announces it online; the last to remove it writes `last_seen_at` and announces
  * it offline, to the rooms of the user's conversations.
+ *
+ * Against connect/disconnect loops: a user whose last socket went is announced offline only after
+ * `PRESENCE_OFFLINE_GRACE` without one (a reconnect within it announces nothing, and nothing is written),
+ * and at most `PRESENCE_EVENT_LIMIT` announcements go out per user per minute (the `presence` limit);
+ * past it, the user's state as it then is goes out once, when the minute ends.
  */
 @Injectable()
 export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +39,10 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly local = new Map<string, number>();
   /** Per user, the shared-state updates run one after another, in the order the sockets came and went. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** Users whose last socket on this instance went, waiting out the grace before they go offline. */
+  private readonly goingOffline = new Map<string, NodeJS.Timeout>();
+  /** Users over their `presence` budget: the one announcement due when the window ends. */
+  private readonly trailing = new Map<string, NodeJS.Timeout>();
   private heartbeat?: NodeJS.Timeout;
 
   constructor(
@@ -38,6 +51,8 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly access: AccessService,
     private readonly users: UsersRepository,
     @InjectMetric(ONLINE_USERS) private readonly onlineUsers: Gauge<string>,
+    private readonly rateLimits: RateLimits,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap() {
@@ -46,12 +61,21 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
 
   onModuleDestroy() {
     clearInterval(this.heartbeat);
+    for (const timer of this.trailing.values()) clearTimeout(timer);
+    this.trailing.clear();
   }
 
   connected(userId: string): Promise<void> {
     const sockets = (this.local.get(userId) ?? 0) + 1;
     this.local.set(userId, sockets);
     if (sockets > 1) return Promise.resolve();
+    const pending = this.goingOffline.get(userId);
+    if (pending) {
+      // Back within the grace: the user never went offline, and this instance's entry is still there.
+      clearTimeout(pending);
+      this.goingOffline.delete(userId);
+      return Promise.resolve();
+    }
     return this.enqueue(userId, async () => {
       const instances = await this.state.addExpiring(presenceKey(userId), this.instanceId, PRESENCE_TTL_SECONDS);
       await this.state.addExpiring(ONLINE_USERS_KEY, userId, PRESENCE_TTL_SECONDS);
@@ -69,13 +93,28 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
       return Promise.resolve();
     }
     this.local.delete(userId);
+    const grace = this.config.presenceOfflineGraceMs;
+    if (grace <= 0) return this.goOffline(userId);
+    clearTimeout(this.goingOffline.get(userId));
+    const leftAt = new Date();
+    this.goingOffline.set(
+      userId,
+      setTimeout(() => {
+        this.goingOffline.delete(userId);
+        void this.goOffline(userId, leftAt);
+      }, grace).unref(),
+    );
+    return Promise.resolve();
+  }
+
+  /** The grace is over (or there is none): unless a socket came back, this instance lets go of the user. */
+  private goOffline(userId: string, lastSeenAt = new Date()): Promise<void> {
     return this.enqueue(userId, async () => {
       // The user came back on this instance while this waited its turn: nothing went offline.
       if (this.local.has(userId)) return;
       const instances = await this.state.removeExpiring(presenceKey(userId), this.instanceId);
       if (instances === 0) {
         await this.state.removeExpiring(ONLINE_USERS_KEY, userId);
-        const lastSeenAt = new Date();
         await this.users.setLastSeen(userId, lastSeenAt);
         await this.announce(userId, false, lastSeenAt);
       }
@@ -83,8 +122,13 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
     });
   }
 
-  /** Resolves once every pending presence update has run (shutdown waits for it). */
+  /** Resolves once every pending presence update has run (shutdown waits for it); graces end now. */
   async settled(): Promise<void> {
+    for (const [userId, timer] of this.goingOffline) {
+      clearTimeout(timer);
+      this.goingOffline.delete(userId);
+      void this.goOffline(userId);
+    }
     while (this.queues.size) await Promise.all(this.queues.values());
   }
 
@@ -99,7 +143,28 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
     return next;
   }
 
+  /** Within the user's `presence` budget, tells its contacts; past it, the state of the window's end will. */
   private async announce(userId: string, online: boolean, lastSeenAt: Date | null): Promise<void> {
+    if (!this.realtime.server) return;
+    const budget = await this.rateLimits.count(RateLimit.Presence, userId);
+    if (budget.remaining >= 0) return this.emit(userId, online, lastSeenAt);
+    if (this.trailing.has(userId)) return;
+    this.trailing.set(
+      userId,
+      setTimeout(() => {
+        this.trailing.delete(userId);
+        void this.enqueue(userId, () => this.announceAsItIs(userId));
+      }, budget.resetSeconds * 1000).unref(),
+    );
+  }
+
+  /** The one announcement at the end of a window that went over: whatever the user's presence is now. */
+  private async announceAsItIs(userId: string): Promise<void> {
+    const online = this.local.has(userId) || this.goingOffline.has(userId) || (await this.state.countExpiring(presenceKey(userId))) > 0;
+    await this.emit(userId, online, await this.users.lastSeenOf(userId));
+  }
+
+  private async emit(userId: string, online: boolean, lastSeenAt: Date | null): Promise<void> {
     const server = this.realtime.server;
     if (!server) return;
     const conversationIds = await this.access.conversationIdsOf({ id: userId });
@@ -113,7 +178,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Renews this instance's entries, so they outlive the TTL for as long as the sockets stay. */
   private async renew(): Promise<void> {
     try {
-      for (const userId of this.local.keys()) {
+      for (const userId of new Set([...this.local.keys(), ...this.goingOffline.keys()])) {
         await this.state.addExpiring(presenceKey(userId), this.instanceId, PRESENCE_TTL_SECONDS);
         await this.state.addExpiring(ONLINE_USERS_KEY, userId, PRESENCE_TTL_SECONDS);
       }

@@ -8,7 +8,7 @@ import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { socketCorsOptions } from '../common/http/cors.js';
-import { createRedisClient } from '../shared-state/redis-shared-state.js';
+import { createRedisClient, pubSubNamespace } from '../shared-state/redis-shared-state.js';
 import type { Ack } from './events.map.js';
 import type { ChatServer } from './realtime-server.js';
 
@@ -126,7 +126,9 @@ export class RedisChatIoAdapter extends ChatIoAdapter {
     const publisher = createRedisClient(url, 'io-publisher', this.redisLogger);
     const subscriber = createRedisClient(url, 'io-subscriber', this.redisLogger, { enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.clients.push(publisher, subscriber);
-    server.adapter(createAdapter(ignorePublishFailures(publisher), ignoreUnsubscribeFailures(subscriber), { key: REDIS_ADAPTER_KEY }));
+    server.adapter(
+      createAdapter(ignorePublishFailures(publisher), ignoreUnsubscribeFailures(subscriber), { key: `${REDIS_ADAPTER_KEY}:${pubSubNamespace(url)}` }),
+    );
     this.hintResyncAfterOutages(server as ChatServer, subscriber);
     return server;
   }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
@@ -6,7 +7,10 @@ import { AccessTokens } from '../auth/access-tokens.js';
 import { SessionRevocation } from '../auth/session-revocation.js';
 import { SESSION_REVOKED, type SessionRevokedEvent } from '../auth/session-revoked.event.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { Unauthorized } from '../common/errors/app.exception.js';
+import { AppException, RateLimited, Unauthorized } from '../common/errors/app.exception.js';
+import { clientAddressOf } from '../common/http/forwarded-for.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { isDatabaseUnavailable } from '../common/errors/error-envelope.js';
@@ -23,9 +27,29 @@ const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 /** setTimeout's longest delay; a later expiry re-arms the timer. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The error a refused handshake gives the client as `connect_error`'s message. */
-export function handshakeError(error: unknown): Error {
+/** How long a socket's slot under `SOCKETS_PER_USER` lives without renewal (an instance that died frees its own). */
+const SOCKET_SLOT_TTL_SECONDS = 60;
+const SOCKET_SLOT_RENEW_MS = 20_000;
+
+/** A handshake of a user who has `SOCKETS_PER_USER` sockets connected. */
+export class SocketLimit extends AppException {
+  constructor(cap: number) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'SOCKET_LIMIT', `A user can have at most ${cap} sockets connected: close one first`);
+  }
+}
+
+/** A `connect_error`: `message` is the code, `data` says more (`{ code, message, retryAfter? }`). */
+type HandshakeError = Error & { data?: { code: string; message: string; retryAfter?: number } };
+
+/** The error a refused handshake gives the client as `connect_error`: its message is the code. */
+export function handshakeError(error: unknown): HandshakeError {
   if (error instanceof DependencyUnavailableError || isDatabaseUnavailable(error)) return new Error('SERVICE_UNAVAILABLE');
+  if (error instanceof RateLimited) {
+    return Object.assign(new Error('RATE_LIMITED'), {
+      data: { code: 'RATE_LIMITED', message: 'Too many connection attempts, slow down', retryAfter: error.retryAfterSeconds },
+    });
+  }
+  if (error instanceof SocketLimit) return Object.assign(new Error('SOCKET_LIMIT'), { data: { code: 'SOCKET_LIMIT', message: error.message } });
   return new Error('UNAUTHORIZED');
 }
 
@@ -35,8 +59,14 @@ export function handshakeError(error: unknown): Error {
  * The token is verified once per handshake or renewal; `AccessTokens.verify` answers its expiry.
  */
 @Injectable()
-export class SocketSessions {
+export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SocketSessions.name);
+  /** Names this instance's slots apart from another's that reuses a socket id. */
+  private readonly instanceId = randomUUID();
   private closing = false;
+  /** Sockets of this instance holding a slot under `SOCKETS_PER_USER`, by slot. */
+  private readonly slots = new Map<string, { userId: string; socket: ChatSocket; since: number }>();
+  private slotRenewal?: NodeJS.Timeout;
   /** Sockets this instance has finished with (disconnected, or closed at shutdown). */
   private readonly gone = new WeakSet<ChatSocket>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
@@ -50,21 +80,43 @@ export class SocketSessions {
     private readonly realtime: RealtimeServer,
     private readonly rateLimits: RateLimits,
     @InjectMetric(WS_CONNECTIONS) private readonly connections: Gauge<string>,
+    @InjectConfig() private readonly config: AppConfig,
   ) {}
+
+  onApplicationBootstrap() {
+    this.slotRenewal = setInterval(() => void this.renewSlots(), SOCKET_SLOT_RENEW_MS).unref();
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.slotRenewal);
+  }
 
   /**
    * The handshake: authenticates and puts the socket in its user's, its session's and its conversations'
    * rooms before the client hears it is connected, so a client that calls /sync right after `connect`
-   * can't fall between the two.
+   * can't fall between the two. Before the token is looked at, the address's `handshakes` budget; after,
+   * the user's `user-handshakes` budget and a slot under `SOCKETS_PER_USER` (every instance together).
    */
   async authenticate(socket: ChatSocket): Promise<void> {
     if (this.closing) throw new DependencyUnavailableError('database');
+    await this.rateLimits.consume(RateLimit.Handshakes, clientAddressOf(socket.request, this.config.trustProxy));
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || !token) throw new Unauthorized();
     const { user, expiresAt } = await this.tokens.verify(token);
-    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt };
-    await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
-    await this.rooms.connect(socket);
+    await this.rateLimits.consume(RateLimit.UserHandshakes, user.id);
+    const slot = this.slotOf(socket);
+    if (!(await this.rateLimits.takeSlot(RateLimit.SocketsPerUser, user.id, slot, SOCKET_SLOT_TTL_SECONDS))) {
+      throw new SocketLimit(this.rateLimits.budget(RateLimit.SocketsPerUser));
+    }
+    this.slots.set(slot, { userId: user.id, socket, since: Date.now() });
+    try {
+      socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt };
+      await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
+      await this.rooms.connect(socket);
+    } catch (error) {
+      this.releaseSlot(slot);
+      throw error;
+    }
   }
 
   /** After the handshake: the `socket-events` limit (before anything else), expiry, presence, a second look at the rooms. */
@@ -136,7 +188,36 @@ export class SocketSessions {
     this.typing.socketGone(socket.id, socket.data.userId);
     this.rooms.disconnected(socket);
     this.connections.dec();
+    this.releaseSlot(this.slotOf(socket));
     void this.presence.disconnected(socket.data.userId);
+  }
+
+  private slotOf(socket: ChatSocket): string {
+    return `${this.instanceId}:${socket.id}`;
+  }
+
+  private releaseSlot(slot: string): void {
+    const userId = this.slots.get(slot)?.userId;
+    if (!userId) return;
+    this.slots.delete(slot);
+    this.rateLimits
+      .releaseSlot(RateLimit.SocketsPerUser, userId, slot)
+      .catch((error: unknown) => this.logger.warn(`socket slot of ${userId} not released (it expires by itself): ${(error as Error).message}`));
+  }
+
+  /**
+   * Keeps this instance's slots alive for as long as their sockets are connected; a socket whose client
+   * left during the handshake (never connected, so never released) gives its slot back here.
+   */
+  private async renewSlots(): Promise<void> {
+    try {
+      for (const [slot, { userId, socket, since }] of this.slots) {
+        if (!socket.connected && Date.now() - since > SOCKET_SLOT_RENEW_MS) this.releaseSlot(slot);
+        else await this.rateLimits.renewSlot(RateLimit.SocketsPerUser, userId, slot, SOCKET_SLOT_TTL_SECONDS);
+      }
+    } catch (error) {
+      this.logger.warn(`socket slots not renewed: ${(error as Error).message}`);
+    }
   }
 
   /** At the access token's expiry the socket is told (`token.expired`) and disconnected, unless renewed. */

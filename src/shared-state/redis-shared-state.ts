@@ -34,6 +34,16 @@ class FailFastRedis extends Redis {
  * reconnects by itself. `overrides` adjust that for clients with other needs (e.g. Socket.IO's adapter
  * subscriber); a client given an offline queue waits for Redis instead, without a command timeout.
  */
+/**
+ * Redis keeps one pub/sub space for the whole server, whatever database a client selected: two
+ * deployments sharing a Redis on different database numbers would otherwise hear each other's
+ * events. Every channel (ours and the Socket.IO adapter's) is prefixed with the URL's database number.
+ */
+export function pubSubNamespace(url: string): string {
+  const db = Number(new URL(url).pathname.slice(1) || 0);
+  return `db${Number.isInteger(db) ? db : 0}`;
+}
+
 export function createRedisClient(url: string, name: string, logger: Logger, overrides: RedisOptions = {}): Redis {
   const options: RedisOptions = {
     connectionName: `chat-${name}`,
@@ -94,9 +104,11 @@ export class RedisSharedState extends SharedState {
   readonly client: Redis;
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, Array<(message: string) => void>>();
+  private readonly namespace: string;
 
   constructor(url: string) {
     super();
+    this.namespace = pubSubNamespace(url);
     this.client = createRedisClient(url, 'state', this.logger);
     this.subscriber = createRedisClient(url, 'subscriber', this.logger);
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -143,16 +155,21 @@ export class RedisSharedState extends SharedState {
   }
 
   async publish(channel: string, message: string) {
-    await this.run(() => this.client.publish(channel, message));
+    await this.run(() => this.client.publish(this.channelName(channel), message));
   }
 
   async subscribe(channel: string, handler: (message: string) => void) {
-    const existing = this.handlers.get(channel);
+    const name = this.channelName(channel);
+    const existing = this.handlers.get(name);
     if (existing) return void existing.push(handler);
-    this.handlers.set(channel, [handler]);
+    this.handlers.set(name, [handler]);
     // The subscriber keeps an offline queue, so this also works while Redis is still connecting,
     // and ioredis re-subscribes after every reconnect.
-    await this.subscriber.subscribe(channel);
+    await this.subscriber.subscribe(name);
+  }
+
+  private channelName(channel: string) {
+    return `${this.namespace}:${channel}`;
   }
 
   async ping() {

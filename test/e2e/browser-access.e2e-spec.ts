@@ -257,6 +257,7 @@ describe('the documents a frontend generates its client from', () => {
       [
         'conversation.removed',
         'conversation.updated',
+        'member.updated',
         'message.created',
         'message.deleted',
         'message.updated',

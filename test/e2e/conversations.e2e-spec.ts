@@ -220,7 +220,12 @@ describe('conversations: direct and group, members, roles, markers', () => {
       expect((await inject('PATCH', `/conversations/${room.id}`, bob, { title: 'By admin' })).json().title).toBe('By admin');
       expect((await inject('PATCH', `/conversations/${room.id}`, bob, { title: '' })).statusCode).toBe(400);
       const events = await eventsOf(`type = 'conversation.updated' AND user_id = $1 AND data->>'id' = $2`, [cy.id, room.id]);
-      expect(events.map((event: { data: { title: string } }) => event.data.title)).toEqual(['Old', 'New', 'New', 'By admin']);
+      // Bob's promotion changed nothing in cy's view: cy hears it once, in the room, as `member.updated`.
+      expect(events.map((event: { data: { title: string } }) => event.data.title)).toEqual(['Old', 'New', 'By admin']);
+      const promoted = await eventsOf(`type = 'member.updated' AND conversation_id = $1`, [room.id]);
+      expect(promoted.map((event: { data: object }) => event.data)).toEqual([{ conversationId: room.id, userId: bob.id, role: 'admin' }]);
+      const bobs = await eventsOf(`type = 'conversation.updated' AND user_id = $1 AND data->>'id' = $2`, [bob.id, room.id]);
+      expect(bobs.map((event: { data: { myRole: string } }) => event.data.myRole)).toEqual(['member', 'member', 'admin', 'admin']);
     });
 
     it('adds members (owner or admin), ignoring those already in, and tells the gateway who joined', async () => {

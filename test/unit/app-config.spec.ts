@@ -101,11 +101,41 @@ describe('loadConfig', () => {
     ['METRICS_PORT', 'metrics', /METRICS_PORT must be a whole number/],
     ['METRICS_TOKEN', 'short', /METRICS_TOKEN must be at least 16 characters/],
     ['DOCS_ENABLED', 'maybe', /DOCS_ENABLED must be true or false/],
+    ['LOGIN_ACCOUNT_MAX_FAILURES', '0', /LOGIN_ACCOUNT_MAX_FAILURES must be at least 1/],
+    ['LOGIN_DELAY_BASE', 'soon', /LOGIN_DELAY_BASE must be a duration/],
+    ['LOGIN_DELAY_MAX', '0', /LOGIN_DELAY_MAX must be longer than zero/],
+    ['SOCKETS_PER_USER', '0', /SOCKETS_PER_USER must be at least 1/],
+    ['REACTIONS_PER_MESSAGE', 'many', /REACTIONS_PER_MESSAGE must be a whole number/],
+    ['HANDSHAKE_RATE_LIMIT', '-1', /HANDSHAKE_RATE_LIMIT must be at least 1/],
+    ['HANDSHAKE_USER_RATE_LIMIT', '0', /HANDSHAKE_USER_RATE_LIMIT must be at least 1/],
+    ['MEMBERSHIP_CHANGE_LIMIT', '0', /MEMBERSHIP_CHANGE_LIMIT must be at least 1/],
+    ['PRESENCE_EVENT_LIMIT', '1', /PRESENCE_EVENT_LIMIT must be at least 2/],
+    ['PRESENCE_OFFLINE_GRACE', 'later', /PRESENCE_OFFLINE_GRACE must be a duration/],
   ])('names the variable when %s=%s is wrong', (variable, value, message) => {
     const error = failure({ [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(message);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('reads the lockout schedule and the amplification caps, with their defaults', () => {
+    const defaults = loadConfig({});
+    expect(defaults.throttle).toMatchObject({
+      loginAccountMaxFailures: 100,
+      loginDelayBaseMs: 1_000,
+      loginDelayMaxMs: 15 * 60_000,
+      handshakesPerAddress: 120,
+      handshakesPerUser: 30,
+      membershipChangeLimit: 60,
+      presenceEventLimit: 10,
+    });
+    expect(defaults.caps).toEqual({ reactionsPerMessage: 50, socketsPerUser: 20 });
+    expect(defaults.presenceOfflineGraceMs).toBe(5_000);
+    expect(loadConfig({ LOGIN_DELAY_BASE: '20ms', LOGIN_DELAY_MAX: '200ms', PRESENCE_OFFLINE_GRACE: '0' })).toMatchObject({
+      throttle: { loginDelayBaseMs: 20, loginDelayMaxMs: 200 },
+      presenceOfflineGraceMs: 0,
+    });
+    expect(failure({ LOGIN_DELAY_BASE: '10s', LOGIN_DELAY_MAX: '5s' }).variable).toBe('LOGIN_DELAY_MAX');
   });
 
   it('needs ADMIN_EMAIL and ADMIN_PASSWORD together', () => {

@@ -45,6 +45,8 @@ export function describeEvent(event: SyncEvent): string {
       return `${event.data.target} ${event.data.id}: ${Object.keys(event.data.metadata).join(', ')}`;
     case 'draft.updated':
       return `draft in ${event.data.conversationId}: ${event.data.content ?? '(cleared)'}`;
+    case 'member.updated':
+      return `${event.data.userId} is now ${event.data.role} in ${event.data.conversationId}`;
     default: {
       const unknown: never = event;
       return String(unknown);

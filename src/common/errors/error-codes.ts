@@ -48,6 +48,16 @@ export const ERROR_CODES = {
     generic: true,
   },
   REQUEST_TIMEOUT: { status: 408, meaning: 'A request body arrived slower than HTTP_MIN_BODY_RATE: it was cut off and the connection closed', over: 'http' },
+  REACTION_LIMIT: {
+    status: 409,
+    meaning: 'The message has as many distinct emoji as it may (REACTIONS_PER_MESSAGE): react with one already there',
+    over: 'http',
+  },
+  SOCKET_LIMIT: {
+    status: 429,
+    meaning: 'The `connect_error` of a handshake refused because the user has SOCKETS_PER_USER sockets connected: close one first',
+    over: 'socket',
+  },
   ROOM_LIMIT: { status: 409, meaning: 'The socket is in as many conversation rooms as it may be: leave one first', over: 'socket' },
   PAYLOAD_TOO_LARGE: {
     status: 413,

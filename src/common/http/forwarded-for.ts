@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import proxyAddr from '@fastify/proxy-addr';
 import type { FastifyInstance } from 'fastify';
 import type { TrustProxy } from '../../config/trust-proxy.js';
 
@@ -59,4 +60,15 @@ export function validateForwardedFor(fastify: FastifyInstance, trust: TrustProxy
     keepForwardedForValid(request.raw);
     done();
   });
+}
+
+/**
+ * The client's address for a request Fastify never sees (the Socket.IO handshake), decided exactly as
+ * `request.ip` is: the same `TRUST_PROXY`, the same validation of `X-Forwarded-For` first.
+ */
+export function clientAddressOf(request: IncomingMessage, trust: TrustProxy): string {
+  const peer = request.socket.remoteAddress ?? 'unknown';
+  if (!trust) return peer;
+  keepForwardedForValid(request);
+  return proxyAddr(request, fastifyTrustProxy(trust) as string | TrustFunction);
 }

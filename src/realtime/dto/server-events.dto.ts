@@ -39,6 +39,17 @@ export class ReceiptEventDto {
   seq: number;
 }
 
+export class MemberUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty({ enum: ['admin', 'member'], description: "The member's new role" })
+  role: 'admin' | 'member';
+}
+
 export class ConversationRemovedEventDto {
   @ApiProperty({ format: 'uuid' })
   conversationId: string;

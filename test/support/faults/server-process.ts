@@ -44,6 +44,13 @@ export async function startServerProcess(env: Record<string, string>, { main = M
       THROTTLE_LIMIT: '100000',
       AUTH_THROTTLE_LIMIT: '100000',
       LOGIN_MAX_FAILURES: '1000',
+      HANDSHAKE_RATE_LIMIT: '100000',
+      HANDSHAKE_USER_RATE_LIMIT: '100000',
+      MEMBERSHIP_CHANGE_LIMIT: '100000',
+      PRESENCE_EVENT_LIMIT: '100000',
+      SOCKETS_PER_USER: '1000',
+      // Presence suites watch offline announcements; the grace is attacked in amplification.e2e-spec.
+      PRESENCE_OFFLINE_GRACE: '0',
       MEDIA_DIR: join(dataDir, 'media'),
       ...env,
     },
