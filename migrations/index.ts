@@ -6,7 +6,11 @@ import { Sync1795268721818 } from './1795268721818-Sync.js';
 import { MediaAttachments1795268754741 } from './1795268754741-MediaAttachments.js';
 import { AccessWindows1796157646637 } from './1796157646637-AccessWindows.js';
 import { RefreshRetryGrace1796158389199 } from './1796158389199-RefreshRetryGrace.js';
+import { ConversationDepth1796172292182 } from './1796172292182-ConversationDepth.js';
 import { BotUsers1796172397368 } from './1796172397368-BotUsers.js';
+import { ConversationState1796173922106 } from './1796173922106-ConversationState.js';
+import { Forwarding1796174773445 } from './1796174773445-Forwarding.js';
+import { Metadata1796175326862 } from './1796175326862-Metadata.js';
 import { Moderation1796175527977 } from './1796175527977-Moderation.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
@@ -19,6 +23,10 @@ export const migrations: Function[] = [
   MediaAttachments1795268754741,
   AccessWindows1796157646637,
   RefreshRetryGrace1796158389199,
+  ConversationDepth1796172292182,
   BotUsers1796172397368,
+  ConversationState1796173922106,
+  Forwarding1796174773445,
+  Metadata1796175326862,
   Moderation1796175527977,
 ];

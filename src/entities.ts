@@ -1,9 +1,12 @@
 import { ChatEvent } from './events/chat-event.entity.js';
 import { ConversationMember } from './memberships/conversation-member.entity.js';
 import { Conversation } from './memberships/conversation.entity.js';
+import { Draft } from './memberships/draft.entity.js';
 import { MessageAttachment } from './messages/message-attachment.entity.js';
 import { MessageReaction } from './messages/message-reaction.entity.js';
+import { MessageMention } from './messages/message-mention.entity.js';
 import { Message } from './messages/message.entity.js';
+import { ThreadParticipant } from './messages/thread-participant.entity.js';
 import { Session } from './auth/session.entity.js';
 import { SpentRefreshToken } from './auth/spent-refresh-token.entity.js';
 import { Media } from './media/media.entity.js';
@@ -23,9 +26,12 @@ export const entities: Function[] = [
   Media,
   Conversation,
   ConversationMember,
+  Draft,
   Message,
   MessageReaction,
   MessageAttachment,
+  ThreadParticipant,
+  MessageMention,
   EventLogState,
   AuditEntry,
   Report,

@@ -27,6 +27,13 @@ export interface PermissionTargets {
   'message.edit': { conversationId: string; messageId: string };
   'message.delete': { conversationId: string; messageId: string };
   'message.react': { conversationId: string; messageId: string };
+  'message.pin': { conversationId: string; messageId: string };
+  'thread.markers.move': { conversationId: string; messageId: string };
+  'conversation.mention-all': { conversationId: string };
+  'conversation.own-state': { conversationId: string };
+  'message.forward': { conversationId: string; messageId: string; toConversationId: string };
+  'conversation.metadata': { conversationId: string };
+  'message.metadata': { conversationId: string; messageId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -57,6 +64,13 @@ export interface PermissionGrants {
   'message.edit': MessageGrant;
   'message.delete': MessageGrant;
   'message.react': MessageGrant;
+  'message.pin': MessageGrant;
+  'thread.markers.move': MessageGrant;
+  'conversation.mention-all': ConversationGrant;
+  'conversation.own-state': ConversationGrant;
+  'message.forward': MessageGrant & { target: ConversationGrant };
+  'conversation.metadata': ConversationGrant;
+  'message.metadata': MessageGrant;
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
@@ -104,6 +118,12 @@ export class AccessService {
     return this.repository.conversationIdsOf(user.id);
   }
 
+  /** Of `userIds`, those with no block either way with the caller (a blocked user is never notified of, or by, the other). */
+  async unblockedAmong(user: Pick<AuthUser, 'id'>, userIds: string[], manager?: EntityManager): Promise<string[]> {
+    const blockedIds = new Set(await this.repository.blockedWith(user.id, userIds, manager));
+    return userIds.filter((id) => !blockedIds.has(id));
+  }
+
   /** `events.receive` for live delivery: the user's memberships with where each window starts (see RoomSync). */
   membershipWindows(userId: string, limit: number, conversationId?: string): Promise<{ windows: MembershipWindow[]; head: bigint }> {
     return this.repository.membershipWindows(userId, limit, conversationId);
@@ -119,6 +139,7 @@ export class AccessService {
     switch (permission) {
       case Permission.ConversationRead:
       case Permission.RoomJoin:
+      case Permission.OwnState:
         return this.member(user, target as { conversationId: string }, options);
 
       case Permission.ConversationPost: {
@@ -185,6 +206,46 @@ export class AccessService {
       case Permission.MessageReact: {
         const grant = await this.message(user, target as PermissionTargets['message.react'], options);
         if (grant.blocked) throw blocked('You cannot react in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.MessagePin: {
+        const grant = await this.message(user, target as PermissionTargets['message.pin'], options);
+        if (grant.type === 'group' && !canManage(grant)) throw new Forbidden('Only an owner or admin can pin messages in a group');
+        if (grant.blocked) throw blocked('You cannot pin messages in a conversation with a blocked user');
+        return grant;
+      }
+
+      case Permission.ThreadMarkersMove: {
+        const grant = await this.message(user, target as PermissionTargets['thread.markers.move'], options);
+        if (grant.blocked) throw blocked('This conversation is closed: one of you blocked the other');
+        return grant;
+      }
+
+      case Permission.MentionAll: {
+        const grant = await this.group(user, target as PermissionTargets['conversation.mention-all'], options);
+        if (!canManage(grant)) throw new Forbidden('Only an owner or admin can mention everyone');
+        return grant;
+      }
+
+      case Permission.MessageForward: {
+        const { conversationId, messageId, toConversationId } = target as PermissionTargets['message.forward'];
+        const source = await this.message(user, { conversationId, messageId }, options);
+        const to = await this.member(user, { conversationId: toConversationId }, options);
+        if (to.blocked) throw blocked('You cannot message this user');
+        return { ...source, target: to };
+      }
+
+      case Permission.ConversationMetadata: {
+        const grant = await this.unblockedMember(user, target as PermissionTargets['conversation.metadata'], options);
+        if (grant.type === 'group' && !canManage(grant)) throw new Forbidden("Only an owner or admin can change a group's metadata");
+        return grant;
+      }
+
+      case Permission.MessageMetadata: {
+        const grant = await this.message(user, target as PermissionTargets['message.metadata'], options);
+        if (grant.message.senderId !== user.id) throw new Forbidden("Only the sender can change a message's metadata");
+        if (grant.blocked) throw blocked('You cannot change messages in a conversation with a blocked user');
         return grant;
       }
 

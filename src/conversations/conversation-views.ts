@@ -4,6 +4,7 @@ import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ConversationsRepository, type MembershipRow } from '../memberships/conversations.repository.js';
+import { DraftsRepository } from '../memberships/drafts.repository.js';
 import { MessageViews } from '../messages/message-views.js';
 import { MessagesRepository } from '../messages/messages.repository.js';
 import { UsersService } from '../users/users.service.js';
@@ -14,7 +15,7 @@ import type { ProfileDto } from '../users/dto/profile.dto.js';
 
 /**
  * "A conversation with its last message": builds `Conversation`s with a fixed number of queries for any
- * number of rows — one batch for the last messages, one for unread counts, one for member counts, never
+ * number of rows — one batch for the last messages, one for unread counts, one for unread mentions, one for drafts, one for member counts, never
  * one query per conversation. It sits above both the membership data and messages, and reads each
  * through its own repository.
  */
@@ -23,6 +24,7 @@ export class ConversationViews {
   constructor(
     private readonly access: AccessService,
     private readonly conversations: ConversationsRepository,
+    private readonly drafts: DraftsRepository,
     private readonly messages: MessagesRepository,
     private readonly messageViews: MessageViews,
     private readonly users: UsersService,
@@ -38,10 +40,10 @@ export class ConversationViews {
     if (!rows.length) return [];
     const conversations = [...new Map(rows.map((row) => [row.id, { conversationId: row.id, lastSeq: Number(row.last_seq) }])).values()];
     const lastMessages = await this.messageViews.newestOf(conversations, manager, options);
-    const unread = await this.messages.unreadCounts(
-      rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })),
-      manager,
-    );
+    const markers = rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) }));
+    const unread = await this.messages.unreadCounts(markers, manager);
+    const unreadMentions = await this.messages.unreadMentionCounts(markers, manager);
+    const drafts = await this.drafts.ofConversations(markers, manager);
     const memberCounts = await this.conversations.memberCounts(
       conversations.map(({ conversationId }) => conversationId),
       manager,
@@ -53,6 +55,8 @@ export class ConversationViews {
         {
           lastMessage: lastMessages.get(row.id),
           unreadCount: unread.get(`${row.id}:${row.user_id}`) ?? 0,
+          unreadMentions: unreadMentions.get(`${row.id}:${row.user_id}`) ?? 0,
+          draft: ((draft) => draft && { content: draft.content, updatedAt: draft.updated_at })(drafts.get(`${row.id}:${row.user_id}`)),
           memberCount: memberCounts.get(row.id) ?? 0,
           peer: peerOf(row),
         },

@@ -8,9 +8,16 @@ import type { MemberRow, MembershipRow } from '../memberships/conversations.repo
 export interface ConversationFigures {
   lastMessage: MessageData | undefined;
   unreadCount: number;
+  unreadMentions: number;
   memberCount: number;
   /** Direct conversations: the other member's profile. */
   peer: ProfileDto | null;
+  draft: { content: string; updatedAt: Date } | undefined;
+}
+
+/** A mute with an expiry in the past has run out. */
+export function isMuted(row: Pick<MembershipRow, 'muted' | 'muted_until'>, now = new Date()): boolean {
+  return row.muted && (row.muted_until === null || new Date(row.muted_until) > now);
 }
 
 /** The contract's `Conversation` for the member of `row`: their role, their unread count, their view of the last message. */
@@ -23,9 +30,18 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures,
     lastSeq: Number(row.last_seq),
     lastMessage: figures.lastMessage ? messageForViewer(figures.lastMessage, row.user_id, urls) : null,
     unreadCount: figures.unreadCount,
+    unreadMentions: figures.unreadMentions,
     myRole: row.role,
     memberCount: figures.memberCount,
     peer: figures.peer,
+    muted: isMuted(row),
+    mutedUntil: isMuted(row) && row.muted_until ? new Date(row.muted_until).toISOString() : null,
+    archived: row.archived,
+    hidden: row.hidden,
+    pinned: row.pinned_at !== null,
+    notificationLevel: row.notification_level,
+    metadata: row.metadata ?? {},
+    draft: figures.draft ? { content: figures.draft.content, updatedAt: new Date(figures.draft.updatedAt).toISOString() } : null,
   };
 }
 

@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
-import { PageQuery } from '../common/pagination/page-query.dto.js';
+import { ConversationListQuery, UpdateOwnStateDto } from './dto/own-state.dto.js';
+import { ApiMetadataBody } from '../common/metadata/metadata.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
 import { ConversationsService } from './conversations.service.js';
 import { ConversationDetailDto, ConversationPageDto } from './dto/conversation.dto.js';
@@ -41,11 +42,35 @@ export class ConversationsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "The caller's conversations, most recently active first" })
+  @ApiOperation({ summary: "The caller's conversations: pinned first, then the most recently active; `?archived=true` for the archived ones" })
   @ApiOkResponse({ type: ConversationPageDto })
   @ApiErrors({ 400: 'Invalid `limit` or `cursor`' })
-  list(@CurrentUser() user: AuthUser, @Query() query: PageQuery) {
+  list(@CurrentUser() user: AuthUser, @Query() query: ConversationListQuery) {
     return this.conversations.list(user, query);
+  }
+
+  @Patch(':id/metadata')
+  @ApiOperation({ summary: "Set or delete keys of a conversation's custom metadata (groups: owner or admin; direct: either member); answers the whole object" })
+  @ApiMetadataBody()
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true, example: { 'crm.id': 'A-1042', tier: 'gold' } },
+    description: 'The metadata after the change',
+  })
+  @ApiErrors({
+    400: 'Not an object, a key that does not match the pattern, or more than 8 KiB of JSON',
+    403: 'A plain member of a group; or BLOCKED: a block stands in this direct conversation',
+    404: NOT_A_MEMBER,
+  })
+  updateMetadata(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() patch: Record<string, unknown>) {
+    return this.conversations.updateMetadata(user, id, patch);
+  }
+
+  @Patch(':id/me')
+  @ApiOperation({ summary: 'Your own view of a conversation: mute (optionally until a time), archive, hide, pin, notification level' })
+  @ApiOkResponse({ type: ConversationDetailDto })
+  @ApiErrors({ 400: 'Invalid body, or a `mutedUntil` in the past', 404: NOT_A_MEMBER })
+  updateOwnState(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateOwnStateDto) {
+    return this.conversations.updateOwnState(user, id, dto);
   }
 
   @Get(':id')

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ValidationFailed } from '../common/errors/app.exception.js';
+import { mergeMetadata } from '../common/metadata/metadata.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
-import { DEFAULT_PAGE_SIZE, type Page, type PageQuery } from '../common/pagination/page-query.dto.js';
+import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import type { NewChatEvent } from '../events/chat-events.js';
 import { EventLog } from '../events/event-log.service.js';
 import { directKeyOf } from '../memberships/conversation.entity.js';
@@ -23,6 +24,36 @@ import type { ConversationDetailDto, ConversationDto } from './dto/conversation.
 import type { AddMembersDto, UpdateMemberDto } from './dto/members.dto.js';
 import type { MemberRole } from '../access/access.types.js';
 import type { UpdateConversationDto } from './dto/update-conversation.dto.js';
+import type { ConversationListQuery, UpdateOwnStateDto } from './dto/own-state.dto.js';
+import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memberships/membership.events.js';
+import type { MembershipRow, OwnStateChange } from '../memberships/conversations.repository.js';
+
+const OWN_STATE_FIELDS = ['muted', 'muted_until', 'archived', 'hidden', 'pinned_at', 'notification_level'] as const;
+
+function sameOwnState(before: MembershipRow, after: MembershipRow): boolean {
+  return OWN_STATE_FIELDS.every((field) => String(before[field]) === String(after[field]));
+}
+
+/** The change a PATCH asks for: `mutedUntil` implies muted, unmuting clears it; a mute can't end in the past. */
+function ownStateChange(dto: UpdateOwnStateDto): OwnStateChange {
+  const change: OwnStateChange = { archived: dto.archived, hidden: dto.hidden, pinned: dto.pinned, notificationLevel: dto.notificationLevel };
+  if (dto.mutedUntil !== undefined && dto.mutedUntil !== null) {
+    if (dto.muted === false) throw new ValidationFailed([{ field: 'mutedUntil', message: 'mutedUntil needs muted to be true (or left out)' }]);
+    if (new Date(dto.mutedUntil) <= new Date()) throw new ValidationFailed([{ field: 'mutedUntil', message: 'mutedUntil must be in the future' }]);
+    return { ...change, muted: true, mutedUntil: new Date(dto.mutedUntil).toISOString() };
+  }
+  if (dto.muted === false) return { ...change, muted: false, mutedUntil: null };
+  if (dto.muted === true) return { ...change, muted: true, mutedUntil: dto.mutedUntil ?? null };
+  if (dto.mutedUntil === null) return { ...change, mutedUntil: null };
+  return change;
+}
+
+/** A list cursor: where the page ended, among the pinned conversations or the others. */
+function listCursor(cursor: string): { positionAt: string; id: string; pinned: boolean } {
+  const position = decodeCursor(cursor, { positionAt: 'timestamp', id: 'uuid', section: 'text' });
+  if (position.section !== 'pinned' && position.section !== 'active') throw new ValidationFailed([{ field: 'cursor', message: 'cursor is not valid' }]);
+  return { positionAt: position.positionAt, id: position.id, pinned: position.section === 'pinned' };
+}
 
 export interface CreateResult {
   conversation: ConversationDetailDto;
@@ -90,16 +121,70 @@ export class ConversationsService {
     return this.views.detail(user, conversationId);
   }
 
-  async list(user: AuthUser, query: PageQuery): Promise<Page<ConversationDto>> {
+  /** Pinned first, then the most recently active; `?archived=true` for the archived ones; hidden ones never. */
+  async list(user: AuthUser, query: ConversationListQuery): Promise<Page<ConversationDto>> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor(query.cursor, { positionAt: 'timestamp', id: 'uuid' }) : undefined;
-    const rows = await this.conversations.listForUser({ userId: user.id, after, limit: limit + 1 });
+    const after = query.cursor ? listCursor(query.cursor) : undefined;
+    const rows = await this.conversations.listForUser({ userId: user.id, archived: query.archived === 'true', after, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: await this.views.build(page),
-      nextCursor: rows.length > limit ? encodeCursor({ positionAt: last.position_at, id: last.id }) : null,
+      nextCursor:
+        rows.length > limit
+          ? encodeCursor(
+              last.pinned_position_at
+                ? { positionAt: last.pinned_position_at, id: last.id, section: 'pinned' }
+                : { positionAt: last.position_at, id: last.id, section: 'active' },
+            )
+          : null,
     };
+  }
+
+  /**
+   * The caller's own view: mute (optionally until a time), archive, hide, pin, notification level. Only
+   * the caller sees it; a change reaches the caller's devices as `conversation.updated` on their room.
+   */
+  async updateOwnState(user: AuthUser, conversationId: string, dto: UpdateOwnStateDto): Promise<ConversationDetailDto> {
+    const change = ownStateChange(dto);
+    await this.change(async (manager) => {
+      await this.access.require(user, Permission.OwnState, { conversationId }, { manager, lock: 'membership' });
+      const [before] = await this.conversations.membershipsOf(conversationId, [user.id], manager);
+      await this.conversations.setOwnState(manager, conversationId, user.id, change);
+      const [after] = await this.conversations.membershipsOf(conversationId, [user.id], manager);
+      if (sameOwnState(before, after)) return false;
+      await this.announceTo(manager, conversationId, [user.id]);
+      return true;
+    });
+    return this.views.detail(user, conversationId);
+  }
+
+  /** Groups: owner or admin; direct: either member. Merges keys (null deletes one); the room gets `metadata.updated`. */
+  async updateMetadata(user: AuthUser, conversationId: string, patch: unknown): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> = {};
+    await this.change(async (manager) => {
+      await this.access.require(user, Permission.ConversationMetadata, { conversationId }, { manager, lock: 'conversation' });
+      const current = await this.conversations.metadataOf(manager, conversationId);
+      result = mergeMetadata(current, patch);
+      if (JSON.stringify(result) === JSON.stringify(current)) return false;
+      await this.conversations.setMetadata(manager, conversationId, result);
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        conversationId,
+        data: { target: 'conversation', id: conversationId, conversationId, metadata: result },
+      });
+      return true;
+    });
+    return result;
+  }
+
+  /** After a message: the members it brought back from their archive or hidden list see the conversation again. */
+  @OnEvent(CONVERSATION_BROUGHT_BACK)
+  async onBroughtBack({ conversationId, userIds }: ConversationBroughtBack): Promise<void> {
+    await this.change(async (manager) => {
+      await this.announceTo(manager, conversationId, userIds);
+      return true;
+    });
   }
 
   get(user: AuthUser, conversationId: string): Promise<ConversationDetailDto> {
@@ -246,6 +331,16 @@ export class ConversationsService {
       manager,
       conversationId,
       rows.flatMap((row, index) => (newcomers.has(row.user_id) ? [{ userId: row.user_id, eventId: ids[index] }] : [])),
+    );
+  }
+
+  /** `conversation.updated` to some members only, each as that member sees the conversation. */
+  private async announceTo(manager: EntityManager, conversationId: string, userIds: string[]): Promise<void> {
+    const rows = await this.conversations.membershipsOf(conversationId, userIds, manager);
+    const views = await this.views.build(rows, manager, { lock: true });
+    await this.eventLog.append(
+      manager,
+      ...views.map((data, index): NewChatEvent => ({ type: 'conversation.updated', userId: rows[index].user_id, data, messageId: data.lastMessage?.id })),
     );
   }
 

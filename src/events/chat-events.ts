@@ -7,6 +7,12 @@ export const DURABLE_EVENT_TYPES = [
   'receipt',
   'conversation.updated',
   'conversation.removed',
+  'thread.updated',
+  'thread.read',
+  'mention',
+  'pin.updated',
+  'draft.updated',
+  'metadata.updated',
   'member.updated',
   'report.resolved',
 ] as const;
@@ -29,6 +35,12 @@ export interface MessageRewrite {
   content: string | null;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Recomputed by an edit; emptied by a delete. */
+  mentions?: string[];
+  /** A delete unpins. */
+  pinnedAt?: null;
+  /** A metadata change. */
+  metadata?: Record<string, unknown>;
   /** A deleted message loses both. */
   attachments?: [];
   reactions?: [];

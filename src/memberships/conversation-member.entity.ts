@@ -4,6 +4,9 @@ import { Conversation } from './conversation.entity.js';
 
 export type { MemberRole } from '../access/access.types.js';
 
+export const NOTIFICATION_LEVELS = ['all', 'mentions', 'none'] as const;
+export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
+
 /**
  * A user's membership of a conversation, with the two markers that only move forward: the highest seq
  * the user's devices received (`last_delivered_seq`) and read (`last_read_seq`).
@@ -12,6 +15,7 @@ export type { MemberRole } from '../access/access.types.js';
 @Entity('conversation_member')
 @Index('conversation_member_user_idx', ['userId'])
 @Check('conversation_member_role_ck', `role IN ('owner', 'admin', 'member')`)
+@Check('conversation_member_notification_level_ck', `notification_level IN ('all', 'mentions', 'none')`)
 export class ConversationMember {
   @PrimaryColumn({ type: 'uuid', primaryKeyConstraintName: 'conversation_member_pk' })
   conversationId: string;
@@ -38,6 +42,29 @@ export class ConversationMember {
    */
   @Column({ type: 'bigint', nullable: true })
   joinedEventId: string | null;
+
+  /*
+   * The member's own view of the conversation: nobody else sees or changes these. Muted until
+   * `muted_until` (null: until unmuted); archived and hidden until the member changes them or someone
+   * else writes (unless muted); pinned conversations list first, the most recently pinned first.
+   */
+  @Column({ type: 'boolean', default: false })
+  muted: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  mutedUntil: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  archived: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  hidden: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  pinnedAt: Date | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'all' })
+  notificationLevel: NotificationLevel;
 
   @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'conversation_member_conversation_fk' })

@@ -38,6 +38,10 @@ export class Conversation {
   @Column({ type: 'timestamptz', nullable: true })
   lastMessageAt: Date | null;
 
+  /** Custom fields set by owners and admins (see src/common/metadata.ts). */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;
 

@@ -3,6 +3,17 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ConversationType, MemberRole } from '../access/access.types.js';
 import { change, select, selectOne } from '../database/sql.js';
+import type { NotificationLevel } from './conversation-member.entity.js';
+
+/** A change of a member's own view of a conversation; absent fields stay as they are. */
+export interface OwnStateChange {
+  muted?: boolean;
+  mutedUntil?: string | null;
+  archived?: boolean;
+  hidden?: boolean;
+  pinned?: boolean;
+  notificationLevel?: NotificationLevel;
+}
 
 export interface SqlQuery {
   sql: string;
@@ -19,10 +30,17 @@ export interface MembershipRow {
   user_id: string;
   role: MemberRole;
   last_read_seq: string;
+  muted: boolean;
+  muted_until: Date | null;
+  archived: boolean;
+  hidden: boolean;
+  pinned_at: Date | null;
+  notification_level: NotificationLevel;
+  metadata: Record<string, unknown>;
 }
 
-/** A list row also carries where it sorts, exactly (microseconds), for the cursor. */
-export type ListedRow = MembershipRow & { position_at: string };
+/** A list row also carries where it sorts, exactly (microseconds), for the cursor: by pin time when pinned, else by activity. */
+export type ListedRow = MembershipRow & { position_at: string; pinned_position_at: string | null };
 
 /** A member of a conversation, oldest first, with the markers. */
 export interface MemberRow {
@@ -35,8 +53,10 @@ export interface MemberRow {
 
 export interface ConversationListWindow {
   userId: string;
-  /** Where the previous page ended. */
-  after?: { positionAt: string; id: string };
+  /** Archived conversations, or the others (the default); hidden ones are in neither. */
+  archived?: boolean;
+  /** Where the previous page ended: among the pinned ones (`pinned`, by pin time) or the others (by activity). */
+  after?: { positionAt: string; id: string; pinned?: boolean };
   limit: number;
 }
 
@@ -48,30 +68,38 @@ export interface OtherMembersMarkers {
   deliveredSeq: number;
 }
 
+/** The member's own view, as every read of memberships selects it. */
+const OWN_STATE_COLUMNS = 'mb.muted, mb.muted_until, mb.archived, mb.hidden, mb.pinned_at, mb.notification_level';
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /**
- * One page of a user's conversations, most recently active first: by the newest message, or by creation
- * for a conversation without messages yet, then by id. Reads the user's memberships through
- * `conversation_member_user_idx` and each of their conversations by its key: the cost follows the user's
- * conversations, never the size of the table. (`OFFSET 0` keeps the planner from turning the per-membership
- * lookup into a hash join that scans every conversation, which it prefers while the table is small.)
- * Exported for the EXPLAIN test.
+ * One page of a user's conversations: the pinned ones first (the most recently pinned first), then the
+ * others, most recently active first — by the newest message, or by creation for a conversation without
+ * messages yet — then by id; archived ones only with `archived`, hidden ones never. Reads the user's
+ * memberships through `conversation_member_user_idx` and each of their conversations by its key: the cost
+ * follows the user's conversations, never the size of the table. (`OFFSET 0` keeps the planner from
+ * turning the per-membership lookup into a hash join that scans every conversation, which it prefers while
+ * the table is small.) Exported for the EXPLAIN test.
  */
-export function conversationListQuery({ userId, after, limit }: ConversationListWindow): SqlQuery {
+export function conversationListQuery({ userId, archived = false, after, limit }: ConversationListWindow): SqlQuery {
   const activity = 'coalesce(c.last_message_at, c.created_at)';
-  const parameters: unknown[] = [userId];
+  const parameters: unknown[] = [userId, archived];
   let cursor = '';
-  if (after) {
+  if (after?.pinned) {
     parameters.push(after.positionAt, after.id);
-    cursor = `AND (${activity}, c.id) < ($2::timestamptz, $3::uuid)`;
+    cursor = `AND (mb.pinned_at IS NULL OR (mb.pinned_at, c.id) < ($3::timestamptz, $4::uuid))`;
+  } else if (after) {
+    parameters.push(after.positionAt, after.id);
+    cursor = `AND mb.pinned_at IS NULL AND (${activity}, c.id) < ($3::timestamptz, $4::uuid)`;
   }
   parameters.push(limit);
   return {
-    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq,
-                 to_char(${activity} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
+    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS},
+                 ${iso(activity)} AS position_at, ${iso('mb.pinned_at')} AS pinned_position_at
             FROM conversation_member mb
            CROSS JOIN LATERAL (SELECT * FROM conversation WHERE id = mb.conversation_id OFFSET 0) c
-           WHERE mb.user_id = $1 ${cursor}
-           ORDER BY ${activity} DESC, c.id DESC
+           WHERE mb.user_id = $1 AND mb.archived = $2 AND NOT mb.hidden ${cursor}
+           ORDER BY mb.pinned_at IS NULL, mb.pinned_at DESC, CASE WHEN mb.pinned_at IS NULL THEN ${activity} END DESC, c.id DESC
            LIMIT $${parameters.length}`,
     parameters,
   };
@@ -86,7 +114,7 @@ export function conversationListQuery({ userId, after, limit }: ConversationList
 export const TAKE_NEXT_SEQ_SQL = `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
          RETURNING last_seq, last_message_at`;
 
-const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, mb.user_id, mb.role, mb.last_read_seq
+const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS}
   FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id`;
 
 /**
@@ -243,6 +271,16 @@ export class ConversationsRepository {
     return rows[0]?.user_id;
   }
 
+  /** The conversation's metadata (its row is locked by the caller's access check). */
+  async metadataOf(manager: EntityManager, conversationId: string): Promise<Record<string, unknown>> {
+    const row = await selectOne<{ metadata: Record<string, unknown> }>(manager, `SELECT metadata FROM conversation WHERE id = $1`, [conversationId]);
+    return row?.metadata ?? {};
+  }
+
+  async setMetadata(manager: EntityManager, conversationId: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE conversation SET metadata = $2::jsonb, updated_at = now() WHERE id = $1`, [conversationId, JSON.stringify(metadata)]);
+  }
+
   async setTitle(manager: EntityManager, conversationId: string, title: string): Promise<void> {
     await change(manager, `UPDATE conversation SET title = $2, updated_at = now() WHERE id = $1`, [conversationId, title]);
   }
@@ -262,6 +300,40 @@ export class ConversationsRepository {
         WHERE conversation_id = $1 AND user_id = $2`,
       [conversationId, userId, markers.lastReadSeq, markers.lastDeliveredSeq],
     );
+  }
+
+  /** Changes the member's own view (pinning again keeps the first pin time). */
+  async setOwnState(manager: EntityManager, conversationId: string, userId: string, state: OwnStateChange): Promise<void> {
+    const sets: string[] = [];
+    const parameters: unknown[] = [conversationId, userId];
+    const set = (column: string, value: unknown, cast = '') => {
+      parameters.push(value);
+      sets.push(`${column} = $${parameters.length}${cast}`);
+    };
+    if (state.muted !== undefined) set('muted', state.muted);
+    if (state.mutedUntil !== undefined) set('muted_until', state.mutedUntil, '::timestamptz');
+    if (state.archived !== undefined) set('archived', state.archived);
+    if (state.hidden !== undefined) set('hidden', state.hidden);
+    if (state.pinned !== undefined) sets.push(state.pinned ? 'pinned_at = coalesce(pinned_at, clock_timestamp())' : 'pinned_at = NULL');
+    if (state.notificationLevel !== undefined) set('notification_level', state.notificationLevel);
+    if (!sets.length) return;
+    await change(manager, `UPDATE conversation_member SET ${sets.join(', ')} WHERE conversation_id = $1 AND user_id = $2`, parameters);
+  }
+
+  /**
+   * New activity from `senderId`: the other members who archived or hid the conversation see it again,
+   * unless they muted it (and the mute has not run out). Answers who.
+   */
+  async bringBack(manager: EntityManager, conversationId: string, senderId: string): Promise<string[]> {
+    const { rows } = await change<{ user_id: string }>(
+      manager,
+      `UPDATE conversation_member SET archived = false, hidden = false
+        WHERE conversation_id = $1 AND user_id <> $2 AND (archived OR hidden)
+          AND NOT (muted AND (muted_until IS NULL OR muted_until > clock_timestamp()))
+        RETURNING user_id`,
+      [conversationId, senderId],
+    );
+    return rows.map((row) => row.user_id);
   }
 
   async count(): Promise<number> {

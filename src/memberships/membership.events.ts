@@ -11,3 +11,14 @@ export interface MembershipChanged {
   addedUserIds: string[];
   removedUserIds: string[];
 }
+
+/**
+ * After a message commits: the members it brought back from their archive or hidden list (see
+ * `ConversationsRepository.bringBack`); the conversations module tells each with `conversation.updated`.
+ */
+export const CONVERSATION_BROUGHT_BACK = 'conversation.brought-back';
+
+export interface ConversationBroughtBack {
+  conversationId: string;
+  userIds: string[];
+}

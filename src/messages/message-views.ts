@@ -7,7 +7,7 @@ import { MessagesRepository } from './messages.repository.js';
 
 /**
  * Turns message rows into `MessageData` with a fixed number of queries whatever the number of messages:
- * one for reactions, one for attachments, one aggregate for every sender's status.
+ * one for reactions, one for attachments, one for mentions, one aggregate for every sender's status.
  */
 @Injectable()
 export class MessageViews {
@@ -24,12 +24,14 @@ export class MessageViews {
     // Sequential: inside a transaction they share one connection anyway.
     const reactions = await this.messages.reactionsOf(ids, manager);
     const attachments = await this.attachments.attachmentsOf(ids, manager);
+    const mentions = await this.messages.mentionsOf(ids, manager);
     const markers = await this.memberships.otherMembersMarkers([...pairs.values()], manager);
     const markersByPair = new Map(markers.map((marker) => [`${marker.conversationId}:${marker.senderId}`, marker]));
     return rows.map((row) =>
       toMessageData(row, {
         reactions: reactions.get(row.id) ?? [],
         attachments: attachments.get(row.id) ?? [],
+        mentions: mentions.get(row.id) ?? [],
         status: statusOf(Number(row.seq), markersByPair.get(`${row.conversation_id}:${row.sender_id}`)),
       }),
     );

@@ -8,6 +8,7 @@
 import type { MediaDto } from '../media/dto/media.dto.js';
 import { plainMediaPath } from '../media/media-urls.js';
 import type { MediaUrls } from '../media/media-urls.js';
+import type { ForwardedFrom } from './message.entity.js';
 
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
@@ -48,6 +49,21 @@ interface MessageFields {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** The root of the thread this reply is in; null outside threads (and on the root itself). */
+  threadRootId: string | null;
+  /** false: a thread reply not counted as unread in the conversation. */
+  alsoToConversation: boolean;
+  /** On a thread's root: replies so far, when the newest came, and the first (at most 3) participants. */
+  replyCount: number;
+  lastReplyAt: string | null;
+  threadParticipantIds: string[];
+  /** The members this message mentions. */
+  mentions: string[];
+  pinnedAt: string | null;
+  /** A forwarded copy: where the original came from. */
+  forwardedFrom: ForwardedFrom | null;
+  /** Custom fields set by the sender. */
+  metadata: Record<string, unknown>;
 }
 
 export interface MessageData extends MessageFields {
@@ -74,12 +90,21 @@ export interface MessageRow {
   created_at: Date;
   edited_at: Date | null;
   deleted_at: Date | null;
+  thread_root_id: string | null;
+  also_to_conversation: boolean;
+  reply_count: number;
+  last_reply_at: Date | null;
+  thread_participant_ids: string[];
+  pinned_at: Date | null;
+  forwarded_from: ForwardedFrom | null;
+  metadata: Record<string, unknown>;
 }
 
 export interface MessageExtras {
   attachments: AttachmentView[];
   reactions: ReactionData[];
   status: MessageStatus;
+  mentions: string[];
 }
 
 export function toMessageData(row: MessageRow, extras: MessageExtras): MessageData {
@@ -103,6 +128,15 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     createdAt: row.created_at.toISOString(),
     editedAt: row.edited_at?.toISOString() ?? null,
     deletedAt: row.deleted_at?.toISOString() ?? null,
+    threadRootId: row.thread_root_id,
+    alsoToConversation: row.also_to_conversation,
+    replyCount: row.reply_count,
+    lastReplyAt: row.last_reply_at ? new Date(row.last_reply_at).toISOString() : null,
+    threadParticipantIds: row.thread_participant_ids,
+    mentions: row.deleted_at ? [] : extras.mentions,
+    pinnedAt: row.pinned_at ? new Date(row.pinned_at).toISOString() : null,
+    forwardedFrom: row.forwarded_from,
+    metadata: row.metadata ?? {},
   };
 }
 

@@ -9,9 +9,10 @@ import { EditMessageDto } from './dto/edit-message.dto.js';
 import { HistoryQuery } from './dto/history.query.js';
 import { MessageDto, MessageHistoryDto, MessagePageDto, ReactionSummaryDto } from './dto/message.dto.js';
 import { SearchMessagesQuery } from './dto/search-messages.query.js';
-import { SendMessageDto } from './dto/send-message.dto.js';
+import { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.js';
 import { MessagesService } from './messages.service.js';
 import { Heavy } from '../common/concurrency/heavy-requests.js';
+import { ApiMetadataBody } from '../common/metadata/metadata.js';
 
 @ApiTags('messages')
 @Authenticated()
@@ -31,6 +32,29 @@ export class MessagesController {
   })
   async send(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: SendMessageDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const { message, created } = await this.messages.send(user, id, dto, 'rest');
+    void reply.status(created ? 201 : 200);
+    return message;
+  }
+
+  @Post('conversations/:id/messages/:messageId/forward')
+  @ApiOperation({ summary: 'Forward a message into another conversation you may post in; the same `clientMessageId` again answers 200 with the first copy' })
+  @ApiCreatedResponse({ type: MessageDto, description: 'Forwarded: the new message in the target conversation, with `forwardedFrom`' })
+  @ApiOkResponse({ type: MessageDto, description: 'Already forwarded with this `clientMessageId`: the first copy' })
+  @ApiErrors({
+    400: 'Invalid body',
+    403: '`BLOCKED`: the target is a direct conversation with a block',
+    404: 'No such conversation or message, or not a member of either conversation',
+    409: 'The message was deleted',
+    429: 'More than `MESSAGE_RATE_LIMIT` messages in 10 s',
+  })
+  async forward(
+    @CurrentUser() user: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Body() dto: ForwardMessageDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { message, created } = await this.messages.forward(user, id, messageId, dto, 'rest');
     void reply.status(created ? 201 : 200);
     return message;
   }
@@ -55,6 +79,28 @@ export class MessagesController {
   })
   edit(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @UuidParam('messageId') messageId: string, @Body() dto: EditMessageDto) {
     return this.messages.edit(user, id, messageId, dto);
+  }
+
+  @Patch('conversations/:id/messages/:messageId/metadata')
+  @ApiOperation({ summary: "Set or delete keys of your message's custom metadata; answers the whole object" })
+  @ApiMetadataBody()
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true, example: { 'crm.id': 'A-1042', tier: 'gold' } },
+    description: 'The metadata after the change',
+  })
+  @ApiErrors({
+    400: 'Not an object, a key that does not match the pattern, or more than 8 KiB of JSON',
+    403: 'Not the sender; or BLOCKED: a block stands in this direct conversation',
+    404: 'No such conversation or message, or not a member',
+    409: 'The message was deleted',
+  })
+  updateMetadata(
+    @CurrentUser() user: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('messageId') messageId: string,
+    @Body() patch: Record<string, unknown>,
+  ) {
+    return this.messages.updateMetadata(user, id, messageId, patch);
   }
 
   @Delete('conversations/:id/messages/:messageId')

@@ -11,16 +11,42 @@ import { MessagesController } from './messages.controller.js';
 import { messagesSentCounter } from './messages.metrics.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
+import { MessageMention } from './message-mention.entity.js';
+import { MessageMentions } from './mentions.js';
+import { MentionsController } from './mentions.controller.js';
+import { MentionsService } from './mentions.service.js';
+import { PinsController } from './pins.controller.js';
+import { PinsService } from './pins.service.js';
+import { ThreadParticipant } from './thread-participant.entity.js';
+import { ThreadsController } from './threads.controller.js';
+import { ThreadsService } from './threads.service.js';
+import { UsersModule } from '../users/users.module.js';
 
 /**
- * Messages of conversations: send, history, edit, delete, reactions, search, and the one repository of
- * `message`, `message_reaction` and `message_attachment`. Exports `MessagesService` (the socket gateway
+ * Messages of conversations: send, history (and jump to a seq), edit, delete, reactions, search, threads,
+ * mentions and pins, and the one repository of `message`, `message_reaction`, `message_attachment`,
+ * `message_mention` and `thread_participant`. Exports `MessagesService` (the socket gateway
  * sends through it), `MessageViews` and `MessagesRepository` (conversations show their last message).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment]), MembershipsModule, MediaModule],
-  controllers: [MessagesController],
-  providers: [MessagesRepository, MessageViews, MessageAttachments, MessagesService, messagesSentCounter],
+  imports: [
+    TypeOrmModule.forFeature([Message, MessageReaction, MessageAttachment, ThreadParticipant, MessageMention]),
+    MembershipsModule,
+    MediaModule,
+    UsersModule,
+  ],
+  controllers: [MessagesController, ThreadsController, PinsController, MentionsController],
+  providers: [
+    MessagesRepository,
+    MessageViews,
+    MessageAttachments,
+    MessageMentions,
+    MessagesService,
+    ThreadsService,
+    PinsService,
+    MentionsService,
+    messagesSentCounter,
+  ],
   exports: [MessagesService, MessageViews, MessagesRepository],
 })
 export class MessagesModule {}

@@ -4,12 +4,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { change, select, selectOne } from '../database/sql.js';
 import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
+import type { ForwardedFrom } from './message.entity.js';
 import type { MessageRow, ReactionData } from './message.mapper.js';
 
 /** A message with its sender's public name, as every read of messages selects it. */
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
        u.display_name AS sender_display_name, u.avatar_media_id AS sender_avatar_media_id, u.is_bot AS sender_is_bot, m.content, m.reply_to_id, m.client_message_id,
-       m.created_at, m.edited_at, m.deleted_at`;
+       m.created_at, m.edited_at, m.deleted_at, m.thread_root_id, m.also_to_conversation, m.reply_count, m.last_reply_at,
+       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from, m.metadata`;
 const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
 
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
@@ -131,17 +133,146 @@ export function searchQuery({ conversationIds, named = false, q, before, limit }
 /**
  * Unread messages of each (conversation, member) pair: messages from others above the member's read
  * marker, deleted ones not counted. Each pair is a range scan of `message_conversation_seq_uq` that starts
- * at the read marker, so it costs what is unread, not the conversation's size. Exported for EXPLAIN.
+ * at the read marker, so it costs what is unread, not the conversation's size. Thread replies sent with
+ * `alsoToConversation: false` are not counted. Exported for EXPLAIN.
  */
 export function unreadCountsQuery(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): SqlQuery {
   return {
     sql: `SELECT p.conversation_id, p.user_id, count(*)::int AS unread
             FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(conversation_id, user_id, last_read_seq)
             JOIN message m ON m.conversation_id = p.conversation_id AND m.seq > p.last_read_seq
-           WHERE m.sender_id <> p.user_id AND m.deleted_at IS NULL
+           WHERE m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.also_to_conversation
            GROUP BY p.conversation_id, p.user_id`,
     parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
   };
+}
+
+/**
+ * One page of a thread's replies, ascending seq after `after`: a range scan of `message_thread_seq_idx`,
+ * so a thread's page costs what it shows whatever the size of the conversation. Exported for EXPLAIN.
+ */
+export function threadQuery(rootId: string, after: number, limit: number): SqlQuery {
+  return { sql: `${MESSAGE_SELECT} WHERE m.thread_root_id = $1 AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3`, parameters: [rootId, after, limit] };
+}
+
+export interface ThreadListWindow {
+  userId: string;
+  conversationId?: string;
+  /** Where the previous page ended. */
+  before?: { lastReplyAt: string; rootId: string };
+  limit: number;
+}
+
+/** A thread the user is in, as the list reads it (with its exact sort time, for the cursor). */
+export interface ThreadListRow {
+  root_id: string;
+  last_read_seq: string;
+  position_at: string;
+}
+
+/**
+ * The threads a user is in, the most recently active first: a range scan of `thread_participant_user_idx`
+ * (or `thread_participant_user_conversation_idx` for one conversation) from the cursor, each row checked
+ * against the user's current membership by its key — a member who left sees none of its threads.
+ * Exported for the EXPLAIN test.
+ */
+export function threadListQuery({ userId, conversationId, before, limit }: ThreadListWindow): SqlQuery {
+  const parameters: unknown[] = [userId];
+  const param = (value: unknown) => {
+    parameters.push(value);
+    return `$${parameters.length}`;
+  };
+  const conditions = ['tp.user_id = $1'];
+  if (conversationId) conditions.push(`tp.conversation_id = ${param(conversationId)}`);
+  if (before) conditions.push(`(tp.last_reply_at, tp.root_id) < (${param(before.lastReplyAt)}::timestamptz, ${param(before.rootId)}::uuid)`);
+  return {
+    sql: `SELECT tp.root_id, tp.last_read_seq, to_char(tp.last_reply_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
+            FROM thread_participant tp
+           WHERE ${conditions.join(' AND ')}
+             AND EXISTS (SELECT 1 FROM conversation_member mb WHERE mb.conversation_id = tp.conversation_id AND mb.user_id = tp.user_id)
+           ORDER BY tp.user_id DESC, ${conversationId ? 'tp.conversation_id DESC, ' : ''}tp.last_reply_at DESC, tp.root_id DESC
+           LIMIT ${param(limit)}`,
+    parameters,
+  };
+}
+
+/**
+ * The messages that mention a user, newest first: a range scan of `message_mention_user_idx` from the
+ * cursor, each checked against the user's current membership by its key. Exported for EXPLAIN.
+ */
+export function mentionListQuery(userId: string, before: { createdAt: string; id: string } | undefined, limit: number): SqlQuery {
+  const parameters: unknown[] = [userId];
+  let cursor = '';
+  if (before) {
+    parameters.push(before.createdAt, before.id);
+    cursor = `AND (mm.created_at, mm.message_id) < ($2::timestamptz, $3::uuid)`;
+  }
+  parameters.push(limit);
+  return {
+    sql: `SELECT mm.message_id, to_char(mm.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
+            FROM message_mention mm
+           WHERE mm.user_id = $1 ${cursor}
+             AND EXISTS (SELECT 1 FROM conversation_member mb WHERE mb.conversation_id = mm.conversation_id AND mb.user_id = mm.user_id)
+           ORDER BY mm.user_id DESC, mm.created_at DESC, mm.message_id DESC
+           LIMIT $${parameters.length}`,
+    parameters,
+  };
+}
+
+/** A conversation's pinned messages, the most recently pinned first: a range scan of `message_pinned_idx`. */
+export function pinListQuery(conversationId: string, before: { pinnedAt: string; id: string } | undefined, limit: number): SqlQuery {
+  const parameters: unknown[] = [conversationId];
+  let cursor = '';
+  if (before) {
+    parameters.push(before.pinnedAt, before.id);
+    cursor = `AND (m.pinned_at, m.id) < ($2::timestamptz, $3::uuid)`;
+  }
+  parameters.push(limit);
+  return {
+    sql: `${MESSAGE_SELECT.replace('SELECT ', `SELECT to_char(m.pinned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at, `)}
+           WHERE m.conversation_id = $1 AND m.pinned_at IS NOT NULL ${cursor}
+           ORDER BY m.conversation_id DESC, m.pinned_at DESC, m.id DESC
+           LIMIT $${parameters.length}`,
+    parameters,
+  };
+}
+
+/**
+ * Unread replies of each (thread, user) pair: replies from others above the user's thread marker,
+ * deleted ones not counted; each a range scan of `message_thread_seq_idx` from the marker. Exported for EXPLAIN.
+ */
+export function unreadRepliesQuery(pairs: Array<{ rootId: string; userId: string; lastReadSeq: number }>): SqlQuery {
+  return {
+    sql: `SELECT p.root_id, u.unread
+            FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(root_id, user_id, last_read_seq)
+           CROSS JOIN LATERAL (SELECT count(*)::int AS unread FROM message m
+                                WHERE m.thread_root_id = p.root_id AND m.seq > p.last_read_seq
+                                  AND m.sender_id <> p.user_id AND m.deleted_at IS NULL) u`,
+    parameters: [pairs.map((pair) => pair.rootId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
+  };
+}
+
+/**
+ * Mentions of each (conversation, member) pair above the member's read marker — the badge: a range scan
+ * of `message_mention_unread_idx` per pair from the marker. Exported for EXPLAIN.
+ */
+export function unreadMentionsQuery(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): SqlQuery {
+  return {
+    sql: `SELECT p.conversation_id, p.user_id, u.unread
+            FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(conversation_id, user_id, last_read_seq)
+           CROSS JOIN LATERAL (SELECT count(*)::int AS unread FROM message_mention mm
+                                WHERE mm.user_id = p.user_id AND mm.conversation_id = p.conversation_id AND mm.seq > p.last_read_seq) u`,
+    parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
+  };
+}
+
+/** The thread a reply joins and the root's figures after it. */
+export interface ThreadFigures {
+  rootId: string;
+  rootSenderId: string;
+  replyCount: number;
+  lastReplyAt: Date;
+  threadParticipantIds: string[];
 }
 
 export interface NewMessage {
@@ -150,6 +281,9 @@ export interface NewMessage {
   content: string | null;
   replyToId: string | null;
   clientMessageId: string;
+  threadRootId: string | null;
+  alsoToConversation: boolean;
+  forwardedFrom?: ForwardedFrom | null;
 }
 
 /**
@@ -189,9 +323,198 @@ export class MessagesRepository {
     return rows[0];
   }
 
-  async existsInConversation(conversationId: string, messageId: string): Promise<boolean> {
-    const rows = await this.manager.query(`SELECT 1 FROM message WHERE id = $1 AND conversation_id = $2`, [messageId, conversationId]);
-    return rows.length > 0;
+  /** The root of the thread a reply to `messageId` joins (its own root, or itself); undefined when it is not in the conversation. */
+  async threadRootOf(conversationId: string, messageId: string, manager: EntityManager = this.manager): Promise<string | undefined> {
+    const row = await selectOne<{ root_id: string }>(
+      manager,
+      `SELECT coalesce(thread_root_id, id) AS root_id FROM message WHERE id = $1 AND conversation_id = $2`,
+      [messageId, conversationId],
+    );
+    return row?.root_id;
+  }
+
+  /** Ascending seq after `after`; `hasMore` when more replies follow. */
+  async pageThread(rootId: string, after: number, pageSize: number): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
+    const { sql, parameters } = threadQuery(rootId, after, pageSize + 1);
+    const rows = await select<MessageRow>(this.manager, sql, parameters);
+    return { rows: rows.slice(0, pageSize), hasMore: rows.length > pageSize };
+  }
+
+  /**
+   * A page centred on `seq`, ascending: half the page before it (older), the rest from it on (newer); a
+   * side that runs out leaves its room to the other, so a page near either end is still full. Each side
+   * is a range scan of `message_conversation_seq_uq` of at most a page.
+   */
+  async pageAround(conversationId: string, seq: number, pageSize: number): Promise<{ rows: MessageRow[]; hasMoreBefore: boolean; hasMoreAfter: boolean }> {
+    const older = historyQuery({ conversationId, before: seq, limit: pageSize + 1 });
+    const newer = historyQuery({ conversationId, after: seq - 1, limit: pageSize + 1 });
+    const olderRows = await select<MessageRow>(this.manager, older.sql, older.parameters);
+    const newerRows = await select<MessageRow>(this.manager, newer.sql, newer.parameters);
+    const takeAfter = Math.min(newerRows.length, Math.max(pageSize - Math.floor(pageSize / 2), pageSize - olderRows.length));
+    const takeBefore = Math.min(olderRows.length, pageSize - takeAfter);
+    return {
+      rows: [...olderRows.slice(0, takeBefore).reverse(), ...newerRows.slice(0, takeAfter)],
+      hasMoreBefore: olderRows.length > takeBefore,
+      hasMoreAfter: newerRows.length > takeAfter,
+    };
+  }
+
+  /**
+   * Counts a reply on its thread's root (the root's row lock, held until the send commits, puts
+   * concurrent replies in turn): one more reply, the newest at `at`, the replier among the first three
+   * participants if there is room. Answers the root's figures after it.
+   */
+  async addReply(manager: EntityManager, rootId: string, replierId: string, at: Date): Promise<ThreadFigures> {
+    const { rows } = await change<{ id: string; sender_id: string; reply_count: number; last_reply_at: Date; participants: string[] }>(
+      manager,
+      `UPDATE message SET reply_count = reply_count + 1, last_reply_at = $2,
+              thread_participant_ids = CASE WHEN $3::uuid = ANY(thread_participant_ids) OR cardinality(thread_participant_ids) >= 3
+                                            THEN thread_participant_ids ELSE array_append(thread_participant_ids, $3::uuid) END
+        WHERE id = $1
+        RETURNING id, sender_id, reply_count, last_reply_at, thread_participant_ids::text[] AS participants`,
+      [rootId, at, replierId],
+    );
+    const row = rows[0];
+    return {
+      rootId: row.id,
+      rootSenderId: row.sender_id,
+      replyCount: row.reply_count,
+      lastReplyAt: new Date(row.last_reply_at),
+      threadParticipantIds: row.participants,
+    };
+  }
+
+  /**
+   * After a reply: every participant's sort time moves to the root's newest reply, `userIds` are in the
+   * thread from now on, and `readThrough` (the replier) has read it up to its own reply.
+   */
+  async joinThread(manager: EntityManager, rootId: string, userIds: string[], readThrough: { userId: string; seq: number }): Promise<void> {
+    await change(manager, `UPDATE thread_participant tp SET last_reply_at = r.last_reply_at FROM message r WHERE r.id = $1 AND tp.root_id = $1`, [rootId]);
+    await this.addThreadParticipants(manager, rootId, userIds);
+    await this.moveThreadMarker(manager, rootId, readThrough.userId, readThrough.seq);
+  }
+
+  /** Puts users in a thread (with the root's conversation and newest reply time); those already in stay as they are. */
+  async addThreadParticipants(manager: EntityManager, rootId: string, userIds: string[]): Promise<void> {
+    if (!userIds.length) return;
+    await select(
+      manager,
+      `INSERT INTO thread_participant (root_id, user_id, conversation_id, last_reply_at)
+       SELECT r.id, u.id, r.conversation_id, coalesce(r.last_reply_at, r.created_at) FROM message r, unnest($2::uuid[]) AS u(id)
+        WHERE r.id = $1
+       ON CONFLICT (root_id, user_id) DO NOTHING`,
+      [rootId, [...new Set(userIds)]],
+    );
+  }
+
+  /** Forward only; answers the new marker, or undefined when it did not move (or the user is not in the thread). */
+  async moveThreadMarker(manager: EntityManager, rootId: string, userId: string, seq: number): Promise<number | undefined> {
+    const { rows } = await change<{ last_read_seq: string }>(
+      manager,
+      `UPDATE thread_participant SET last_read_seq = $3 WHERE root_id = $1 AND user_id = $2 AND last_read_seq < $3 RETURNING last_read_seq`,
+      [rootId, userId, seq],
+    );
+    return rows[0] ? Number(rows[0].last_read_seq) : undefined;
+  }
+
+  /** Whether the user is in the thread, and its thread read marker. */
+  async threadMarker(manager: EntityManager, rootId: string, userId: string): Promise<number | undefined> {
+    const row = await selectOne<{ last_read_seq: string }>(manager, `SELECT last_read_seq FROM thread_participant WHERE root_id = $1 AND user_id = $2`, [
+      rootId,
+      userId,
+    ]);
+    return row ? Number(row.last_read_seq) : undefined;
+  }
+
+  threadsOf(window: ThreadListWindow): Promise<ThreadListRow[]> {
+    const { sql, parameters } = threadListQuery(window);
+    return select<ThreadListRow>(this.manager, sql, parameters);
+  }
+
+  /** Unread replies of each (thread, user) pair (see `unreadRepliesQuery`). */
+  async unreadReplies(pairs: Array<{ rootId: string; userId: string; lastReadSeq: number }>): Promise<Map<string, number>> {
+    if (!pairs.length) return new Map();
+    const { sql, parameters } = unreadRepliesQuery(pairs);
+    const rows = await select<{ root_id: string; unread: number }>(this.manager, sql, parameters);
+    return new Map(rows.map((row) => [row.root_id, row.unread]));
+  }
+
+  /**
+   * Replaces a message's mentions; answers the users mentioned now who were not before (they get a
+   * `mention` event).
+   */
+  async setMentions(
+    manager: EntityManager,
+    message: { id: string; conversationId: string; seq: number; createdAt: string },
+    userIds: string[],
+  ): Promise<string[]> {
+    const before = new Set((await this.mentionsOf([message.id], manager)).get(message.id) ?? []);
+    const now = [...new Set(userIds)];
+    await change(manager, `DELETE FROM message_mention WHERE message_id = $1 AND NOT (user_id = ANY($2::uuid[]))`, [message.id, now]);
+    if (now.length) {
+      await select(
+        manager,
+        `INSERT INTO message_mention (message_id, user_id, conversation_id, seq, created_at)
+         SELECT $1, u.id, $2, $3, $4 FROM unnest($5::uuid[]) AS u(id)
+         ON CONFLICT (message_id, user_id) DO NOTHING`,
+        [message.id, message.conversationId, message.seq, message.createdAt, now],
+      );
+    }
+    return now.filter((id) => !before.has(id));
+  }
+
+  /** Each message's mentioned user ids. */
+  async mentionsOf(messageIds: string[], manager: EntityManager = this.manager): Promise<Map<string, string[]>> {
+    const byMessage = new Map<string, string[]>();
+    if (!messageIds.length) return byMessage;
+    const rows = await select<{ message_id: string; user_id: string }>(
+      manager,
+      `SELECT message_id, user_id FROM message_mention WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, user_id`,
+      [messageIds],
+    );
+    for (const row of rows) byMessage.set(row.message_id, [...(byMessage.get(row.message_id) ?? []), row.user_id]);
+    return byMessage;
+  }
+
+  mentionPage(
+    userId: string,
+    before: { createdAt: string; id: string } | undefined,
+    limit: number,
+  ): Promise<Array<{ message_id: string; position_at: string }>> {
+    const { sql, parameters } = mentionListQuery(userId, before, limit);
+    return select(this.manager, sql, parameters);
+  }
+
+  /** Mentions of each (conversation, member) pair above the member's read marker (see `unreadMentionsQuery`). */
+  async unreadMentionCounts(
+    pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>,
+    manager: EntityManager = this.manager,
+  ): Promise<Map<string, number>> {
+    if (!pairs.length) return new Map();
+    const { sql, parameters } = unreadMentionsQuery(pairs);
+    const rows = await select<{ conversation_id: string; user_id: string; unread: number }>(manager, sql, parameters);
+    return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row.unread]));
+  }
+
+  /** Pins (`pinnedBy` set) or unpins (null); answers the new `pinned_at` when something changed, undefined otherwise. */
+  async setPinned(manager: EntityManager, messageId: string, pinnedBy: string | null): Promise<{ pinnedAt: Date | null } | undefined> {
+    const { rows } = pinnedBy
+      ? await change<{ pinned_at: Date | null }>(
+          manager,
+          `UPDATE message SET pinned_at = clock_timestamp(), pinned_by_id = $2 WHERE id = $1 AND pinned_at IS NULL RETURNING pinned_at`,
+          [messageId, pinnedBy],
+        )
+      : await change<{ pinned_at: Date | null }>(
+          manager,
+          `UPDATE message SET pinned_at = NULL, pinned_by_id = NULL WHERE id = $1 AND pinned_at IS NOT NULL RETURNING pinned_at`,
+          [messageId],
+        );
+    return rows[0] ? { pinnedAt: rows[0].pinned_at } : undefined;
+  }
+
+  pinPage(conversationId: string, before: { pinnedAt: string; id: string } | undefined, limit: number): Promise<Array<MessageRow & { position_at: string }>> {
+    const { sql, parameters } = pinListQuery(conversationId, before, limit);
+    return select(this.manager, sql, parameters);
   }
 
   async byIds(messageIds: string[], manager: EntityManager = this.manager): Promise<MessageRow[]> {
@@ -237,24 +560,41 @@ export class MessagesRepository {
       `WITH c AS (
          ${TAKE_NEXT_SEQ_SQL}
        ), m AS (
-         INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at)
-         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at FROM c
+         INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at, thread_root_id, also_to_conversation,
+                              forwarded_from)
+         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at, $6, $7, $8::jsonb FROM c
          ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
          RETURNING *
        )
        ${MESSAGE_SELECT.replace('FROM message m', 'FROM m')}`,
-      [message.conversationId, message.senderId, message.content, message.replyToId, message.clientMessageId],
+      [
+        message.conversationId,
+        message.senderId,
+        message.content,
+        message.replyToId,
+        message.clientMessageId,
+        message.threadRootId,
+        message.alsoToConversation,
+        message.forwardedFrom ? JSON.stringify(message.forwardedFrom) : null,
+      ],
     );
     return rows[0];
+  }
+
+  async setMetadata(manager: EntityManager, messageId: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE message SET metadata = $2::jsonb WHERE id = $1`, [messageId, JSON.stringify(metadata)]);
   }
 
   async updateContent(manager: EntityManager, messageId: string, content: string): Promise<void> {
     await change(manager, `UPDATE message SET content = $2, edited_at = clock_timestamp() WHERE id = $1`, [messageId, content]);
   }
 
-  /** Keeps the row (and its seq) but nothing of what was said. */
+  /** Keeps the row (and its seq) but nothing of what was said: no reactions, attachments, mentions, nor pin. */
   async tombstone(manager: EntityManager, messageId: string): Promise<void> {
-    await change(manager, `UPDATE message SET content = NULL, deleted_at = clock_timestamp() WHERE id = $1`, [messageId]);
+    await change(manager, `UPDATE message SET content = NULL, deleted_at = clock_timestamp(), pinned_at = NULL, pinned_by_id = NULL WHERE id = $1`, [
+      messageId,
+    ]);
+    await change(manager, `DELETE FROM message_mention WHERE message_id = $1`, [messageId]);
     await change(manager, `DELETE FROM message_reaction WHERE message_id = $1`, [messageId]);
     await change(manager, `DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
   }

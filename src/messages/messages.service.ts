@@ -8,18 +8,26 @@ import type { MessageGrant } from '../access/access.types.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException, Conflict, ValidationFailed } from '../common/errors/app.exception.js';
+import { mergeMetadata } from '../common/metadata/metadata.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
 import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import { EventLog } from '../events/event-log.service.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ConversationsRepository } from '../memberships/conversations.repository.js';
+import { draftUpdated } from '../memberships/draft.entity.js';
+import { DraftsRepository } from '../memberships/drafts.repository.js';
+import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memberships/membership.events.js';
 import type { EditMessageDto } from './dto/edit-message.dto.js';
 import type { HistoryQuery } from './dto/history.query.js';
 import type { SearchMessagesQuery } from './dto/search-messages.query.js';
-import type { SendMessageDto } from './dto/send-message.dto.js';
+import type { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.js';
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
+import { MessageMentions } from './mentions.js';
+import { pinUpdated } from './pins.service.js';
 import {
   type MessageData,
   type MessageRow,
@@ -41,6 +49,14 @@ export interface ReactionSummary {
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
 import { MessagesRepository } from './messages.repository.js';
 
+export interface HistoryPage {
+  items: MessageView[];
+  hasMore: boolean;
+  /** With `around` only. */
+  hasMoreBefore?: boolean;
+  hasMoreAfter?: boolean;
+}
+
 export interface SendResult {
   message: MessageView;
   /** false when this `clientMessageId` was already sent: `message` is the first one. */
@@ -58,8 +74,9 @@ class ReactionLimit extends AppException {
 class DuplicateSend extends Error {}
 
 /**
- * Owns messages: sending (ordered, idempotent, rate-limited), history, edits, tombstones, reactions and
- * search. Every method starts with its permission (src/access); REST and the socket gateway call the
+ * Owns messages: sending (ordered, idempotent, rate-limited; a send also counts a thread reply, records
+ * mentions, brings the conversation back for members who archived or hid it unless they muted it, and
+ * clears the sender's draft there), history, edits, tombstones, reactions and search. Every method starts with its permission (src/access); REST and the socket gateway call the
  * same methods, and every change writes its durable event in its own transaction, then kicks the event
  * log. An edit or delete also rewrites every earlier event that embeds the message: the log forgets.
  */
@@ -71,10 +88,14 @@ export class MessagesService implements OnModuleInit {
     private readonly messages: MessagesRepository,
     private readonly views: MessageViews,
     private readonly attachments: MessageAttachments,
+    private readonly mentions: MessageMentions,
     private readonly access: AccessService,
     private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
     private readonly urls: MediaUrls,
+    private readonly memberships: ConversationsRepository,
+    private readonly drafts: DraftsRepository,
+    private readonly emitter: EventEmitter2,
   ) {}
 
   onModuleInit() {
@@ -89,7 +110,7 @@ export class MessagesService implements OnModuleInit {
    * seq it took) rolls back, and it answers the winner's message.
    */
   async send(user: AuthUser, conversationId: string, dto: SendMessageDto, transport: Transport): Promise<SendResult> {
-    await this.access.require(user, Permission.ConversationPost, { conversationId });
+    const grant = await this.access.require(user, Permission.ConversationPost, { conversationId });
     await this.rateLimits.consume(RateLimit.Messages, user.id);
     const content = dto.content ?? null;
     const attachmentIds = dto.attachmentIds ?? [];
@@ -104,10 +125,16 @@ export class MessagesService implements OnModuleInit {
       const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
       if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
     }
-    if (dto.replyToId && !(await this.messages.existsInConversation(conversationId, dto.replyToId))) {
+    if (dto.alsoToConversation !== undefined && !dto.replyToId) {
+      throw new ValidationFailed([{ field: 'alsoToConversation', message: 'alsoToConversation applies to replies only (with replyToId)' }]);
+    }
+    const threadRootId = dto.replyToId ? await this.messages.threadRootOf(conversationId, dto.replyToId) : null;
+    if (threadRootId === undefined) {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
     }
+    const mentions = await this.mentions.resolve(user, grant, content);
 
+    let broughtBack: string[] = [];
     const message = await this.dataSource
       .transaction(async (manager) => {
         const attachments = await this.attachments.verifyOwnUploads(manager, user, attachmentIds);
@@ -117,14 +144,23 @@ export class MessagesService implements OnModuleInit {
           content,
           replyToId: dto.replyToId ?? null,
           clientMessageId: dto.clientMessageId,
+          threadRootId,
+          alsoToConversation: dto.alsoToConversation ?? true,
         });
         if (!row) throw new DuplicateSend();
         await this.attachments.attach(manager, row.id, attachmentIds);
         // Built, not read back: a message this new has no reactions, and no other member's markers can
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
         // while the conversation's row lock is held, which is what bounds one conversation's send rate.
-        const created = toMessageData(row, { reactions: [], attachments, status: 'sent' });
+        const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions });
+        await this.messages.setMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
         await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
+        if (threadRootId) await this.countReply(manager, threadRootId, created);
+        await this.announceMentions(manager, conversationId, created.id, mentions);
+        broughtBack = await this.memberships.bringBack(manager, conversationId, user.id);
+        if (await this.drafts.remove(manager, user.id, conversationId, threadRootId)) {
+          await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, null));
+        }
         return created;
       })
       .catch((error: unknown) => {
@@ -137,14 +173,82 @@ export class MessagesService implements OnModuleInit {
       return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
     }
     this.eventLog.kick();
+    if (broughtBack.length) this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
     this.sent.inc({ transport });
     return { message: messageForViewer(message, user.id, this.urls), created: true };
   }
 
-  async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<{ items: MessageView[]; hasMore: boolean }> {
+  /**
+   * Forwards a message into another conversation the caller may post in: a new message there (next seq,
+   * same text, the same uploads attached — no bytes copied; whoever may read the copy may read them),
+   * with `forwardedFrom` naming the original: the oldest origin the caller can see (a forward of a
+   * forward from a conversation the caller is in names that one). Idempotent by `clientMessageId` in the
+   * target, like a send, and counted by MESSAGE_RATE_LIMIT. A tombstone can't be forwarded (409).
+   */
+  async forward(user: AuthUser, conversationId: string, messageId: string, dto: ForwardMessageDto, transport: Transport): Promise<SendResult> {
+    const toConversationId = dto.toConversationId;
+    await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager: this.dataSource.manager });
+    await this.rateLimits.consume(RateLimit.Messages, user.id);
+    const earlier = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
+    if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
+
+    let broughtBack: string[] = [];
+    const message = await this.dataSource
+      .transaction(async (manager) => {
+        // The check locks the original: it can't become a tombstone (and lose its attachments) meanwhile.
+        const { message: original } = await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager });
+        if (original.deleted) throw new Conflict('The message was deleted');
+        const [source] = await this.views.byIds([messageId], manager);
+        const forwardedFrom =
+          source.forwardedFrom &&
+          (await this.access.check(user, Permission.ConversationRead, { conversationId: source.forwardedFrom.conversationId }, { manager }))
+            ? source.forwardedFrom
+            : { messageId: source.id, conversationId: source.conversationId, senderId: source.sender.id, createdAt: source.createdAt };
+        const row = await this.messages.insertNext(manager, {
+          conversationId: toConversationId,
+          senderId: user.id,
+          content: source.content,
+          replyToId: null,
+          clientMessageId: dto.clientMessageId,
+          threadRootId: null,
+          alsoToConversation: true,
+          forwardedFrom,
+        });
+        if (!row) throw new DuplicateSend();
+        await this.attachments.attach(
+          manager,
+          row.id,
+          source.attachments.map((media) => media.id),
+        );
+        const created = toMessageData(row, { reactions: [], attachments: source.attachments, status: 'sent', mentions: [] });
+        await this.eventLog.append(manager, { type: 'message.created', conversationId: toConversationId, data: created, messageId: created.id });
+        broughtBack = await this.memberships.bringBack(manager, toConversationId, user.id);
+        return created;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof DuplicateSend) return null;
+        throw error;
+      });
+    if (!message) {
+      const first = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
+      if (!first) throw new Error('a duplicate forward found no first message');
+      return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
+    }
+    this.eventLog.kick();
+    if (broughtBack.length)
+      this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId: toConversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
+    this.sent.inc({ transport });
+    return { message: messageForViewer(message, user.id, this.urls), created: true };
+  }
+
+  async history(user: AuthUser, conversationId: string, query: HistoryQuery): Promise<HistoryPage> {
     await this.access.require(user, Permission.ConversationRead, { conversationId });
-    if (query.before !== undefined && query.after !== undefined) {
-      throw new ValidationFailed([{ field: 'before', message: 'use either before or after, not both' }]);
+    if ([query.before, query.after, query.around].filter((cursor) => cursor !== undefined).length > 1) {
+      throw new ValidationFailed([{ field: query.around === undefined ? 'before' : 'around', message: 'use one of before, after and around' }]);
+    }
+    if (query.around !== undefined) {
+      const { rows, hasMoreBefore, hasMoreAfter } = await this.messages.pageAround(conversationId, query.around, query.limit ?? DEFAULT_PAGE_SIZE);
+      return { items: await this.forViewer(rows, user.id), hasMore: hasMoreBefore || hasMoreAfter, hasMoreBefore, hasMoreAfter };
     }
     const { rows, hasMore } = await this.messages.pageBySeq({
       conversationId,
@@ -158,16 +262,58 @@ export class MessagesService implements OnModuleInit {
   /** Sender only, not with a block in a direct conversation; a tombstone can't be edited (409). */
   async edit(user: AuthUser, conversationId: string, messageId: string, dto: EditMessageDto): Promise<MessageView> {
     const edited = await this.dataSource.transaction(async (manager) => {
-      const { message } = await this.access.require(user, Permission.MessageEdit, { conversationId, messageId }, { manager });
-      if (message.deleted) throw new Conflict('The message was deleted');
+      const grant = await this.access.require(user, Permission.MessageEdit, { conversationId, messageId }, { manager });
+      if (grant.message.deleted) throw new Conflict('The message was deleted');
       await this.messages.updateContent(manager, messageId, dto.content);
-      const [data] = await this.views.byIds([messageId], manager);
+      const [current] = await this.messages.byIds([messageId], manager);
+      const mentioned = await this.mentions.resolve(user, grant, dto.content, manager);
+      const newlyMentioned = await this.messages.setMentions(
+        manager,
+        { id: messageId, conversationId, seq: Number(current.seq), createdAt: current.created_at.toISOString() },
+        mentioned,
+      );
+      const data = await this.views.one(current, manager);
       await this.forgetEarlier(manager, data);
       await this.eventLog.append(manager, { type: 'message.updated', conversationId, data, messageId });
+      if (current.thread_root_id && newlyMentioned.length) {
+        await this.messages.addThreadParticipants(manager, current.thread_root_id, newlyMentioned);
+      }
+      await this.announceMentions(manager, conversationId, messageId, newlyMentioned);
       return data;
     });
     this.eventLog.kick();
     return messageForViewer(edited, user.id, this.urls);
+  }
+
+  /**
+   * The sender only, not with a block in a direct conversation, not a tombstone (409). Merges keys (null
+   * deletes one); earlier events embedding the message show the new metadata; the room gets `metadata.updated`.
+   */
+  async updateMetadata(user: AuthUser, conversationId: string, messageId: string, patch: unknown): Promise<Record<string, unknown>> {
+    let changed = false;
+    const metadata = await this.dataSource.transaction(async (manager) => {
+      const { message } = await this.access.require(user, Permission.MessageMetadata, { conversationId, messageId }, { manager });
+      if (message.deleted) throw new Conflict('The message was deleted');
+      const [row] = await this.messages.byIds([messageId], manager);
+      const merged = mergeMetadata(row.metadata ?? {}, patch);
+      if (JSON.stringify(merged) === JSON.stringify(row.metadata ?? {})) return merged;
+      await this.messages.setMetadata(manager, messageId, merged);
+      await this.eventLog.rewriteMessage(manager, messageId, {
+        content: row.content,
+        editedAt: row.edited_at?.toISOString() ?? null,
+        deletedAt: null,
+        metadata: merged,
+      });
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        conversationId,
+        data: { target: 'message', id: messageId, conversationId, metadata: merged },
+      });
+      changed = true;
+      return merged;
+    });
+    if (changed) this.eventLog.kick();
+    return metadata;
   }
 
   /** The sender, an owner or admin of the conversation, or a global admin who is a member; deleting twice is a no-op. */
@@ -236,10 +382,13 @@ export class MessagesService implements OnModuleInit {
   /** The delete itself, on a message the check locked; false when it already was a tombstone. */
   private async tombstoneWithin(manager: EntityManager, message: MessageGrant['message']): Promise<boolean> {
     if (message.deleted) return false;
+    const [before] = await this.messages.byIds([message.id], manager);
     await this.messages.tombstone(manager, message.id);
     const [data] = await this.views.byIds([message.id], manager);
     await this.forgetEarlier(manager, data);
     await this.eventLog.append(manager, { type: 'message.deleted', conversationId: message.conversationId, data, messageId: message.id });
+    // A deleted message is no longer pinned: the pin list's readers hear it go.
+    if (before.pinned_at !== null) await this.eventLog.append(manager, pinUpdated(message.conversationId, message.id, null));
     return true;
   }
 
@@ -249,8 +398,35 @@ export class MessagesService implements OnModuleInit {
       content: message.content,
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
-      ...(message.deletedAt ? { attachments: [], reactions: [] } : {}),
+      mentions: message.mentions,
+      ...(message.deletedAt ? { attachments: [], reactions: [], pinnedAt: null } : {}),
     });
+  }
+
+  /**
+   * A reply counts on its thread's root: the root's figures move (`thread.updated` to the room), the
+   * root's sender, the replier and those the reply mentions are in the thread from now on, and the
+   * replier has read it up to its own reply.
+   */
+  private async countReply(manager: EntityManager, rootId: string, reply: MessageData): Promise<void> {
+    const thread = await this.messages.addReply(manager, rootId, reply.sender.id, new Date(reply.createdAt));
+    await this.messages.joinThread(manager, rootId, [thread.rootSenderId, reply.sender.id, ...reply.mentions], { userId: reply.sender.id, seq: reply.seq });
+    await this.eventLog.append(manager, {
+      type: 'thread.updated',
+      conversationId: reply.conversationId,
+      data: {
+        conversationId: reply.conversationId,
+        rootId,
+        replyCount: thread.replyCount,
+        lastReplyAt: thread.lastReplyAt.toISOString(),
+        threadParticipantIds: thread.threadParticipantIds,
+      },
+    });
+  }
+
+  /** `mention` to each user a message now mentions, on the user's own room. */
+  private async announceMentions(manager: EntityManager, conversationId: string, messageId: string, userIds: string[]): Promise<void> {
+    await this.eventLog.append(manager, ...userIds.map((userId) => ({ type: 'mention' as const, userId, data: { conversationId, messageId } })));
   }
 
   private async changeReaction(

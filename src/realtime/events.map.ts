@@ -8,12 +8,18 @@ import { ReportResolvedEventDto } from '../reports/dto/report.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
   ConversationRemovedEventDto,
+  DraftUpdatedEventDto,
+  MentionEventDto,
+  MetadataUpdatedEventDto,
+  PinUpdatedEventDto,
   MemberUpdatedEventDto,
   PresenceEventDto,
   ReactionUpdatedEventDto,
   ReceiptEventDto,
   SessionRevokedEventDto,
   SyncRequiredEventDto,
+  ThreadReadEventDto,
+  ThreadUpdatedEventDto,
   TokenExpiredEventDto,
   TokenRenewedDto,
   TypingEventDto,
@@ -57,7 +63,8 @@ export const SERVER_EVENTS = {
   },
   receipt: { summary: "A member's delivered or read marker moved forward", payload: ReceiptEventDto, durable: true, to: "the conversation's room" },
   'conversation.updated': {
-    summary: 'A conversation was created, renamed, or its members changed; as that member sees it',
+    summary:
+      'A conversation was created, renamed, or its members changed, as that member sees it; also to one member when their own view changed (mute, archive, hide, pin, notification level) or a new message brought it back from their archive',
     payload: ConversationDto,
     durable: true,
     to: 'each member (user room)',
@@ -67,6 +74,42 @@ export const SERVER_EVENTS = {
     payload: ConversationRemovedEventDto,
     durable: true,
     to: 'that user (user room)',
+  },
+  'thread.updated': {
+    summary: "A thread got a reply: its root's new reply count, newest reply time and first participants",
+    payload: ThreadUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  'thread.read': {
+    summary: "The recipient's thread read marker moved forward (on another device, or this one)",
+    payload: ThreadReadEventDto,
+    durable: true,
+    to: 'that user (user room)',
+  },
+  mention: {
+    summary: 'A message mentions the recipient (sent, or edited to mention them)',
+    payload: MentionEventDto,
+    durable: true,
+    to: 'the mentioned user (user room)',
+  },
+  'pin.updated': {
+    summary: 'A message was pinned to or unpinned from the conversation',
+    payload: PinUpdatedEventDto,
+    durable: true,
+    to: "the conversation's room",
+  },
+  'draft.updated': {
+    summary: "The recipient's draft in a conversation (or one of its threads) was saved, deleted, or cleared by a send — on another device, or this one",
+    payload: DraftUpdatedEventDto,
+    durable: true,
+    to: 'that user (user room)',
+  },
+  'metadata.updated': {
+    summary: "Custom metadata changed: a user's (to that user's devices), a conversation's or a message's (to the conversation's room)",
+    payload: MetadataUpdatedEventDto,
+    durable: true,
+    to: "the user (user room), or the conversation's room",
   },
   'member.updated': {
     summary: "A member's role changed (the member also gets `conversation.updated` with the new `myRole`); once to the room, not once per member",

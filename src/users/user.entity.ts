@@ -43,6 +43,10 @@ export class User {
   @Column({ type: 'varchar', length: 140, nullable: true })
   statusText: string | null;
 
+  /** The user's own custom fields (see src/common/metadata.ts): a bounded JSON object. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
+
   /** The avatar: an image this user uploaded. Indexed because media access asks "is it someone's avatar?". */
   @Column({ type: 'uuid', nullable: true })
   avatarMediaId: string | null;

@@ -17,6 +17,7 @@ export function toMe(user: User, urls: MediaUrls): MeDto {
     avatar: avatarOf(user, urls),
     role: user.role,
     createdAt: user.createdAt.toISOString(),
+    metadata: user.metadata ?? {},
   };
 }
 

@@ -4,6 +4,7 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
 import { UuidParam } from '../common/validation/uuid-param.js';
+import { ApiMetadataBody } from '../common/metadata/metadata.js';
 import { MeDto } from './dto/me.dto.js';
 import { ProfileDto, ProfilePageDto } from './dto/profile.dto.js';
 import { SearchUsersQuery } from './dto/search-users.query.js';
@@ -33,6 +34,18 @@ export class UsersController {
   @ApiErrors({ 400: 'Invalid value, or a field that may not be changed here (`role`, `email`, `banned`, …)' })
   updateMe(@CurrentUser() user: AuthUser, @Body() dto: UpdateMeDto) {
     return this.users.updateMe(user, dto);
+  }
+
+  @Patch('me/metadata')
+  @ApiOperation({ summary: 'Set or delete keys of your custom metadata; answers the whole object' })
+  @ApiMetadataBody()
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true, example: { 'crm.id': 'A-1042', tier: 'gold' } },
+    description: 'The metadata after the change',
+  })
+  @ApiErrors({ 400: 'Not an object, a key that does not match the pattern, or more than 8 KiB of JSON' })
+  updateMetadata(@CurrentUser() user: AuthUser, @Body() patch: Record<string, unknown>) {
+    return this.users.updateMetadata(user, patch);
   }
 
   @Get()

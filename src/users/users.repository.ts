@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, Repository } from 'typeorm';
 import type { Role } from '../common/auth/auth-user.js';
-import { select, selectOne } from '../database/sql.js';
+import { change, select, selectOne } from '../database/sql.js';
 import { User } from './user.entity.js';
 
 /** `LIKE` treats `%`, `_` and `\` specially; a search for `a_b` means those three characters. */
@@ -72,6 +72,15 @@ export class UsersRepository {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** The active (not banned) users with these usernames, by username. */
+  async activeIdsByUsername(usernames: string[], manager: EntityManager = this.users.manager): Promise<Map<string, string>> {
+    if (!usernames.length) return new Map();
+    const rows = await select<{ id: string; username: string }>(manager, `SELECT id, username FROM users WHERE username = ANY($1::text[]) AND NOT banned`, [
+      usernames,
+    ]);
+    return new Map(rows.map((row) => [row.username, row.id]));
+  }
+
   /**
    * Ordered by username (unique), so the page boundary is a username. Each prefix condition has a
    * `text_pattern_ops` index (`user_*_prefix_idx`).
@@ -95,6 +104,16 @@ export class UsersRepository {
 
   async updateProfile(manager: EntityManager, id: string, changes: ProfileChanges): Promise<void> {
     await manager.update(User, { id }, changes);
+  }
+
+  /** The user's metadata, row-locked until the transaction ends (a read-merge-write in turn). */
+  async lockMetadata(manager: EntityManager, id: string): Promise<Record<string, unknown>> {
+    const row = await selectOne<{ metadata: Record<string, unknown> }>(manager, `SELECT metadata FROM users WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+    return row?.metadata ?? {};
+  }
+
+  async setMetadata(manager: EntityManager, id: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE users SET metadata = $2::jsonb, updated_at = now() WHERE id = $1`, [id, JSON.stringify(metadata)]);
   }
 
   async setPasswordHash(id: string, passwordHash: string, manager: EntityManager = this.users.manager): Promise<void> {

@@ -14,6 +14,8 @@ import type { UpdateMeDto } from './dto/update-me.dto.js';
 import { PresenceReader } from './presence-reader.js';
 import { User } from './user.entity.js';
 import { toMe, toProfile } from './user.mappers.js';
+import { mergeMetadata } from '../common/metadata/metadata.js';
+import { EventLog } from '../events/event-log.service.js';
 import { type ProfileChanges, UsersRepository } from './users.repository.js';
 import { MediaUrls } from '../media/media-urls.js';
 
@@ -38,6 +40,7 @@ export class UsersService {
     private readonly access: AccessService,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly urls: MediaUrls,
+    private readonly eventLog: EventLog,
   ) {}
 
   async me(caller: AuthUser): Promise<MeDto> {
@@ -57,6 +60,24 @@ export class UsersService {
       });
     }
     return this.me(caller);
+  }
+
+  /** Merges keys into the caller's metadata (null deletes one); the caller's devices get `metadata.updated`. */
+  async updateMetadata(caller: AuthUser, patch: unknown): Promise<Record<string, unknown>> {
+    const metadata = await this.dataSource.transaction(async (manager) => {
+      const current = await this.users.lockMetadata(manager, caller.id);
+      const merged = mergeMetadata(current, patch);
+      if (JSON.stringify(merged) === JSON.stringify(current)) return current;
+      await this.users.setMetadata(manager, caller.id, merged);
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        userId: caller.id,
+        data: { target: 'user', id: caller.id, conversationId: null, metadata: merged },
+      });
+      return merged;
+    });
+    this.eventLog.kick();
+    return metadata;
   }
 
   /** Banned users have no public profile. */

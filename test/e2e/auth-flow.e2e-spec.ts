@@ -29,6 +29,7 @@ describe('auth: signup, login, refresh, logout', () => {
         avatar: null,
         role: 'user',
         createdAt: expect.any(String),
+        metadata: {},
       },
       accessToken: expect.any(String),
       refreshToken: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/),

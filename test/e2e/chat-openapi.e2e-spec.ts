@@ -59,7 +59,27 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
     expect(body?.oneOf).toEqual([{ $ref: '#/components/schemas/CreateDirectConversationDto' }, { $ref: '#/components/schemas/CreateGroupConversationDto' }]);
     const { schemas } = document.components;
     expect(Object.keys(schemas.ConversationDto.properties).sort()).toEqual(
-      ['id', 'type', 'title', 'createdAt', 'lastSeq', 'lastMessage', 'unreadCount', 'myRole', 'memberCount', 'peer'].sort(),
+      [
+        'id',
+        'type',
+        'title',
+        'createdAt',
+        'lastSeq',
+        'lastMessage',
+        'unreadCount',
+        'unreadMentions',
+        'myRole',
+        'memberCount',
+        'muted',
+        'mutedUntil',
+        'archived',
+        'hidden',
+        'pinned',
+        'notificationLevel',
+        'draft',
+        'metadata',
+        'peer',
+      ].sort(),
     );
     expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(
@@ -77,6 +97,15 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'createdAt',
         'editedAt',
         'deletedAt',
+        'threadRootId',
+        'alsoToConversation',
+        'replyCount',
+        'lastReplyAt',
+        'threadParticipantIds',
+        'mentions',
+        'pinnedAt',
+        'forwardedFrom',
+        'metadata',
       ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);

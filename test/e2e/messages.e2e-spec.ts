@@ -53,6 +53,15 @@ describe('messages: send, history, edit, delete, reactions', () => {
         createdAt: expect.stringMatching(/Z$/),
         editedAt: null,
         deletedAt: null,
+        threadRootId: null,
+        alsoToConversation: true,
+        replyCount: 0,
+        lastReplyAt: null,
+        threadParticipantIds: [],
+        mentions: [],
+        pinnedAt: null,
+        forwardedFrom: null,
+        metadata: {},
       });
     });
 

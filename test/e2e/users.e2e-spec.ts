@@ -26,6 +26,7 @@ describe('users: profiles, search, blocks', () => {
       avatar: null,
       role: 'user',
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      metadata: {},
     });
   });
 

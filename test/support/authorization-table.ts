@@ -141,6 +141,12 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   // Users: profiles are for everyone signed in; `me` is the caller's own.
   { method: 'GET', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me` }) },
   { method: 'PATCH', route: `${API}/users/me`, expect: signedIn(200), request: () => ({ url: `${API}/users/me`, payload: { statusText: 'In the matrix' } }) },
+  {
+    method: 'PATCH',
+    route: `${API}/users/me/metadata`,
+    expect: signedIn(200),
+    request: () => ({ url: `${API}/users/me/metadata`, payload: { 'matrix.cell': true } }),
+  },
   { method: 'GET', route: `${API}/users`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users?search=${world.member.username}` }) },
   { method: 'GET', route: `${API}/users/{id}`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users/${world.member.id}` }) },
   { method: 'PUT', route: `${API}/users/{id}/block`, expect: signedIn(204), request: ({ world }) => ({ url: `${API}/users/${world.bystander.id}/block` }) },
@@ -183,6 +189,32 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}` }),
     fresh: 'world',
   },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/metadata`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/metadata`, payload: { 'matrix.cell': true } }),
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/messages/{messageId}/metadata`,
+    expect: members(200, { member: 403, conversationAdmin: 403 }),
+    request: (context) => ({ url: `${ownerMessage(context)}/metadata`, payload: { 'matrix.cell': true } }),
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/me`,
+    expect: members(200),
+    request: (context) => ({ url: `${group(context)}/me`, payload: { pinned: true, notificationLevel: 'mentions' } }),
+  },
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/draft`,
+    expect: members(204),
+    request: (context) => ({ url: `${group(context)}/draft`, payload: { content: 'half a thought' } }),
+  },
+  { method: 'DELETE', route: `${API}/conversations/{id}/draft`, expect: members(204), request: (context) => ({ url: `${group(context)}/draft` }) },
+  { method: 'GET', route: `${API}/drafts`, expect: signedIn(200), request: () => ({ url: `${API}/drafts` }) },
   {
     method: 'POST',
     route: `${API}/conversations/{id}/read`,
@@ -229,6 +261,40 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     expect: members(204),
     request: (context) => ({ url: `${ownerMessage(context)}/reactions/${thumbsUp}` }),
   },
+  {
+    method: 'GET',
+    route: `${API}/conversations/{id}/messages/{messageId}/thread`,
+    expect: members(200),
+    request: (context) => ({ url: `${ownerMessage(context)}/thread` }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/messages/{messageId}/thread/read`,
+    expect: members(204),
+    request: (context) => ({ url: `${ownerMessage(context)}/thread/read`, payload: { seq: 1 } }),
+  },
+  { method: 'GET', route: `${API}/threads`, expect: members(200), request: ({ world }) => ({ url: `${API}/threads?conversationId=${world.group.id}` }) },
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/messages/{messageId}/forward`,
+    expect: members(201),
+    request: (context) => ({ url: `${ownerMessage(context)}/forward`, payload: { toConversationId: context.world.group.id, clientMessageId: randomUUID() } }),
+  },
+  { method: 'GET', route: `${API}/mentions`, expect: signedIn(200), request: () => ({ url: `${API}/mentions` }) },
+  // Pins: owners and admins of a group pin and unpin; every member sees the pins.
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/pins/{messageId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/pins/${context.world.ownerMessage.id}` }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/pins/{messageId}`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/pins/${context.world.ownerMessage.id}` }),
+  },
+  { method: 'GET', route: `${API}/conversations/{id}/pins`, expect: members(200), request: (context) => ({ url: `${group(context)}/pins` }) },
   {
     method: 'GET',
     route: `${API}/messages/search`,

@@ -34,6 +34,15 @@ describe('messageForViewer', () => {
     createdAt: '2026-01-01T00:00:00.000Z',
     editedAt: null,
     deletedAt: null,
+    threadRootId: null,
+    alsoToConversation: true,
+    replyCount: 0,
+    lastReplyAt: null,
+    threadParticipantIds: [],
+    mentions: [],
+    pinnedAt: null,
+    forwardedFrom: null,
+    metadata: {},
   };
 
   it('tells each viewer which reactions are theirs and never shows who else reacted', () => {

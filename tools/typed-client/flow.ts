@@ -33,6 +33,18 @@ export function describeEvent(event: SyncEvent): string {
       return `${event.data.title ?? 'direct'} (${event.data.memberCount} members, ${event.data.unreadCount} unread)`;
     case 'conversation.removed':
       return `left ${event.data.conversationId}`;
+    case 'thread.updated':
+      return `thread ${event.data.rootId}: ${event.data.replyCount} replies`;
+    case 'thread.read':
+      return `thread ${event.data.rootId} read up to #${event.data.seq}`;
+    case 'mention':
+      return `mentioned in ${event.data.messageId}`;
+    case 'pin.updated':
+      return `${event.data.messageId} ${event.data.pinned ? 'pinned' : 'unpinned'}`;
+    case 'metadata.updated':
+      return `${event.data.target} ${event.data.id}: ${Object.keys(event.data.metadata).join(', ')}`;
+    case 'draft.updated':
+      return `draft in ${event.data.conversationId}: ${event.data.content ?? '(cleared)'}`;
     case 'member.updated':
       return `${event.data.userId} is now ${event.data.role} in ${event.data.conversationId}`;
     case 'report.resolved':

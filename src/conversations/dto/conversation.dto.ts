@@ -1,8 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MetadataProperty } from '../../common/metadata/metadata.js';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { ProfileDto } from '../../users/dto/profile.dto.js';
 import type { ConversationType, MemberRole } from '../../access/access.types.js';
+import { NOTIFICATION_LEVELS, type NotificationLevel } from '../../memberships/conversation-member.entity.js';
 
 export class ConversationDto {
   @ApiProperty({ format: 'uuid' })
@@ -26,6 +28,9 @@ export class ConversationDto {
   @ApiProperty({ description: "Messages from others above the caller's read marker, deleted ones not counted" })
   unreadCount: number;
 
+  @ApiProperty({ type: 'integer', minimum: 0, description: "Messages that mention the caller above the caller's read marker (the badge)" })
+  unreadMentions: number;
+
   @ApiProperty({ enum: ['owner', 'admin', 'member'] })
   myRole: MemberRole;
 
@@ -38,6 +43,37 @@ export class ConversationDto {
     description: 'Direct conversations: the other person (to show a name and avatar without another request); null for groups',
   })
   peer: ProfileDto | null;
+  @ApiProperty({ description: 'The caller muted it (and the mute has not run out)' })
+  muted: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the mute ends; null while not muted or muted until unmuted' })
+  mutedUntil: string | null;
+
+  @ApiProperty({ description: 'The caller archived it: listed with `?archived=true` only, until someone else writes (unless muted)' })
+  archived: boolean;
+
+  @ApiProperty({ description: 'The caller hid it: in no list until someone else writes (unless muted)' })
+  hidden: boolean;
+
+  @ApiProperty({ description: "The caller pinned it: pinned conversations come first in the caller's list, the most recently pinned first" })
+  pinned: boolean;
+
+  @ApiProperty({ enum: NOTIFICATION_LEVELS, description: 'What the caller wants to be notified of' })
+  notificationLevel: NotificationLevel;
+
+  @ApiProperty({ type: () => ConversationDraftDto, nullable: true, description: "The caller's unsent text in this conversation (outside threads)" })
+  draft: ConversationDraftDto | null;
+
+  @MetadataProperty('Custom fields set by owners and admins (`PATCH /conversations/:id/metadata`)')
+  metadata: Record<string, unknown>;
+}
+
+export class ConversationDraftDto {
+  @ApiProperty()
+  content: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
 }
 
 export class MemberDto {

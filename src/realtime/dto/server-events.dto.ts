@@ -115,3 +115,81 @@ export class TokenRenewedDto {
   @ApiProperty({ format: 'date-time', description: 'When the new token (and so this socket, unless renewed again) expires' })
   expiresAt: string;
 }
+
+export class ThreadUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid', description: "The thread's first message" })
+  rootId: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  replyCount: number;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastReplyAt: string | null;
+
+  @ApiProperty({ type: [String], format: 'uuid', description: 'The first (at most 3) users who replied, as on the root' })
+  threadParticipantIds: string[];
+}
+
+export class ThreadReadEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid', description: "The thread's first message" })
+  rootId: string;
+
+  @ApiProperty({ type: 'integer', minimum: 0, description: "The recipient's new thread read marker" })
+  seq: number;
+}
+
+export class MentionEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid', description: 'The message that mentions the recipient' })
+  messageId: string;
+}
+
+export class PinUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  messageId: string;
+
+  @ApiProperty()
+  pinned: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When it was pinned; null once unpinned' })
+  pinnedAt: string | null;
+}
+
+export class DraftUpdatedEventDto {
+  @ApiProperty({ format: 'uuid' })
+  conversationId: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: "The thread's root for a thread's draft; null for the conversation's" })
+  threadRootId: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The draft; null once deleted, or cleared by a send' })
+  content: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  updatedAt: string | null;
+}
+
+export class MetadataUpdatedEventDto {
+  @ApiProperty({ enum: ['user', 'conversation', 'message'], description: 'What the metadata belongs to' })
+  target: 'user' | 'conversation' | 'message';
+
+  @ApiProperty({ format: 'uuid', description: "The user's, conversation's or message's id" })
+  id: string;
+
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The conversation, for a conversation or a message; null for a user' })
+  conversationId: string | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The whole object after the change' })
+  metadata: Record<string, unknown>;
+}

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MetadataProperty } from '../../common/metadata/metadata.js';
 import { MediaDto } from '../../media/dto/media.dto.js';
 import type { Role } from '../../common/auth/auth-user.js';
 
@@ -27,4 +28,7 @@ export class MeDto {
 
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
+
+  @MetadataProperty('Your custom fields (`PATCH /users/me/metadata`)')
+  metadata: Record<string, unknown>;
 }
