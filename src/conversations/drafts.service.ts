@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
@@ -31,7 +31,7 @@ export class DraftsService {
   async save(user: AuthUser, conversationId: string, content: string, threadMessageId?: string): Promise<void> {
     const changed = await this.dataSource.transaction(async (manager) => {
       await this.access.require(user, Permission.OwnState, { conversationId }, { manager, lock: 'membership' });
-      const threadRootId = await this.threadOf(conversationId, threadMessageId);
+      const threadRootId = await this.threadOf(manager, conversationId, threadMessageId);
       const saved = await this.drafts.save(manager, { userId: user.id, conversationId, threadRootId, content });
       if (!saved) return false;
       await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, { content: saved.content, updatedAt: saved.updated_at }));
@@ -43,7 +43,7 @@ export class DraftsService {
   async remove(user: AuthUser, conversationId: string, threadMessageId?: string): Promise<void> {
     const changed = await this.dataSource.transaction(async (manager) => {
       await this.access.require(user, Permission.OwnState, { conversationId }, { manager, lock: 'membership' });
-      const threadRootId = await this.threadOf(conversationId, threadMessageId);
+      const threadRootId = await this.threadOf(manager, conversationId, threadMessageId);
       if (!(await this.drafts.remove(manager, user.id, conversationId, threadRootId))) return false;
       await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, null));
       return true;
@@ -69,10 +69,13 @@ export class DraftsService {
     };
   }
 
-  /** The root of the thread a draft is for (a reply's id means its thread); 400 for a message of another conversation. */
-  private async threadOf(conversationId: string, messageId: string | undefined): Promise<string | null> {
+  /**
+   * The root of the thread a draft is for (a reply's id means its thread); 400 for a message of another
+   * conversation. On the caller's transaction: the embedded database has one connection, which it holds.
+   */
+  private async threadOf(manager: EntityManager, conversationId: string, messageId: string | undefined): Promise<string | null> {
     if (!messageId) return null;
-    const rootId = await this.messages.threadRootOf(conversationId, messageId);
+    const rootId = await this.messages.threadRootOf(conversationId, messageId, manager);
     if (!rootId) throw new ValidationFailed([{ field: 'threadRootId', message: 'threadRootId must be a message of this conversation' }]);
     return rootId;
   }
