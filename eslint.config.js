@@ -7,7 +7,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'media/', 'bench/results/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'coverage/',
+      'data/',
+      'media/',
+      'bench/results/',
+      'packages/*/dist/',
+      'packages/client/src/generated/',
+      'examples/web/dist/',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

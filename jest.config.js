@@ -29,8 +29,15 @@ if (!existsSync(chromium)) {
   console.log(`browser suite skipped: no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH), then npm run test:browser`);
 }
 
+/**
+ * Two workers by default: each has a database (and a Redis database number) of its own, see
+ * test/support/global-setup.ts and setup-env.ts. `JEST_WORKERS=1` (or `--runInBand`) runs one suite at a time.
+ */
+const workers = Number(process.env.JEST_WORKERS ?? 2);
+
 export default {
   testTimeout: 60_000,
+  maxWorkers: workers,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts', '<rootDir>/src/**/*.spec.ts'] },
     {

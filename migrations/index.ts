@@ -12,6 +12,16 @@ import { ConversationState1796173922106 } from './1796173922106-ConversationStat
 import { Forwarding1796174773445 } from './1796174773445-Forwarding.js';
 import { Metadata1796175326862 } from './1796175326862-Metadata.js';
 import { Moderation1796175527977 } from './1796175527977-Moderation.js';
+import { Retention1796185512561 } from './1796185512561-Retention.js';
+import { ModerationPostingRules1796185575618 } from './1796185575618-ModerationPostingRules.js';
+import { Webhooks1796185718378 } from './1796185718378-Webhooks.js';
+import { Integrations1796185735405 } from './1796185735405-Integrations.js';
+import { AccountDeletion1796187179099 } from './1796187179099-AccountDeletion.js';
+import { LinkPreviews1796187616470 } from './1796187616470-LinkPreviews.js';
+import { PushDevices1796188480780 } from './1796188480780-PushDevices.js';
+import { DataExport1796189558213 } from './1796189558213-DataExport.js';
+import { ReportMuteAction1796190000000 } from './1796190000000-ReportMuteAction.js';
+import { MembersAwayIndex1796200000000 } from './1796200000000-MembersAwayIndex.js';
 
 /** Every migration, oldest first. `npm run migration:generate -- Name` adds new ones here. */
 export const migrations: Function[] = [
@@ -29,4 +39,14 @@ export const migrations: Function[] = [
   Forwarding1796174773445,
   Metadata1796175326862,
   Moderation1796175527977,
+  Retention1796185512561,
+  ModerationPostingRules1796185575618,
+  Webhooks1796185718378,
+  Integrations1796185735405,
+  AccountDeletion1796187179099,
+  LinkPreviews1796187616470,
+  PushDevices1796188480780,
+  DataExport1796189558213,
+  ReportMuteAction1796190000000,
+  MembersAwayIndex1796200000000,
 ];

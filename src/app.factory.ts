@@ -22,6 +22,7 @@ import { resolveDatabase } from './database/database-connection.js';
 import { runMigrations } from './database/run-migrations.js';
 import { serveOpenApi } from './docs/openapi.js';
 import { HTTP_REQUEST_DURATION, registerRequestObservers } from './observability/http-metrics.js';
+import { registerRequestLogContext } from './observability/request-log-context.js';
 import { type MetricsServer, startMetricsServer } from './observability/metrics-access.js';
 import { createRootLogger } from './observability/logger.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
@@ -120,6 +121,7 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
     void reply.header('x-request-id', request.id);
     done();
   });
+  registerRequestLogContext(fastify, app.get(ROOT_LOGGER));
   registerBodyParsers(fastify, JSON_BODY_LIMIT);
   applySecurityHeaders(app);
   answerOversizedBodies(fastify, JSON_BODY_LIMIT);

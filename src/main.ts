@@ -1,3 +1,4 @@
+import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { type AppConfig, loadConfig } from './config/app-config.js';
 import { ROOT_LOGGER } from './observability/observability.module.js';
@@ -8,12 +9,34 @@ import { createApp, type RunningApp } from './app.factory.js';
 import { DataDirInUse } from './database/data-dir-lock.js';
 
 /**
- * How long a stopping server keeps its listener open, answering 503, before it closes it. Closing at once
- * resets the connections the kernel accepted just before the signal that a busy server had not taken in
- * yet: a socket hang-up for requests their clients sent before the signal. Draining them into 503s first
- * gives those clients an answer they can retry elsewhere.
+ * How long no new connection must have arrived before a stopping server closes its listener, answering
+ * 503 meanwhile. Closing at once resets the connections the kernel accepted just before the signal that a
+ * busy server had not taken in yet: a socket hang-up for requests their clients sent before the signal.
+ * Draining them into 503s first gives those clients an answer they can retry elsewhere.
  */
-const DRAIN_MS = 300;
+const DRAIN_QUIET_MS = 300;
+
+/**
+ * Resolves once no connection has arrived for `quietMs`, or after `capMs`. Each check runs in the loop's
+ * check phase (setImmediate), after the poll phase that accepts queued connections: a loop stalled past
+ * the quiet period by a loaded CPU first takes in what queued meanwhile, and that restarts the wait.
+ */
+function untilQuiet(server: Server, quietMs: number, capMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let last = started;
+    const arrived = () => (last = performance.now());
+    server.on('connection', arrived);
+    const check = () =>
+      setImmediate(() => {
+        const now = performance.now();
+        if (now - last < quietMs && now - started < capMs) return void setTimeout(check, quietMs - (now - last));
+        server.off('connection', arrived);
+        resolve();
+      });
+    setTimeout(check, quietMs);
+  });
+}
 
 function readConfig(): AppConfig {
   try {
@@ -54,7 +77,7 @@ function exitGracefully(running: RunningApp) {
       logger.error(`shutdown took longer than ${running.config.shutdownTimeoutMs} ms, exiting anyway`);
       process.exit(1);
     }, running.config.shutdownTimeoutMs).unref();
-    new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
+    untilQuiet(running.app.getHttpServer() as Server, DRAIN_QUIET_MS, running.config.shutdownTimeoutMs / 2)
       .then(() => running.close())
       .then(() => {
         clearTimeout(deadline);

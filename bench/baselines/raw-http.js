@@ -3,13 +3,16 @@
 // NestJS, validation, guards, interceptors, TypeORM's query path and the mappers.
 //
 //   node bench/baselines/raw-http.js   (PORT, DATABASE_URL, JWT_SECRET, DATABASE_POOL_SIZE)
+import { createSecretKey } from 'node:crypto';
 import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
+import { createEventTable, INSERT_EVENT } from './event-table.js';
 import { conversationListQuery } from '../../dist/src/memberships/conversations.repository.js';
-import { historyQuery, unreadCountsQuery } from '../../dist/src/messages/messages.repository.js';
+import { historyQuery, unreadCountsQuery, unreadMentionsQuery } from '../../dist/src/messages/messages.repository.js';
 
-const secret = process.env.JWT_SECRET;
+// A KeyObject made once, as the app does (a string makes jsonwebtoken rebuild the key on every verify).
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8'));
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE) || 10 });
 const app = Fastify({ logger: false });
 
@@ -122,9 +125,8 @@ app.post('/api/v1/conversations/:id/messages', async (request, reply) => {
       return notFound(reply);
     }
     const { rows } = await client.query(INSERT, [request.params.id, bumped.rows[0].last_seq, userId, content, null, clientMessageId]);
-    await client.query('COMMIT');
     const row = rows[0];
-    return reply.code(201).send({
+    const message = {
       id: row.id,
       conversationId: row.conversation_id,
       seq: Number(row.seq),
@@ -138,7 +140,10 @@ app.post('/api/v1/conversations/:id/messages', async (request, reply) => {
       createdAt: iso(row.created_at),
       editedAt: null,
       deletedAt: null,
-    });
+    };
+    await client.query(INSERT_EVENT, [request.params.id, row.id, message]);
+    await client.query('COMMIT');
+    return reply.code(201).send(message);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -160,6 +165,8 @@ app.get('/api/v1/conversations', async (request, reply) => {
   const unread = unreadCountsQuery(page.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })));
   const unreadRows = (await pool.query(unread.sql, unread.parameters)).rows;
   const unreadBy = new Map(unreadRows.map((row) => [row.conversation_id, row.unread]));
+  const mentions = unreadMentionsQuery(page.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) })));
+  const mentionsBy = new Map((await pool.query(mentions.sql, mentions.parameters)).rows.map((row) => [row.conversation_id, row.unread]));
   const counts = new Map((await pool.query(MEMBER_COUNTS, [page.map((row) => row.id)])).rows.map((row) => [row.conversation_id, row.members]));
   const last = page[page.length - 1];
   return {
@@ -171,6 +178,10 @@ app.get('/api/v1/conversations', async (request, reply) => {
       lastSeq: Number(row.last_seq),
       lastMessage: lastMessages.get(row.id) ?? null,
       unreadCount: unreadBy.get(row.id) ?? 0,
+      unreadMentionCount: mentionsBy.get(row.id) ?? 0,
+      muted: row.muted,
+      archived: row.archived,
+      pinned: row.pinned_at !== null,
       myRole: row.role,
       memberCount: counts.get(row.id) ?? 0,
     })),
@@ -178,6 +189,7 @@ app.get('/api/v1/conversations', async (request, reply) => {
   };
 });
 
+await createEventTable(pool);
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.on('SIGTERM', () => {
   void app

@@ -4,13 +4,15 @@
 // does the server's writes with raw pg (seq bump + insert in one transaction), for the send scenario.
 //
 //   node bench/baselines/raw-socketio.js   (PORT, JWT_SECRET, BASELINE_PERSIST, DATABASE_URL)
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { Server } from 'socket.io';
+import { createEventTable, INSERT_EVENT } from './event-table.js';
 
-const secret = process.env.JWT_SECRET;
+// A KeyObject made once, as the app does (a string makes jsonwebtoken rebuild the key on every verify).
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8'));
 const persist = process.env.BASELINE_PERSIST === '1';
 const pool = persist ? new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE) || 10 }) : null;
 
@@ -40,6 +42,23 @@ io.use((socket, next) => {
   }
 });
 
+/** The event's data: the message as the app's event carries it. */
+const messageData = (row, senderId) => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  seq: Number(row.seq),
+  sender: { id: senderId },
+  content: row.content,
+  attachments: [],
+  replyToId: null,
+  clientMessageId: row.client_message_id,
+  reactions: [],
+  status: 'sent',
+  createdAt: row.created_at,
+  editedAt: null,
+  deletedAt: null,
+});
+
 let seq = 0;
 async function write(conversationId, senderId, content, clientMessageId) {
   if (!persist) return { id: randomUUID(), seq: ++seq, created_at: new Date() };
@@ -48,6 +67,7 @@ async function write(conversationId, senderId, content, clientMessageId) {
     await client.query('BEGIN');
     const bumped = await client.query(SEQ_BUMP, [conversationId]);
     const { rows } = await client.query(INSERT, [conversationId, bumped.rows[0].last_seq, senderId, content, null, clientMessageId]);
+    await client.query(INSERT_EVENT, [conversationId, rows[0].id, messageData(rows[0], senderId)]);
     await client.query('COMMIT');
     return rows[0];
   } catch (error) {
@@ -86,6 +106,7 @@ io.on('connection', (socket) => {
   });
 });
 
+if (pool) await createEventTable(pool);
 http.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => {
   io.close();

@@ -1,6 +1,5 @@
 // The benchmark's own database on the machine's PostgreSQL, and the data every scenario needs, seeded in
 // bulk with SQL (users, memberships, a million messages) where going through the API would take hours.
-import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
@@ -36,8 +35,8 @@ export async function dropDatabase(adminUrl, name) {
 }
 
 /** Signs access tokens exactly as the server does (HS256, `sub`, `role`, `sid`). */
-export function mintToken(secret, userId, role = 'user') {
-  return jwt.sign({ sub: userId, role, sid: randomUUID() }, secret, { algorithm: 'HS256', expiresIn: '3h' });
+export function mintToken(secret, userId, sessionId, role = 'user') {
+  return jwt.sign({ sub: userId, role, sid: sessionId }, secret, { algorithm: 'HS256', expiresIn: '3h' });
 }
 
 export class Seeder {
@@ -65,10 +64,19 @@ export class Seeder {
        RETURNING id, username`,
       [prefix, count, this.passwordHash],
     );
+    // The server accepts an access token only while its session (`sid`) is a live row of that user.
+    const { rows: sessions } = await this.query(
+      `INSERT INTO session (user_id, refresh_token_hash, last_used_at, expires_at)
+       SELECT id, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), now(), now() + interval '1 day'
+         FROM unnest($1::uuid[]) AS id
+       RETURNING id, user_id`,
+      [rows.map((row) => row.id)],
+    );
+    const sessionOf = new Map(sessions.map((row) => [row.user_id, row.id]));
     const byName = new Map(rows.map((row) => [row.username, row.id]));
     return Array.from({ length: count }, (_, index) => {
       const id = byName.get(`${prefix}_${index + 1}`);
-      return { id, email: `${prefix}_${index + 1}@bench.example`, token: mintToken(this.secret, id) };
+      return { id, email: `${prefix}_${index + 1}@bench.example`, token: mintToken(this.secret, id, sessionOf.get(id)) };
     });
   }
 
@@ -103,7 +111,8 @@ export class Seeder {
 
   /**
    * `count` group conversations of `userId` with one other member each, `perConversation` messages from
-   * that other member, read by `userId` up to `readUpTo`: each has unread messages. For the list scenario.
+   * that other member, read by `userId` up to `readUpTo`: each has unread messages, some mention the owner,
+   * and some are muted, pinned or archived. For the list scenario.
    */
   async inbox(userId, otherIds, count, perConversation, readUpTo) {
     const { rows } = await this.query(
@@ -129,6 +138,23 @@ export class Seeder {
                  FROM unnest($1::uuid[], $2::uuid[]) AS c(id, other) JOIN conversation cv ON cv.id = c.id) c,
               generate_series(1, $3) AS s`,
       [ids, others, perConversation, perConversation],
+    );
+    // What a real inbox carries and the list must read: per-user state (every 10th muted, 5 pinned, 50
+    // archived) and mentions of the owner in the unread messages of every 4th conversation.
+    await this.query(
+      `UPDATE conversation_member mb SET muted = (c.n % 10 = 0),
+              pinned_at = CASE WHEN c.n <= 5 THEN now() - c.n * interval '1 second' END,
+              archived = (c.n > $3 - 50)
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS c(id, n)
+        WHERE mb.conversation_id = c.id AND mb.user_id = $2`,
+      [ids, userId, ids.length],
+    );
+    await this.query(
+      `INSERT INTO message_mention (message_id, user_id, conversation_id, seq, created_at)
+       SELECT m.id, $2, m.conversation_id, m.seq, m.created_at
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS c(id, n) JOIN message m ON m.conversation_id = c.id
+        WHERE c.n % 4 = 0 AND m.seq > $3`,
+      [ids, userId, readUpTo],
     );
     return ids;
   }

@@ -21,6 +21,8 @@ export async function httpLoad({ url, durationSeconds, connections = 10, method 
   const ok = result['2xx'];
   return {
     rps: ok / durationSeconds,
+    /** Every answer, whatever its status: for loads whose expected answer is an error (scenario 12). */
+    answeredPerSecond: result.requests.total / durationSeconds,
     requests: result.requests.total,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
@@ -29,4 +31,14 @@ export async function httpLoad({ url, durationSeconds, connections = 10, method 
     p99: result.latency.p99,
     statusCodes: result.statusCodeStats,
   };
+}
+
+/**
+ * One request before a load, so a scenario that would only measure error answers (a 401, a 429, a
+ * route that moved) stops with the answer instead of reporting its speed.
+ */
+export async function expectOk(url, headers = {}) {
+  const answer = await fetch(url, { headers });
+  if (!answer.ok) throw new Error(`GET ${url} answered ${answer.status}: ${(await answer.text()).slice(0, 300)}`);
+  return answer.json();
 }

@@ -14,6 +14,7 @@ export const UNLIMITED = {
   MEMBERSHIP_CHANGE_LIMIT: '100000000',
   PRESENCE_EVENT_LIMIT: '100000000',
   SOCKETS_PER_USER: '100000',
+  HEAVY_REQUESTS_PER_USER: '100000',
 };
 
 async function started(child, port) {

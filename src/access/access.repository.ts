@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { select, selectOne } from '../database/sql.js';
-import type { ConversationGrant, ConversationType, MemberRole } from './access.types.js';
+import type { ConversationGrant, ConversationMode, ConversationType, MemberRole } from './access.types.js';
 
 /** How `conversation` locks the rows it reads: the conversation (membership changes) or the membership (markers). */
 export type GrantLock = 'conversation' | 'membership';
@@ -17,6 +17,11 @@ interface GrantRow {
   last_delivered_seq: string;
   peer_id: string | null;
   blocked: boolean;
+  mode: ConversationMode;
+  slow_mode_seconds: number;
+  moderation_muted: boolean;
+  moderation_muted_until: Date | null;
+  slow_mode_wait: number;
 }
 
 /** A membership as realtime delivery keeps it: where the member's window of the conversation's events starts. */
@@ -56,6 +61,12 @@ export class AccessRepository {
     const row = await selectOne<GrantRow>(
       manager,
       `SELECT c.type, c.title, c.direct_key, c.last_seq, mb.role, mb.last_read_seq, mb.last_delivered_seq, p.peer_id,
+              c.mode, c.slow_mode_seconds,
+              mb.moderation_muted AND (mb.moderation_muted_until IS NULL OR mb.moderation_muted_until > clock_timestamp()) AS moderation_muted,
+              mb.moderation_muted_until,
+              CASE WHEN c.slow_mode_seconds = 0 OR mb.last_posted_at IS NULL THEN 0
+                   ELSE greatest(0, ceil(extract(epoch FROM mb.last_posted_at + c.slow_mode_seconds * interval '1 second' - clock_timestamp())))::int END
+                AS slow_mode_wait,
               CASE WHEN p.peer_id IS NULL THEN false
                    ELSE EXISTS (SELECT 1 FROM user_block b WHERE b.blocker_id = $2::uuid AND b.blocked_id = p.peer_id)
                      OR EXISTS (SELECT 1 FROM user_block b WHERE b.blocker_id = p.peer_id AND b.blocked_id = $2::uuid) END AS blocked
@@ -80,6 +91,10 @@ export class AccessRepository {
       lastDeliveredSeq: Number(row.last_delivered_seq),
       peerId: row.peer_id,
       blocked: row.blocked,
+      mode: row.mode,
+      slowModeSeconds: row.slow_mode_seconds,
+      moderationMute: row.moderation_muted ? { until: row.moderation_muted_until } : null,
+      slowModeWaitSeconds: row.slow_mode_wait,
     };
   }
 
@@ -154,6 +169,16 @@ export class AccessRepository {
       [mediaId, userId],
     );
     return rows.length > 0;
+  }
+
+  /** Locks an upload for its deletion; undefined when there is none. */
+  async lockUpload(manager: EntityManager, mediaId: string): Promise<{ uploaderId: string; hasThumbnail: boolean } | undefined> {
+    const row = await selectOne<{ uploader_id: string; has_thumbnail: boolean }>(
+      manager,
+      `SELECT uploader_id, has_thumbnail FROM media WHERE id = $1 FOR UPDATE`,
+      [mediaId],
+    );
+    return row && { uploaderId: row.uploader_id, hasThumbnail: row.has_thumbnail };
   }
 
   /** Whether a message of `conversationId` that is not deleted carries the upload. */

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { AppException, Forbidden, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { AppException, Forbidden, NotFound, RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
 import { AccessRepository, type MembershipWindow, type VisibleEventRow } from './access.repository.js';
 import type { ConversationGrant, MemberGrant, MessageGrant, SignedMediaGrant } from './access.types.js';
 import { Permission } from './permission.js';
@@ -20,6 +20,8 @@ export interface PermissionTargets {
   'conversation.members.add': { conversationId: string; userIds: string[] };
   'conversation.members.set-role': { conversationId: string; userId: string };
   'conversation.members.remove': { conversationId: string; userId: string };
+  'conversation.members.mute': { conversationId: string; userId: string };
+  'conversation.members.metadata': { conversationId: string; userId: string };
   'conversation.leave': { conversationId: string };
   'conversation.markers.move': { conversationId: string };
   'conversation.typing': { conversationId: string };
@@ -33,17 +35,22 @@ export interface PermissionTargets {
   'conversation.own-state': { conversationId: string };
   'message.forward': { conversationId: string; messageId: string; toConversationId: string };
   'conversation.metadata': { conversationId: string };
+  'conversation.retention': { conversationId: string };
   'message.metadata': { conversationId: string; messageId: string };
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
   'media.attach': { mediaIds: string[] };
+  'media.delete': { mediaId: string };
   'avatar.set': { mediaId: string };
   'admin.users': Record<string, never>;
   'admin.messages': { messageId: string };
   'admin.stats': Record<string, never>;
   'admin.audit': Record<string, never>;
   'admin.reports': Record<string, never>;
+  'admin.retention': Record<string, never>;
+  'admin.bots': Record<string, never>;
+  'admin.webhooks': Record<string, never>;
   'report.message': { messageId: string };
   'report.user': { userId: string };
   'events.receive': Record<string, never>;
@@ -57,6 +64,8 @@ export interface PermissionGrants {
   'conversation.members.add': ConversationGrant;
   'conversation.members.set-role': MemberGrant;
   'conversation.members.remove': MemberGrant;
+  'conversation.members.mute': MemberGrant;
+  'conversation.members.metadata': MemberGrant;
   'conversation.leave': ConversationGrant;
   'conversation.markers.move': ConversationGrant;
   'conversation.typing': ConversationGrant;
@@ -70,17 +79,22 @@ export interface PermissionGrants {
   'conversation.own-state': ConversationGrant;
   'message.forward': MessageGrant & { target: ConversationGrant };
   'conversation.metadata': ConversationGrant;
+  'conversation.retention': ConversationGrant;
   'message.metadata': MessageGrant;
   'direct.open': { userId: string };
   'group.create': { userIds: string[] };
   'media.read': { mediaId: string };
   'media.attach': { mediaIds: string[] };
+  'media.delete': { mediaId: string; hasThumbnail: boolean };
   'avatar.set': { mediaId: string };
   'admin.users': true;
   'admin.messages': Pick<MessageGrant, 'message'>;
   'admin.stats': true;
   'admin.audit': true;
   'admin.reports': true;
+  'admin.retention': true;
+  'admin.bots': true;
+  'admin.webhooks': true;
   'report.message': { message: { id: string; conversationId: string; senderId: string } };
   'report.user': { userId: string };
   'events.receive': true;
@@ -88,6 +102,34 @@ export interface PermissionGrants {
 
 const blocked = (message: string) => new Forbidden(message, 'BLOCKED');
 const canManage = (grant: ConversationGrant) => grant.role === 'owner' || grant.role === 'admin';
+
+/**
+ * The moderation refusals of a send, in this order: muted (even an admin an owner muted), an
+ * `announcements` group for a plain member, slow mode for a plain member. The slow-mode wait here is a
+ * fast early answer; the send's transaction stamps `last_posted_at` conditionally, which is what holds
+ * against concurrent sends on any instance (`ConversationsRepository.stampPost`).
+ */
+function requireMayPost(grant: ConversationGrant): void {
+  if (grant.moderationMute) {
+    const until = grant.moderationMute.until;
+    throw new AppException(
+      HttpStatus.FORBIDDEN,
+      'MUTED',
+      until ? `You are muted in this conversation until ${new Date(until).toISOString()}` : 'You are muted in this conversation',
+      until ? [{ field: 'until', message: new Date(until).toISOString() }] : undefined,
+    );
+  }
+  if (canManage(grant)) return;
+  if (grant.mode === 'announcements') throw new AppException(HttpStatus.FORBIDDEN, 'READ_ONLY', 'Only the owner and admins post in this group');
+  if (grant.slowModeWaitSeconds > 0) throw slowMode(grant.slowModeWaitSeconds);
+}
+
+/** 429 `SLOW_MODE`: `retry-after` on REST, `retryAfter` in the details and in a socket acknowledgement. */
+export function slowMode(retryAfterSeconds: number): RateLimited {
+  return new RateLimited(retryAfterSeconds, 'SLOW_MODE', `Slow mode: you can post again in ${retryAfterSeconds} s`, [
+    { field: 'retryAfter', message: String(retryAfterSeconds) },
+  ]);
+}
 
 /**
  * Decides every permission (see `permission.ts`), in one `switch`: the first call of every service
@@ -145,6 +187,7 @@ export class AccessService {
       case Permission.ConversationPost: {
         const grant = await this.member(user, target as { conversationId: string }, options);
         if (grant.blocked) throw blocked('You cannot message this user');
+        requireMayPost(grant);
         return grant;
       }
 
@@ -182,6 +225,27 @@ export class AccessService {
           throw new Forbidden(
             grant.role === 'admin' ? 'An admin can remove members, not the owner or other admins' : 'Only an owner or admin can remove members',
           );
+        }
+        return { ...grant, targetRole } satisfies MemberGrant;
+      }
+
+      case Permission.MemberMute: {
+        const { conversationId, userId } = target as PermissionTargets['conversation.members.mute'];
+        const grant = await this.group(user, { conversationId }, options);
+        if (!canManage(grant)) throw new Forbidden('Only an owner or admin can mute members');
+        const targetRole = await this.targetRole(grant, userId, options);
+        if (userId === user.id) throw new ValidationFailed([{ field: 'userId', message: 'you cannot mute yourself' }]);
+        if (grant.role === 'admin' && targetRole !== 'member') throw new Forbidden('An admin can mute members, not the owner or other admins');
+        return { ...grant, targetRole } satisfies MemberGrant;
+      }
+
+      case Permission.MemberMetadata: {
+        const { conversationId, userId } = target as PermissionTargets['conversation.members.metadata'];
+        const grant = await this.unblockedMember(user, { conversationId }, options);
+        const targetRole = userId === user.id ? grant.role : await this.targetRole(grant, userId, options);
+        const allowed = userId === user.id || grant.role === 'owner' || (grant.role === 'admin' && targetRole === 'member');
+        if (!allowed || (userId !== user.id && grant.type !== 'group')) {
+          throw new Forbidden("Only the member, the group's owner, or an admin (for a plain member) can change a member's metadata");
         }
         return { ...grant, targetRole } satisfies MemberGrant;
       }
@@ -233,12 +297,19 @@ export class AccessService {
         const source = await this.message(user, { conversationId, messageId }, options);
         const to = await this.member(user, { conversationId: toConversationId }, options);
         if (to.blocked) throw blocked('You cannot message this user');
+        requireMayPost(to);
         return { ...source, target: to };
       }
 
       case Permission.ConversationMetadata: {
         const grant = await this.unblockedMember(user, target as PermissionTargets['conversation.metadata'], options);
         if (grant.type === 'group' && !canManage(grant)) throw new Forbidden("Only an owner or admin can change a group's metadata");
+        return grant;
+      }
+
+      case Permission.ConversationRetention: {
+        const grant = await this.member(user, target as PermissionTargets['conversation.retention'], options);
+        if (grant.type === 'group' && !canManage(grant)) throw new Forbidden("Only an owner or admin can change a group's retention");
         return grant;
       }
 
@@ -278,6 +349,14 @@ export class AccessService {
         return { mediaIds };
       }
 
+      case Permission.MediaDelete: {
+        const { mediaId } = target as PermissionTargets['media.delete'];
+        const upload = await this.repository.lockUpload(this.transaction(options), mediaId);
+        if (!upload || !(await this.repository.canReadMedia(mediaId, user.id, options.manager))) throw new NotFound('Media');
+        if (upload.uploaderId !== user.id) throw new Forbidden('Only the uploader can delete an upload');
+        return { mediaId, hasThumbnail: upload.hasThumbnail };
+      }
+
       case Permission.AvatarSet: {
         const { mediaId } = target as PermissionTargets['avatar.set'];
         const own = await this.repository.lockOwnUploads(this.transaction(options), user.id, [mediaId], true);
@@ -289,6 +368,9 @@ export class AccessService {
       case Permission.AdminStats:
       case Permission.AdminAudit:
       case Permission.AdminReports:
+      case Permission.AdminRetention:
+      case Permission.AdminBots:
+      case Permission.AdminWebhooks:
         this.requireAdmin(user);
         return true;
 

@@ -5,6 +5,12 @@ export type ConversationType = (typeof CONVERSATION_TYPES)[number];
 export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
+export const CONVERSATION_MODES = ['open', 'announcements'] as const;
+export type ConversationMode = (typeof CONVERSATION_MODES)[number];
+
+/** The longest slow mode a group can have: six hours. */
+export const SLOW_MODE_MAX_SECONDS = 21600;
+
 /** A member's view of a conversation, read with the membership in one query. */
 export interface ConversationGrant {
   conversationId: string;
@@ -20,6 +26,12 @@ export interface ConversationGrant {
   peerId: string | null;
   /** Direct conversations: either member blocked the other. */
   blocked: boolean;
+  mode: ConversationMode;
+  slowModeSeconds: number;
+  /** The caller is muted by a moderator now (an expired mute is not); `mutedUntil` null means until unmuted. */
+  moderationMute: { until: Date | null } | null;
+  /** Slow mode: whole seconds until the caller may post again; 0 now. */
+  slowModeWaitSeconds: number;
 }
 
 /** A message being changed, row-locked by the check until the transaction ends. */

@@ -6,8 +6,9 @@
  *
  * Refusals, the same for every permission: a caller who may not know the thing exists (a stranger to a
  * conversation, someone else's upload) gets 404 `NOT_FOUND`; a member with the wrong role 403
- * `FORBIDDEN`; a block between the two people 403 `BLOCKED`. Moderation will add its refusals
- * (muted, read-only, slow mode) to `conversation.post`; API keys will add scopes to the table.
+ * `FORBIDDEN`; a block between the two people 403 `BLOCKED`. Moderation adds its refusals to
+ * `conversation.post` (and `message.forward`'s target): 403 `MUTED`, 403 `READ_ONLY`, 429 `SLOW_MODE`. API keys' scopes are a
+ * table of their own (src/common/auth/scopes.ts), checked before any of these.
  */
 export const Permission = {
   ConversationRead: 'conversation.read',
@@ -16,6 +17,8 @@ export const Permission = {
   MembersAdd: 'conversation.members.add',
   MemberSetRole: 'conversation.members.set-role',
   MemberRemove: 'conversation.members.remove',
+  MemberMute: 'conversation.members.mute',
+  MemberMetadata: 'conversation.members.metadata',
   ConversationLeave: 'conversation.leave',
   MarkersMove: 'conversation.markers.move',
   Typing: 'conversation.typing',
@@ -29,17 +32,22 @@ export const Permission = {
   OwnState: 'conversation.own-state',
   MessageForward: 'message.forward',
   ConversationMetadata: 'conversation.metadata',
+  ConversationRetention: 'conversation.retention',
   MessageMetadata: 'message.metadata',
   DirectOpen: 'direct.open',
   GroupCreate: 'group.create',
   MediaRead: 'media.read',
   MediaAttach: 'media.attach',
+  MediaDelete: 'media.delete',
   AvatarSet: 'avatar.set',
   AdminUsers: 'admin.users',
   AdminMessages: 'admin.messages',
   AdminStats: 'admin.stats',
   AdminAudit: 'admin.audit',
   AdminReports: 'admin.reports',
+  AdminRetention: 'admin.retention',
+  AdminBots: 'admin.bots',
+  AdminWebhooks: 'admin.webhooks',
   ReportMessage: 'report.message',
   ReportUser: 'report.user',
   EventsReceive: 'events.receive',
@@ -59,8 +67,17 @@ export interface PermissionRule {
 /** One row per permission; `Record` makes a permission without its row a type error. */
 export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
   'conversation.read': { does: 'see a conversation, its members, history and search hits', who: 'members', refusals: '404 for anyone else' },
-  'conversation.post': { does: 'send a message', who: 'members', refusals: '403 BLOCKED in a direct conversation with a block either way' },
-  'conversation.rename': { does: "change a group's title", who: 'owner, admin', refusals: '403 for members and in direct conversations' },
+  'conversation.post': {
+    does: 'send a message (also by forwarding into the conversation)',
+    who: 'members; in an `announcements` group the owner and admins only; not a member a moderator muted; in slow mode a plain member once per `slowModeSeconds`',
+    refusals:
+      '403 BLOCKED in a direct conversation with a block either way; 403 MUTED while muted (until the mute ends); 403 READ_ONLY for plain members of an `announcements` group; 429 SLOW_MODE with `retryAfter` (owner and admins exempt)',
+  },
+  'conversation.rename': {
+    does: "change a group's title, mode (`open`, `announcements`) and slow mode",
+    who: 'owner, admin',
+    refusals: '403 for members and in direct conversations',
+  },
   'conversation.members.add': {
     does: 'add users to a group',
     who: 'owner, admin',
@@ -75,6 +92,16 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     does: 'remove someone else from a group',
     who: 'owner (anyone), admin (plain members only)',
     refusals: '403 otherwise; 404 when the user is not a member',
+  },
+  'conversation.members.mute': {
+    does: 'mute a member of a group (they read but cannot post), optionally until a time, or unmute them',
+    who: 'owner (anyone but themselves), admin (plain members only)',
+    refusals: '403 otherwise and in direct conversations; 404 when the user is not a member; 400 for oneself',
+  },
+  'conversation.members.metadata': {
+    does: "change a member's custom metadata in a conversation",
+    who: 'the member themself; in a group also the owner (anyone) and admins (plain members)',
+    refusals: '403 otherwise; 404 when the user is not a member; 403 BLOCKED in a direct conversation with a block',
   },
   'conversation.leave': { does: 'leave a group', who: 'members', refusals: '403 in direct conversations' },
   'conversation.markers.move': { does: "move one's read and delivered markers", who: 'members', refusals: '403 BLOCKED in a direct conversation with a block' },
@@ -117,6 +144,11 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     who: 'groups: owner, admin; direct conversations: either member',
     refusals: '403 for plain members of a group; 403 BLOCKED in a direct conversation with a block',
   },
+  'conversation.retention': {
+    does: "set or clear how many days a conversation's messages are kept (overriding the global policy)",
+    who: 'groups: owner, admin; direct conversations: either member',
+    refusals: '403 for plain members of a group; not refused by blocks (keeping less of a conversation is always allowed)',
+  },
   'message.metadata': {
     does: "change a message's custom metadata",
     who: 'its sender',
@@ -138,12 +170,20 @@ export const PERMISSION_RULES: Record<Permission, PermissionRule> = {
     refusals: '404 for anyone else',
   },
   'media.attach': { does: 'attach uploads to a message', who: 'their uploader', refusals: "400 for someone else's upload" },
+  'media.delete': {
+    does: 'delete an upload: gone from every message that carried it (forwarded copies too) and from the avatar it was',
+    who: 'its uploader',
+    refusals: '404 for anyone who may not read it (and once it is deleted); 403 for someone who may read it',
+  },
   'avatar.set': { does: "make an upload one's avatar", who: 'its uploader, for an image', refusals: '400 otherwise' },
-  'admin.users': { does: 'list, promote, demote and ban users', who: 'global admins', refusals: '403' },
+  'admin.users': { does: 'list, promote, demote, ban and delete users', who: 'global admins', refusals: '403' },
   'admin.messages': { does: 'delete any message', who: 'global admins', refusals: '403' },
   'admin.stats': { does: 'read the dashboard counts', who: 'global admins', refusals: '403' },
   'admin.audit': { does: 'read the audit log', who: 'global admins', refusals: '403' },
   'admin.reports': { does: 'list reports and resolve them (dismiss, delete the message, ban the user)', who: 'global admins', refusals: '403' },
+  'admin.retention': { does: 'set how many days messages are kept, service-wide', who: 'global admins', refusals: '403' },
+  'admin.bots': { does: 'create bot accounts, mint API keys for them and revoke those keys', who: 'global admins', refusals: '403' },
+  'admin.webhooks': { does: 'create, change, delete and replay outgoing webhooks, and read their deliveries', who: 'global admins', refusals: '403' },
   'report.message': {
     does: 'report a message to the admins',
     who: 'members of its conversation, for a message that is not deleted and not their own',

@@ -7,7 +7,7 @@ import type { RevokedSession } from '../auth/session.repository.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Actor } from '../audit/audit.types.js';
-import { NotFound, ValidationFailed } from '../common/errors/app.exception.js';
+import { Conflict, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
@@ -74,6 +74,8 @@ export class AdminUsersService {
     // below) or waits and sees the ban.
     const found = await this.users.lockForUpdate(manager, userId);
     if (!found) throw new NotFound('User');
+    // A deleted account stays banned: unbanning or promoting it would bring back an erased profile.
+    if (found.deletedAt && (dto.banned === false || dto.role !== undefined)) throw new Conflict('This account was deleted');
     const banning = dto.banned === true && !found.banned;
     const demoting = dto.role === 'user' && found.role === 'admin';
     await this.users.setRoleAndBan(manager, userId, {

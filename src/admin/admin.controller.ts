@@ -33,7 +33,7 @@ export class AdminController {
   @Patch('users/:id')
   @ApiOperation({ summary: "Change a user's role or ban state; a ban revokes every session and disconnects every socket at once; audited" })
   @ApiOkResponse({ type: AdminUserDto })
-  @ApiErrors({ 400: 'Invalid body, or banning/demoting yourself', 404: 'No such user' })
+  @ApiErrors({ 400: 'Invalid body, or banning/demoting yourself', 404: 'No such user', 409: 'The account was deleted: it stays banned, its role fixed' })
   updateUser(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: UpdateUserDto) {
     return this.users.update(actor, id, dto);
   }

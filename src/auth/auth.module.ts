@@ -5,6 +5,9 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { ApiKeyAuthenticator } from './api-key-authenticator.js';
+import { ApiKey } from './api-key.entity.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccessTokens, JWT_ALGORITHMS } from './access-tokens.js';
 import { AuthController } from './auth.controller.js';
@@ -15,26 +18,29 @@ import { JwtStrategy } from './jwt.strategy.js';
 import { LiveSessions } from './live-sessions.js';
 import { LoginAttempts } from './login-attempts.js';
 import { PasswordHasher } from './password-hasher.js';
+import { SessionHousekeeping } from './session-housekeeping.js';
 import { SessionRepository } from './session.repository.js';
 import { SessionRevocation } from './session-revocation.js';
 import { Session } from './session.entity.js';
 import { SessionsService } from './sessions.service.js';
 import { SpentRefreshToken } from './spent-refresh-token.entity.js';
+import { jwtKey } from './jwt-key.js';
 
 /**
  * Credentials, sessions and access tokens, and the global guard that checks them on every request.
  * Exports `AccessTokens` (the Socket.IO handshake verifies tokens with it) and `SessionsService`
- * (to revoke sessions from elsewhere, e.g. when an admin bans someone).
+ * (to revoke sessions from elsewhere, e.g. when an admin bans someone). API keys authenticate here too
+ * (`ApiKeyAuthenticator`, and the `api_key` table's repository); src/api-keys mints and revokes them.
  */
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([Session, SpentRefreshToken]),
+    TypeOrmModule.forFeature([Session, SpentRefreshToken, ApiKey]),
     PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
+        secret: jwtKey(config.jwt.secret),
         signOptions: { algorithm: 'HS256', expiresIn: config.jwt.accessTtlSeconds },
         verifyOptions: { algorithms: JWT_ALGORITHMS },
       }),
@@ -43,6 +49,9 @@ import { SpentRefreshToken } from './spent-refresh-token.entity.js';
   controllers: [AuthController],
   providers: [
     AccessTokens,
+    ApiKeyAuthenticator,
+    ApiKeysRepository,
+    SessionHousekeeping,
     AuthService,
     FirstAdmin,
     JwtStrategy,
@@ -54,6 +63,6 @@ import { SpentRefreshToken } from './spent-refresh-token.entity.js';
     SessionsService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AccessTokens, PasswordHasher, SessionRevocation, SessionsService],
+  exports: [AccessTokens, ApiKeyAuthenticator, ApiKeysRepository, LoginAttempts, PasswordHasher, SessionRevocation, SessionsService],
 })
 export class AuthModule {}

@@ -55,6 +55,8 @@ export class AuthService {
       throw new InvalidCredentials();
     }
     const account = user!;
+    // A bot's password is random and never shown; refusing bots here too keeps it that way whatever happens to the hash.
+    if (account.isBot) throw new InvalidCredentials();
     if (account.banned) throw new UserBanned();
     await this.loginAttempts.succeeded(dto.email, address);
     if (this.hasher.needsRehash(account.passwordHash)) {

@@ -5,6 +5,7 @@ import type { AuthUser } from '../common/auth/auth-user.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { AccessTokens, JWT_ALGORITHMS } from './access-tokens.js';
+import { jwtKey } from './jwt-key.js';
 
 export const JWT_STRATEGY = 'jwt';
 
@@ -17,7 +18,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwt.secret,
+      // passport-jwt's types say string or Buffer; it hands the key to jsonwebtoken, which takes a KeyObject.
+      secretOrKey: jwtKey(config.jwt.secret) as unknown as Buffer,
       algorithms: JWT_ALGORITHMS,
       ignoreExpiration: false,
     });

@@ -1,5 +1,5 @@
 /** Why a session stopped working; realtime passes it on to the client in `session.revoked`. */
-export type RevocationReason = 'logout' | 'revoked' | 'token_reused' | 'password_changed' | 'banned' | 'role_changed';
+export type RevocationReason = 'logout' | 'revoked' | 'token_reused' | 'password_changed' | 'banned' | 'role_changed' | 'account_deleted';
 
 /**
  * Emitted in-process (through @nestjs/event-emitter) on every instance whenever a session is revoked,

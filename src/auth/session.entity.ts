@@ -48,7 +48,7 @@ export class Session {
   @Column({ type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
-  /** Why it was revoked: `logout`, `revoked`, `token_reused`, `password_changed`, `banned`, `role_changed`. */
+  /** Why it was revoked: `logout`, `revoked`, `token_reused`, `password_changed`, `banned`, `role_changed`, `account_deleted`. */
   @Column({ type: 'varchar', length: 32, nullable: true })
   revokedReason: string | null;
 }

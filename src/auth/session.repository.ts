@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { change } from '../database/sql.js';
 import type { RefreshableSession } from './refresh-tokens.js';
 import type { RevocationReason } from './session-revoked.event.js';
 
@@ -184,5 +185,37 @@ export class SessionRepository {
       [...parameters, reason],
     );
     return rows.map((row) => ({ sessionId: row.id, userId: row.user_id }));
+  }
+
+  /**
+   * Housekeeping: deletes up to `batch` sessions that ended (expired, or revoked) more than `graceSeconds`
+   * ago — their spent refresh tokens go with them (`ON DELETE CASCADE`). Answers how many. Rows another
+   * transaction holds (a refresh in flight) are skipped, for the next batch or run.
+   */
+  async purgeEnded(batch: number, graceSeconds: number): Promise<number> {
+    const { count } = await change(
+      this.dataSource.manager,
+      `DELETE FROM session WHERE id IN (
+         SELECT id FROM session
+          WHERE expires_at < now() - $2 * interval '1 second' OR revoked_at < now() - $2 * interval '1 second'
+          LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+      [batch, graceSeconds],
+    );
+    return count;
+  }
+
+  /**
+   * Housekeeping: forgets up to `batch` sealed successors of spent refresh tokens whose retry window
+   * closed (the token itself stays while its session lives: presenting it again is still reuse).
+   */
+  async forgetClosedRetryWindows(batch: number): Promise<number> {
+    const { count } = await change(
+      this.dataSource.manager,
+      `UPDATE spent_refresh_token SET successor_sealed = NULL, replayable_until = NULL
+        WHERE token_hash IN (
+          SELECT token_hash FROM spent_refresh_token WHERE replayable_until < now() LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+      [batch],
+    );
+    return count;
   }
 }

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { NotFound } from '../common/errors/app.exception.js';
 import type { SessionDto } from './dto/session.dto.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
 import { type RevokedSession, SessionRepository } from './session.repository.js';
 import { SessionRevocation } from './session-revocation.js';
 import type { RevocationReason } from './session-revoked.event.js';
@@ -13,6 +14,7 @@ export class SessionsService {
   constructor(
     private readonly sessions: SessionRepository,
     private readonly revocation: SessionRevocation,
+    private readonly apiKeys: ApiKeysRepository,
   ) {}
 
   async list(caller: AuthUser): Promise<SessionDto[]> {
@@ -40,10 +42,14 @@ export class SessionsService {
 
   /**
    * Revokes every session of a user (but `except`) inside the caller's transaction; call `announce`
-   * with the answer once it committed.
+   * with the answer once it committed. A ban or a demotion also ends the sockets of the user's API keys
+   * (a key's id is its session id): the keys stay, and REST refuses a banned user's keys by itself.
    */
-  revokeAllWithin(manager: EntityManager, userId: string, reason: RevocationReason, except?: string): Promise<RevokedSession[]> {
-    return this.sessions.revokeAll(manager, userId, reason, except);
+  async revokeAllWithin(manager: EntityManager, userId: string, reason: RevocationReason, except?: string): Promise<RevokedSession[]> {
+    const sessions = await this.sessions.revokeAll(manager, userId, reason, except);
+    if (reason !== 'banned' && reason !== 'role_changed') return sessions;
+    const keys = await this.apiKeys.unrevokedIdsOf(manager, userId);
+    return [...sessions, ...keys.map((sessionId) => ({ sessionId, userId }))];
   }
 
   announce(revoked: RevokedSession[], reason: RevocationReason): Promise<void> {

@@ -51,6 +51,8 @@ export interface AppConfig {
     /** `MEDIA_URL_SECRET`; unset: a key derived from the JWT secret. */
     urlSecret: string | undefined;
   };
+  /** `API_KEY_SECRET`, the HMAC key of stored API key hashes; unset: a key derived from the JWT secret. */
+  apiKeySecret: string | undefined;
   corsOrigins: string[];
   trustProxy: TrustProxy;
   logLevel: string;
@@ -85,6 +87,12 @@ export interface AppConfig {
     reactionsPerMessage: number;
     /** Sockets one user may have connected at once, on every instance together. */
     socketsPerUser: number;
+    /** Unrevoked API keys one user (or bot) may have. */
+    apiKeysPerUser: number;
+    /** Scheduled messages one user may have waiting to be sent. */
+    scheduledPerUser: number;
+    /** How far ahead a message may be scheduled (s). */
+    scheduleAheadSeconds: number;
   };
   /** How long a user's last socket may be gone before the user is announced offline (a reconnect within it announces nothing). */
   presenceOfflineGraceMs: number;
@@ -99,6 +107,18 @@ export interface AppConfig {
     /** Set: /metrics wants `Authorization: Bearer <token>`. */
     token: string | undefined;
   };
+  accounts: {
+    /** How long a deleted account keeps its username before anyone may take it. */
+    usernameHoldSeconds: number;
+  };
+  exports: {
+    /** How long a finished data export (its archive, or its failure) is kept (`EXPORT_TTL`). */
+    ttlSeconds: number;
+  };
+  retention: {
+    /** Messages deleted per transaction by the retention sweep. */
+    batchSize: number;
+  };
   jobs: {
     /** false: this instance enqueues jobs but runs none (no workers, no cron, no queue upkeep). */
     workers: boolean;
@@ -108,6 +128,45 @@ export interface AppConfig {
     superviseIntervalSeconds: number;
     /** Connections of the job queue's own pool, beside DATABASE_POOL_SIZE. */
     poolSize: number;
+  };
+  webhooks: {
+    /** Attempts per delivery, the first included; after the last failed one the delivery is `dead`. */
+    maxAttempts: number;
+    /** The longest one attempt may take (connect, send, answer). */
+    timeoutMs: number;
+    /** Wait before the first retry, in seconds (then doubled each time, with jitter), and the longest wait. */
+    retryDelaySeconds: number;
+    retryMaxDelaySeconds: number;
+    /** How often each instance looks at the event log for events to dispatch, besides when it sequences some. */
+    dispatchIntervalMs: number;
+    /** Dead deliveries in a row (no success between) after which a webhook is disabled. */
+    disableAfterDead: number;
+  };
+  linkPreviews: {
+    /** false: messages get no previews, nothing is fetched. */
+    enabled: boolean;
+    /** The whole fetch of one page, redirects included. */
+    timeoutMs: number;
+    /** Bytes of a page read at most (the head is at its start). */
+    maxBytes: number;
+    /** How long a URL's preview (or its absence) is kept before it is fetched again. */
+    cacheTtlSeconds: number;
+    /** Addresses let through despite being private or loopback (tests; an internal proxy). Default none. */
+    allowAddresses: string[];
+  };
+  preSendHook: {
+    /** Set: every send is shown to this URL before it commits (approve, rewrite, reject). */
+    url: string | undefined;
+    timeoutMs: number;
+    /** true (PRE_SEND_HOOK_FAIL=closed): a hook that fails refuses the send; false: the send goes through. */
+    failClosed: boolean;
+    secret: string | undefined;
+  };
+  push: {
+    /** Set: messages to members with no live socket are POSTed here (the team's FCM/APNs relay). */
+    relayUrl: string | undefined;
+    /** Signs the relay's requests like webhooks (`x-chat-signature`). */
+    relaySecret: string;
   };
 }
 
@@ -154,6 +213,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (loginDelayMaxMs < loginDelayBaseMs) throw new ConfigError('LOGIN_DELAY_MAX', 'must be at least LOGIN_DELAY_BASE');
   const jobsSuperviseSeconds = readDuration(env, 'JOBS_SUPERVISE_INTERVAL', { default: '60s' });
   if (jobsSuperviseSeconds > 3600) throw new ConfigError('JOBS_SUPERVISE_INTERVAL', 'must be at most 1h');
+  const webhookRetryDelay = readInteger(env, 'WEBHOOK_RETRY_DELAY_SECONDS', { default: 10, min: 1, max: 3600 });
+  const webhookRetryMaxDelay = readInteger(env, 'WEBHOOK_RETRY_MAX_DELAY_SECONDS', { default: 3600, min: 1, max: 86_400 });
+  if (webhookRetryMaxDelay < webhookRetryDelay) throw new ConfigError('WEBHOOK_RETRY_MAX_DELAY_SECONDS', 'must be at least WEBHOOK_RETRY_DELAY_SECONDS');
+  const pushRelayUrl = readUrl(env, 'PUSH_RELAY_URL', ['http:', 'https:']);
+  const pushRelaySecret = readString(env, 'PUSH_RELAY_SECRET', { required: pushRelayUrl !== undefined, minLength: 16 });
   const mediaUrlTtl = readDuration(env, 'MEDIA_URL_TTL', { default: '1h' });
   if (mediaUrlTtl < 60 || mediaUrlTtl > 7 * 24 * 3600) throw new ConfigError('MEDIA_URL_TTL', 'must be between 1m and 7d');
   return {
@@ -189,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       urlTtlSeconds: mediaUrlTtl,
       urlSecret: readString(env, 'MEDIA_URL_SECRET', { minLength: 32 }),
     },
+    apiKeySecret: readString(env, 'API_KEY_SECRET', { minLength: 32 }),
     corsOrigins: readOrigins(env, 'CORS_ORIGINS'),
     trustProxy: readTrustProxy(env),
     logLevel: readString(env, 'LOG_LEVEL', { default: nodeEnv === 'test' ? 'warn' : 'info', oneOf: LOG_LEVELS })!,
@@ -211,6 +276,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     caps: {
       reactionsPerMessage: readInteger(env, 'REACTIONS_PER_MESSAGE', { default: 50, min: 1, max: 10_000 }),
       socketsPerUser: readInteger(env, 'SOCKETS_PER_USER', { default: 20, min: 1, max: 100_000 }),
+      apiKeysPerUser: readInteger(env, 'API_KEYS_PER_USER', { default: 25, min: 1, max: 10_000 }),
+      scheduledPerUser: readInteger(env, 'SCHEDULED_MESSAGES_PER_USER', { default: 100, min: 1, max: 100_000 }),
+      scheduleAheadSeconds: readDuration(env, 'SCHEDULED_MESSAGE_MAX_AHEAD', { default: '365d' }),
     },
     presenceOfflineGraceMs: readDuration(env, 'PRESENCE_OFFLINE_GRACE', { default: '5s', allowZero: true }) * 1000,
     syncRetentionSeconds: readDuration(env, 'SYNC_RETENTION', { default: '30d' }),
@@ -221,11 +289,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       host: readString(env, 'METRICS_HOST', { default: host })!,
       token: readString(env, 'METRICS_TOKEN', { minLength: 16 }),
     },
+    accounts: {
+      usernameHoldSeconds: readDuration(env, 'ACCOUNT_USERNAME_HOLD', { default: '30d', allowZero: true }),
+    },
+    exports: {
+      ttlSeconds: readDuration(env, 'EXPORT_TTL', { default: '7d' }),
+    },
+    retention: {
+      batchSize: readInteger(env, 'RETENTION_BATCH_SIZE', { default: 500, min: 1, max: 10_000 }),
+    },
     jobs: {
       workers: readBoolean(env, 'JOBS_WORKERS', true),
       pollIntervalMs: readInteger(env, 'JOBS_POLL_INTERVAL_MS', { default: 2_000, min: 500, max: 60_000 }),
       superviseIntervalSeconds: jobsSuperviseSeconds,
       poolSize: readInteger(env, 'JOBS_POOL_SIZE', { default: 4, min: 2, max: 100 }),
+    },
+    webhooks: {
+      maxAttempts: readInteger(env, 'WEBHOOK_MAX_ATTEMPTS', { default: 8, min: 1, max: 50 }),
+      timeoutMs: readInteger(env, 'WEBHOOK_TIMEOUT_MS', { default: 10_000, min: 100, max: 120_000 }),
+      retryDelaySeconds: webhookRetryDelay,
+      retryMaxDelaySeconds: webhookRetryMaxDelay,
+      dispatchIntervalMs: readInteger(env, 'WEBHOOK_DISPATCH_INTERVAL_MS', { default: 1_000, min: 50, max: 60_000 }),
+      disableAfterDead: readInteger(env, 'WEBHOOK_DISABLE_AFTER', { default: 5, min: 1, max: 10_000 }),
+    },
+    linkPreviews: {
+      enabled: readBoolean(env, 'LINK_PREVIEWS', true),
+      timeoutMs: readInteger(env, 'LINK_PREVIEW_TIMEOUT_MS', { default: 5_000, min: 100, max: 60_000 }),
+      maxBytes: readInteger(env, 'LINK_PREVIEW_MAX_BYTES', { default: 512 * 1024, min: 1024, max: 10 * 1024 * 1024 }),
+      cacheTtlSeconds: readDuration(env, 'LINK_PREVIEW_CACHE_TTL', { default: '24h' }),
+      allowAddresses: readList(env, 'LINK_PREVIEW_ALLOW_ADDRESSES'),
+    },
+    push: { relayUrl: pushRelayUrl, relaySecret: pushRelaySecret ?? '' },
+    preSendHook: {
+      url: readUrl(env, 'PRE_SEND_HOOK_URL', ['http:', 'https:']),
+      timeoutMs: readInteger(env, 'PRE_SEND_HOOK_TIMEOUT_MS', { default: 2_000, min: 50, max: 30_000 }),
+      failClosed: readString(env, 'PRE_SEND_HOOK_FAIL', { default: 'open', oneOf: ['open', 'closed'] }) === 'closed',
+      secret: readString(env, 'PRE_SEND_HOOK_SECRET', { minLength: 16 }),
     },
   };
 }

@@ -41,8 +41,20 @@ export function toConversation(row: MembershipRow, figures: ConversationFigures,
     pinned: row.pinned_at !== null,
     notificationLevel: row.notification_level,
     metadata: row.metadata ?? {},
+    mode: row.mode,
+    slowModeSeconds: row.slow_mode_seconds,
     draft: figures.draft ? { content: figures.draft.content, updatedAt: new Date(figures.draft.updatedAt).toISOString() } : null,
   };
+}
+
+/** A member's moderation mute as payloads show it: an expired one is no mute. */
+export function moderationMuteOf(
+  row: Pick<MemberRow, 'moderation_muted' | 'moderation_muted_until'>,
+  now = new Date(),
+): { moderationMuted: boolean; moderationMutedUntil: string | null } {
+  const until = row.moderation_muted_until ? new Date(row.moderation_muted_until) : null;
+  const muted = row.moderation_muted && (until === null || until > now);
+  return { moderationMuted: muted, moderationMutedUntil: muted && until ? until.toISOString() : null };
 }
 
 export function toMember(member: MemberRow, profile: ProfileDto): MemberDto {
@@ -52,6 +64,8 @@ export function toMember(member: MemberRow, profile: ProfileDto): MemberDto {
     lastReadSeq: Number(member.last_read_seq),
     lastDeliveredSeq: Number(member.last_delivered_seq),
     joinedAt: new Date(member.joined_at).toISOString(),
+    ...moderationMuteOf(member),
+    metadata: member.metadata ?? {},
   };
 }
 

@@ -1,6 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBody, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import type { Actor } from '../audit/audit.types.js';
+import { CurrentActor } from '../audit/current-actor.decorator.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators.js';
 import { ApiErrors } from '../common/errors/api-error-responses.js';
@@ -10,7 +12,7 @@ import { UuidParam } from '../common/validation/uuid-param.js';
 import { ConversationsService } from './conversations.service.js';
 import { ConversationDetailDto, ConversationPageDto } from './dto/conversation.dto.js';
 import { type CreateConversationDto, CreateConversationPipe, CreateDirectConversationDto, CreateGroupConversationDto } from './dto/create-conversation.dto.js';
-import { AddMembersDto, MarkReadDto, MarkDeliveredDto, UpdateMemberDto } from './dto/members.dto.js';
+import { AddMembersDto, MarkReadDto, MarkDeliveredDto, MuteMemberDto, UpdateMemberDto } from './dto/members.dto.js';
 import { UpdateConversationDto } from './dto/update-conversation.dto.js';
 
 const NOT_A_MEMBER = 'No such conversation, or not a member';
@@ -65,6 +67,29 @@ export class ConversationsController {
     return this.conversations.updateMetadata(user, id, patch);
   }
 
+  @Patch(':id/members/:userId/metadata')
+  @ApiOperation({
+    summary: "Set or delete keys of a member's custom metadata (the member; in a group also the owner, and admins for plain members); answers the whole object",
+  })
+  @ApiMetadataBody()
+  @ApiOkResponse({
+    schema: { type: 'object', additionalProperties: true, example: { 'crm.id': 'A-1042', tier: 'gold' } },
+    description: 'The metadata after the change',
+  })
+  @ApiErrors({
+    400: 'Not an object, a key that does not match the pattern, or more than 8 KiB of JSON',
+    403: "Someone else's metadata without the role for it; or BLOCKED: a block stands in this direct conversation",
+    404: `${NOT_A_MEMBER}; or the user is not a member`,
+  })
+  updateMemberMetadata(
+    @CurrentUser() user: AuthUser,
+    @UuidParam('id') id: string,
+    @UuidParam('userId') userId: string,
+    @Body() patch: Record<string, unknown>,
+  ) {
+    return this.conversations.updateMemberMetadata(user, id, userId, patch);
+  }
+
   @Patch(':id/me')
   @ApiOperation({ summary: 'Your own view of a conversation: mute (optionally until a time), archive, hide, pin, notification level' })
   @ApiOkResponse({ type: ConversationDetailDto })
@@ -82,11 +107,46 @@ export class ConversationsController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename a group; its owner or an admin' })
+  @ApiOperation({
+    summary: 'Rename a group, set its mode (`open`, `announcements`) or slow mode; its owner or an admin; mode and slow-mode changes are audited',
+  })
   @ApiOkResponse({ type: ConversationDetailDto })
-  @ApiErrors({ 400: 'Invalid title', 403: 'Not an owner or admin, or a direct conversation', 404: NOT_A_MEMBER })
-  rename(@CurrentUser() user: AuthUser, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
-    return this.conversations.rename(user, id, dto);
+  @ApiErrors({
+    400: 'Invalid title, mode or slowModeSeconds (0–21600), or none of them',
+    403: 'Not an owner or admin, or a direct conversation',
+    404: NOT_A_MEMBER,
+  })
+  rename(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @Body() dto: UpdateConversationDto) {
+    return this.conversations.update(actor, id, dto);
+  }
+
+  @Put(':id/members/:userId/mute')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Mute a member (they read, but their sends answer 403 `MUTED`), optionally until a time; the owner anyone, an admin plain members; audited',
+  })
+  @ApiBody({ type: MuteMemberDto, required: false })
+  @ApiNoContentResponse()
+  @ApiErrors({
+    400: 'Not a UUID, an `until` that is not a future ISO-8601 time, or yourself',
+    403: 'Not the owner or an admin, an admin muting the owner or an admin, or a direct conversation',
+    404: `${NOT_A_MEMBER}; or the user is not a member`,
+  })
+  mute(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @UuidParam('userId') userId: string, @Body() dto: MuteMemberDto) {
+    return this.conversations.mute(actor, id, userId, dto ?? {});
+  }
+
+  @Delete(':id/members/:userId/mute')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Unmute a member (204 also when they were not muted); the owner anyone, an admin plain members; audited' })
+  @ApiNoContentResponse()
+  @ApiErrors({
+    400: 'Not a UUID, or yourself',
+    403: 'Not the owner or an admin, an admin unmuting the owner or an admin, or a direct conversation',
+    404: `${NOT_A_MEMBER}; or the user is not a member`,
+  })
+  unmute(@CurrentActor() actor: Actor, @UuidParam('id') id: string, @UuidParam('userId') userId: string) {
+    return this.conversations.unmute(actor, id, userId);
   }
 
   @Post(':id/members')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
 import { MessagesModule } from '../messages/messages.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -14,7 +15,7 @@ import { DraftsService } from './drafts.service.js';
  * module graph. Exports `ConversationsService` for the socket gateway (markers).
  */
 @Module({
-  imports: [MembershipsModule, MessagesModule, UsersModule],
+  imports: [AuditModule, MembershipsModule, MessagesModule, UsersModule],
   controllers: [ConversationsController, DraftsController],
   providers: [ConversationViews, ConversationsService, DraftsService],
   exports: [ConversationsService],

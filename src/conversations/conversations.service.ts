@@ -3,6 +3,8 @@ import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AccessService } from '../access/access.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Actor } from '../audit/audit.types.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { ValidationFailed } from '../common/errors/app.exception.js';
@@ -19,9 +21,10 @@ import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membe
 import { DependencyUnavailableError } from '../shared-state/shared-state.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ConversationViews } from './conversation-views.js';
+import { moderationMuteOf } from './conversation.mapper.js';
 import { type CreateDirectConversationDto, type CreateGroupConversationDto, MAX_GROUP_MEMBERS } from './dto/create-conversation.dto.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
-import type { AddMembersDto, UpdateMemberDto } from './dto/members.dto.js';
+import type { AddMembersDto, MuteMemberDto, UpdateMemberDto } from './dto/members.dto.js';
 import type { MemberRole } from '../access/access.types.js';
 import type { UpdateConversationDto } from './dto/update-conversation.dto.js';
 import type { ConversationListQuery, UpdateOwnStateDto } from './dto/own-state.dto.js';
@@ -86,6 +89,7 @@ export class ConversationsService {
     private readonly eventLog: EventLog,
     private readonly emitter: EventEmitter2,
     private readonly rateLimits: RateLimits,
+    private readonly audit: AuditService,
   ) {}
 
   /** One direct conversation per pair, enforced by `conversation_direct_key_uq`; concurrent opens meet on it. */
@@ -178,6 +182,29 @@ export class ConversationsService {
     return result;
   }
 
+  /**
+   * A member's custom metadata: the member themself; in a group also the owner (anyone) and admins (plain
+   * members). Merges keys (null deletes one) like the other metadata; the room gets `metadata.updated`
+   * `{ target: 'member', id: userId, conversationId }`.
+   */
+  async updateMemberMetadata(user: AuthUser, conversationId: string, userId: string, patch: unknown): Promise<Record<string, unknown>> {
+    let result: Record<string, unknown> = {};
+    await this.change(async (manager) => {
+      await this.access.require(user, Permission.MemberMetadata, { conversationId, userId }, { manager, lock: 'conversation' });
+      const current = await this.conversations.memberMetadataOf(manager, conversationId, userId);
+      result = mergeMetadata(current, patch);
+      if (JSON.stringify(result) === JSON.stringify(current)) return false;
+      await this.conversations.setMemberMetadata(manager, conversationId, userId, result);
+      await this.eventLog.append(manager, {
+        type: 'metadata.updated',
+        conversationId,
+        data: { target: 'member', id: userId, conversationId, metadata: result },
+      });
+      return true;
+    });
+    return result;
+  }
+
   /** After a message: the members it brought back from their archive or hidden list see the conversation again. */
   @OnEvent(CONVERSATION_BROUGHT_BACK)
   async onBroughtBack({ conversationId, userIds }: ConversationBroughtBack): Promise<void> {
@@ -191,16 +218,117 @@ export class ConversationsService {
     return this.views.detail(user, conversationId);
   }
 
-  /** Groups only; owner or admin. */
-  async rename(user: AuthUser, conversationId: string, dto: UpdateConversationDto): Promise<ConversationDetailDto> {
+  /**
+   * Groups only; owner or admin: the title, the mode (`announcements`: only the owner and admins post) and
+   * slow mode (0 or null: off). Everyone gets `conversation.updated`; a mode or slow-mode change is audited.
+   */
+  async update(actor: Actor, conversationId: string, dto: UpdateConversationDto): Promise<ConversationDetailDto> {
+    if (dto.title === undefined && dto.mode === undefined && dto.slowModeSeconds === undefined) {
+      throw new ValidationFailed([{ field: 'title', message: 'give at least one of title, mode and slowModeSeconds' }]);
+    }
     await this.change(async (manager) => {
-      const grant = await this.access.require(user, Permission.ConversationRename, { conversationId }, { manager, lock: 'conversation' });
-      if (grant.title === dto.title) return false;
-      await this.conversations.setTitle(manager, conversationId, dto.title);
+      await this.access.require(actor, Permission.ConversationRename, { conversationId }, { manager, lock: 'conversation' });
+      const before = await this.conversations.postingRulesOf(manager, conversationId);
+      const after = {
+        title: dto.title ?? before.title,
+        mode: dto.mode ?? before.mode,
+        slowModeSeconds: dto.slowModeSeconds === undefined ? before.slowModeSeconds : (dto.slowModeSeconds ?? 0),
+      };
+      if (after.title === before.title && after.mode === before.mode && after.slowModeSeconds === before.slowModeSeconds) return false;
+      await this.conversations.setPostingRules(manager, conversationId, {
+        title: after.title ?? undefined,
+        mode: after.mode,
+        slowModeSeconds: after.slowModeSeconds,
+      });
+      if (after.mode !== before.mode) {
+        await this.audit.record(manager, actor, {
+          type: 'conversation.mode_changed',
+          targetType: 'conversation',
+          targetId: conversationId,
+          before: { mode: before.mode },
+          after: { mode: after.mode },
+        });
+      }
+      if (after.slowModeSeconds !== before.slowModeSeconds) {
+        await this.audit.record(manager, actor, {
+          type: 'conversation.slow_mode_changed',
+          targetType: 'conversation',
+          targetId: conversationId,
+          before: { slowModeSeconds: before.slowModeSeconds },
+          after: { slowModeSeconds: after.slowModeSeconds },
+        });
+      }
       await this.announce(manager, conversationId);
       return true;
     });
-    return this.views.detail(user, conversationId);
+    return this.views.detail(actor, conversationId);
+  }
+
+  /**
+   * Groups only: the owner mutes anyone but themselves, an admin plain members only. A muted member reads
+   * but cannot post (403 `MUTED`) until `until` (absent or null: until unmuted); the expiry is compared
+   * with the clock at each send, so nothing needs to run when it passes. Muting again replaces the expiry.
+   * The room hears `member.updated`; the change is audited. Answers nothing (204) — unchanged or not.
+   */
+  async mute(actor: Actor, conversationId: string, userId: string, dto: MuteMemberDto): Promise<void> {
+    const until = dto.until ?? null;
+    if (until !== null && new Date(until) <= new Date()) throw new ValidationFailed([{ field: 'until', message: 'until must be in the future' }]);
+    await this.setMute(actor, conversationId, userId, true, until === null ? null : new Date(until).toISOString());
+  }
+
+  async unmute(actor: Actor, conversationId: string, userId: string): Promise<void> {
+    await this.setMute(actor, conversationId, userId, false, null);
+  }
+
+  private async setMute(actor: Actor, conversationId: string, userId: string, muted: boolean, until: string | null): Promise<void> {
+    await this.change(async (manager) => {
+      const { targetRole } = await this.access.require(actor, Permission.MemberMute, { conversationId, userId }, { manager, lock: 'conversation' });
+      return this.applyMute(manager, actor, { conversationId, userId, role: targetRole }, muted, until);
+    });
+  }
+
+  /**
+   * A global admin's mute, resolving a report (`mute_user`), inside the caller's transaction: the same
+   * row, audit entry and `member.updated` as an owner's mute, for the sender of a group message. The
+   * caller has checked the admin; here only that it is a group and they are still a member (else 400).
+   * Answers whether anything changed (the caller kicks the event log after commit).
+   */
+  async muteForModeration(manager: EntityManager, actor: Actor, conversationId: string, userId: string, until: string | null): Promise<boolean> {
+    const refuse = (message: string) => new ValidationFailed([{ field: 'action', message }], message);
+    if (until !== null && new Date(until) <= new Date()) throw new ValidationFailed([{ field: 'until', message: 'until must be in the future' }]);
+    const [membership] = await this.conversations.membershipsOf(conversationId, [userId], manager);
+    if (!membership) throw refuse('mute_user: the sender is no longer a member of the conversation');
+    if (membership.type !== 'group') throw refuse('mute_user applies to messages in groups only');
+    // The owner can't be muted in their own group (they would unmute themselves): delete_message or ban_user.
+    if (membership.role === 'owner') throw refuse('mute_user: the sender owns the group; delete the message or ban the user instead');
+    return this.applyMute(manager, actor, { conversationId, userId, role: membership.role }, true, until === null ? null : new Date(until).toISOString());
+  }
+
+  private async applyMute(
+    manager: EntityManager,
+    actor: Actor,
+    member: { conversationId: string; userId: string; role: MemberRole },
+    muted: boolean,
+    until: string | null,
+  ): Promise<boolean> {
+    const { conversationId, userId } = member;
+    const before = moderationMuteOf(await this.conversations.moderationMuteOf(manager, conversationId, userId));
+    const after = { moderationMuted: muted, moderationMutedUntil: until };
+    if (before.moderationMuted === after.moderationMuted && before.moderationMutedUntil === after.moderationMutedUntil) return false;
+    await this.conversations.setModerationMute(manager, conversationId, userId, muted, until);
+    await this.audit.record(manager, actor, {
+      type: muted ? 'member.muted' : 'member.unmuted',
+      targetType: 'user',
+      targetId: userId,
+      before: { conversationId, muted: before.moderationMuted, until: before.moderationMutedUntil },
+      after: { conversationId, muted, until },
+    });
+    await this.eventLog.append(manager, {
+      type: 'member.updated',
+      conversationId,
+      data: { conversationId, userId, role: member.role, ...after },
+    });
+    return true;
   }
 
   /** Groups only; owner or admin; not users who blocked the caller or whom the caller blocked. Users already in are left as they are. */
@@ -354,7 +482,11 @@ export class ConversationsService {
     await this.eventLog.append(
       manager,
       { type: 'conversation.updated', userId, data: view, messageId: view.lastMessage?.id },
-      { type: 'member.updated', conversationId, data: { conversationId, userId, role } },
+      {
+        type: 'member.updated',
+        conversationId,
+        data: { conversationId, userId, role, ...moderationMuteOf(await this.conversations.moderationMuteOf(manager, conversationId, userId)) },
+      },
     );
   }
 

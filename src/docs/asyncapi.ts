@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
+import { SESSION_ONLY, SOCKET_EVENT_SCOPES } from '../common/auth/scopes.js';
 import { errorCodeTable, SOCKET_ERROR_CODES } from '../common/errors/error-codes.js';
 import { integersForNumbers } from './schemas.js';
 import { AckErrorDto, DeliveryMetaDto } from '../realtime/dto/server-events.dto.js';
@@ -18,8 +19,8 @@ export const ASYNCAPI_PATH = '/docs/asyncapi.json';
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-function mapValues(record: Schema, map: (value: unknown) => unknown): Schema {
-  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+function mapValues(record: Schema, map: (value: unknown, key: string) => unknown): Schema {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value, key)]));
 }
 
 /**
@@ -72,9 +73,10 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
       ...(durable ? { 'x-second-argument': ref(DeliveryMetaDto.name) } : {}),
     };
   });
-  const clientMessages = mapValues(CLIENT_EVENTS, (spec) => {
+  const clientMessages = mapValues(CLIENT_EVENTS, (spec, name) => {
     const { summary, payload, ackData } = spec as (typeof CLIENT_EVENTS)[keyof typeof CLIENT_EVENTS];
-    return { summary, payload: ref(payload.name), 'x-ack': ackSchema(ackData) };
+    const scope = SOCKET_EVENT_SCOPES[name as keyof typeof SOCKET_EVENT_SCOPES];
+    return { summary, payload: ref(payload.name), 'x-ack': ackSchema(ackData), 'x-required-scope': scope === SESSION_ONLY ? null : scope };
   });
   const messages: Record<string, Schema> = { ...serverMessages, ...clientMessages } as Record<string, Schema>;
   for (const [name, message] of Object.entries(messages)) {
@@ -95,6 +97,10 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
         'whose message is `UNAUTHORIZED`. Other refused handshakes: `RATE_LIMITED` (HANDSHAKE_RATE_LIMIT per address or',
         'HANDSHAKE_USER_RATE_LIMIT per user a minute; `error.data` is `{ code, message, retryAfter }`), `SOCKET_LIMIT` (the user has',
         'SOCKETS_PER_USER sockets connected; `error.data` is `{ code, message }`), `SERVICE_UNAVAILABLE` (retry shortly).',
+        '',
+        'An API key (`ck_…`, `POST /api/v1/api-keys`) works as the token too: connecting needs its `messages:read` scope',
+        '(`connect_error` `INSUFFICIENT_SCOPE` otherwise), each event the scope of `x-required-scope` (acknowledged',
+        '`INSUFFICIENT_SCOPE` otherwise), and `auth.renew` is refused; revoking the key disconnects its sockets (`session.revoked`).',
         '',
         'Every client event takes one JSON object and answers through the acknowledgement callback with',
         '`{ ok: true, data? }` or `{ ok: false, error: { code, message, details?, retryAfter? } }` (see `x-ack`): `details` lists',
@@ -147,7 +153,7 @@ export function buildAsyncApiDocument(app: NestFastifyApplication) {
             'The access token (a JWT from `POST /api/v1/auth/login`, `signup` or `refresh`) in the Socket.IO handshake\'s auth payload:',
             '`io(origin, { auth: { token: accessToken } })`. It is read from there only: an `Authorization` header, a cookie or a',
             'query parameter is ignored. Refused: `connect_error` with `message` `UNAUTHORIZED`. Before it expires, hand the socket',
-            'a fresh one with the `auth.renew` event, or reconnect with it.',
+            'a fresh one with the `auth.renew` event, or reconnect with it. An API key (`ck_…`) is accepted in its place, with its scopes.',
           ].join('\n'),
           'x-socket-io-auth': { token: 'accessToken' },
         },

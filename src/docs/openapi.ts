@@ -12,6 +12,7 @@ import {
   SwaggerModule,
 } from '@nestjs/swagger';
 import { IS_PUBLIC } from '../common/auth/auth.decorators.js';
+import { ROUTE_SCOPES, SESSION_ONLY } from '../common/auth/scopes.js';
 import { errorCodeTable, HTTP_ERROR_CODES } from '../common/errors/error-codes.js';
 import { ErrorEnvelopeDto } from '../common/errors/error-envelope.dto.js';
 import { SERVER_EVENTS } from '../realtime/events.map.js';
@@ -30,7 +31,8 @@ const TAGS: Array<[string, string]> = [
   ['media', 'Uploads (type decided from the bytes), their descriptions, content and thumbnails.'],
   ['sync', 'Catching up after being offline: every durable realtime event since a cursor, no gaps, no duplicates.'],
   ['reports', 'Reporting a message or a user to the admins; the reporter hears the outcome as `report.resolved`.'],
-  ['admin', 'For the role `admin` only: users, bans, any message, counts, the report queue and the audit log.'],
+  ['integrations', 'Bots and API keys: scoped keys (`Authorization: Bearer ck_…`) for services acting as a user or a bot; scheduled messages.'],
+  ['admin', 'For the role `admin` only: users, bans, any message, counts, the report queue, the audit log and outgoing webhooks.'],
   ['service', 'Liveness, readiness and metrics, outside `/api/v1` and without auth.'],
 ];
 
@@ -61,6 +63,10 @@ const OPERATION_IDS: Record<string, string> = {
   'Conversations.list': 'listConversations',
   'Conversations.get': 'getConversation',
   'Conversations.rename': 'renameConversation',
+  'Conversations.mute': 'muteMember',
+  'Conversations.updateMemberMetadata': 'updateMemberMetadata',
+  'MediaDeletion.remove': 'deleteMedia',
+  'Conversations.unmute': 'unmuteMember',
   'Conversations.addMembers': 'addMembers',
   'Conversations.setRole': 'setMemberRole',
   'Conversations.removeMember': 'removeMember',
@@ -98,9 +104,34 @@ const OPERATION_IDS: Record<string, string> = {
   'AdminMessages.remove': 'adminDeleteMessage',
   'Audit.list': 'listAuditEntries',
   'Reports.create': 'createReport',
+  'Retention.setGlobal': 'setGlobalRetention',
+  'AccountDeletion.deleteOwn': 'deleteOwnAccount',
+  'AccountDeletion.deleteByAdmin': 'deleteUserAccount',
+  'DataExports.start': 'startDataExport',
+  'DataExports.status': 'getDataExport',
+  'DataExports.download': 'downloadDataExport',
+  'Retention.setForConversation': 'setConversationRetention',
   'AdminReports.list': 'listReports',
   'AdminReports.resolve': 'resolveReport',
   'Sync.sync': 'sync',
+  'Bots.create': 'createBot',
+  'ApiKeys.create': 'createApiKey',
+  'ApiKeys.list': 'listApiKeys',
+  'ApiKeys.revoke': 'revokeApiKey',
+  'ConversationScheduled.schedule': 'scheduleMessage',
+  'Scheduled.list': 'listScheduledMessages',
+  'Scheduled.update': 'updateScheduledMessage',
+  'Scheduled.remove': 'deleteScheduledMessage',
+  'Devices.register': 'registerDevice',
+  'Devices.list': 'listDevices',
+  'Devices.remove': 'deleteDevice',
+  'Webhooks.create': 'createWebhook',
+  'Webhooks.list': 'listWebhooks',
+  'Webhooks.get': 'getWebhook',
+  'Webhooks.update': 'updateWebhook',
+  'Webhooks.remove': 'deleteWebhook',
+  'Webhooks.deliveries': 'listWebhookDeliveries',
+  'Webhooks.replay': 'replayWebhook',
 };
 
 /** Marks an operationId that did not come from the table (so the document check can refuse it). */
@@ -185,11 +216,26 @@ function publicOperationIds(app: NestFastifyApplication): Set<string> {
  * Security as the global guard applies it: every operation needs the bearer token unless `@Public()`
  * opened its route, which says so with an explicit empty `security`. Read from the same metadata the guard
  * reads, so a route can't be documented as public while the guard protects it, or the other way round.
+ * An operation an API key may call also lists the `apiKey` scheme with the scope it needs (from
+ * `ROUTE_SCOPES`, the table the guard checks), says so in its description and `x-required-scope`, and
+ * documents the 403 `INSUFFICIENT_SCOPE`; the others say keys are not accepted.
  */
 function withSecurity(document: OpenAPIObject, publicIds: Set<string>): OpenAPIObject {
   for (const { operation } of operationsOf(document)) {
     if (!operation.operationId) continue;
-    operation.security = publicIds.has(operation.operationId) ? [] : [{ bearer: [] }];
+    if (publicIds.has(operation.operationId)) {
+      operation.security = [];
+      continue;
+    }
+    const scope = ROUTE_SCOPES[operation.operationId];
+    const keyable = scope !== undefined && scope !== SESSION_ONLY;
+    operation.security = keyable ? [{ bearer: [] }, { apiKey: [scope] }] : [{ bearer: [] }];
+    (operation as OperationObject & { 'x-required-scope': string | null })['x-required-scope'] = keyable ? scope : null;
+    const note = keyable ? `API key scope: \`${scope}\`.` : 'API keys: not accepted, a signed-in session only.';
+    operation.description = operation.description ? `${operation.description}\n\n${note}` : note;
+    const refusal = keyable ? `\`INSUFFICIENT_SCOPE\`: an API key without \`${scope}\`` : '`INSUFFICIENT_SCOPE`: an API key (not accepted here)';
+    const forbidden = operation.responses['403'] as ResponseObject | undefined;
+    operation.responses['403'] = forbidden ? { ...forbidden, description: `${forbidden.description}; or ${refusal}` } : { description: refusal, content: ENVELOPE };
   }
   return document;
 }
@@ -341,19 +387,29 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .setVersion('1.0.0')
     .setLicense('MIT', 'https://opensource.org/licenses/MIT')
     .addServer('/')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The `accessToken` of sign-up, sign-in or refresh' });
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The `accessToken` of sign-up, sign-in or refresh' })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'ck_…',
+        description: 'An API key (`POST /api/v1/api-keys`); each operation lists the scope it needs, and answers 403 `INSUFFICIENT_SCOPE` to a key without it',
+      },
+      'apiKey',
+    );
   for (const [name, description] of TAGS) builder.addTag(name, description);
   const syncPayloads = Object.values(SERVER_EVENTS).flatMap((spec) => (spec.durable ? [spec.payload] : []));
   const document = SwaggerModule.createDocument(app, builder.build(), {
     extraModels: [ErrorEnvelopeDto, ...new Set(syncPayloads)],
     operationIdFactory: operationIdOf,
+    // Tags are TAGS only: a controller without a class-level @ApiTags would otherwise add its own name.
+    autoTagControllers: false,
   });
   integersForNumbers(document.components?.schemas);
-  const steps = [withCommonAnswers, withTypedSyncEvents, withResponseHeaders, withExamples];
-  return withSecurity(
-    steps.reduce((current, step) => step(current), document),
-    publicOperationIds(app),
-  );
+  const publicIds = publicOperationIds(app);
+  // Security first: it adds the 403 `INSUFFICIENT_SCOPE` answers, which then get their headers like any other.
+  const steps = [(current: OpenAPIObject) => withSecurity(current, publicIds), withCommonAnswers, withTypedSyncEvents, withResponseHeaders, withExamples];
+  return steps.reduce((current, step) => step(current), document);
 }
 
 /** Swagger UI at `/docs`, the document at `/docs/openapi.json`. */

@@ -15,6 +15,8 @@ export const DURABLE_EVENT_TYPES = [
   'metadata.updated',
   'member.updated',
   'report.resolved',
+  'webhook.disabled',
+  'export.finished',
 ] as const;
 
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
@@ -41,9 +43,11 @@ export interface MessageRewrite {
   pinnedAt?: null;
   /** A metadata change. */
   metadata?: Record<string, unknown>;
-  /** A deleted message loses both. */
-  attachments?: [];
+  /** A deleted message loses both; a deleted upload leaves the message with the others. */
+  attachments?: object[];
   reactions?: [];
+  /** A link preview attached after the send (null: a delete removed it). */
+  preview?: object | null;
 }
 
 /** An event once the sequencer has placed it; `position` is the cursor just after it. */
@@ -55,6 +59,8 @@ export interface SequencedEvent {
   data: unknown;
   /** When the writer's transaction appended it: the start of the commit-to-delivery latency. */
   createdAt: Date;
+  /** When the sequencer's transaction placed it (ms since the epoch); absent for events read back from the log. */
+  sequencedAt?: number;
 }
 
 /** In-process signal carrying each batch of newly sequenced events, oldest first. */

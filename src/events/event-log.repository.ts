@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { SEQUENCER_DATA_SOURCE } from '../database/database.module.js';
 import { change, select, selectOne } from '../database/sql.js';
 import { ChatEvent } from './chat-event.entity.js';
 import type { MessageRewrite, NewChatEvent, SequencedEvent } from './chat-events.js';
@@ -31,7 +32,12 @@ const toSequenced = (row: EventRow): SequencedEvent => ({
 /** The one repository of `chat_event` and `event_log_state`. */
 @Injectable()
 export class EventLogRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private sequencerReady: Promise<DataSource> | null = null;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(SEQUENCER_DATA_SOURCE) private readonly sequencerSource: DataSource,
+  ) {}
 
   private get manager(): EntityManager {
     return this.dataSource.manager;
@@ -67,9 +73,13 @@ export class EventLogRepository {
     );
   }
 
-  /** One batch in one transaction; null when another instance is sequencing right now. */
-  sequenceBatch(limit: number): Promise<SequencedEvent[] | null> {
-    return this.dataSource.transaction(async (manager) => {
+  /**
+   * One batch in one transaction, on the sequencer's own connection; null when another instance is
+   * sequencing right now.
+   */
+  async sequenceBatch(limit: number): Promise<SequencedEvent[] | null> {
+    const sequencer = await this.sequencer();
+    return sequencer.transaction(async (manager) => {
       const lock = await selectOne<{ locked: boolean }>(manager, `SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEQUENCER_LOCK]);
       if (!lock?.locked) return null;
       const { rows } = await change<EventRow>(
@@ -83,6 +93,30 @@ export class EventLogRepository {
       );
       return rows.map(toSequenced).sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
     });
+  }
+
+  /** Lets go of the sequencer's connection (after the last batch). */
+  async closeSequencer(): Promise<void> {
+    const ready = this.sequencerReady;
+    this.sequencerReady = null;
+    const source = await ready?.catch(() => null);
+    if (source?.isInitialized) await source.destroy();
+  }
+
+  /** Opened on first use; a failed open is tried again by the next batch (the database may be away). */
+  private sequencer(): Promise<DataSource> {
+    if (this.sequencerSource.isInitialized) return Promise.resolve(this.sequencerSource);
+    this.sequencerReady ??= this.sequencerSource.initialize().catch((error: unknown) => {
+      this.sequencerReady = null;
+      throw error;
+    });
+    return this.sequencerReady;
+  }
+
+  /** Removes every event that embeds one of these messages (see `ChatEvent.messageId`): retention deletes them with the messages. */
+  async deleteForMessages(manager: EntityManager, messageIds: string[]): Promise<number> {
+    const { count } = await change(manager, `DELETE FROM chat_event WHERE message_id = ANY($1::uuid[])`, [messageIds]);
+    return count;
   }
 
   async hasUnsequenced(): Promise<boolean> {

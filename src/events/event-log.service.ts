@@ -1,7 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-import { EVENTS_SEQUENCED, type MessageRewrite, type NewChatEvent } from './chat-events.js';
+import { EVENTS_SEQUENCED, type MessageRewrite, type NewChatEvent, type SequencedEvent } from './chat-events.js';
+import { EVENT_STAGE_SECONDS } from './event-log.metrics.js';
 import { EventLogRepository } from './event-log.repository.js';
 
 const BATCH_SIZE = 500;
@@ -25,6 +28,7 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly repository: EventLogRepository,
     private readonly emitter: EventEmitter2,
+    @InjectMetric(EVENT_STAGE_SECONDS) private readonly stages: Histogram<'stage'>,
   ) {}
 
   onApplicationBootstrap() {
@@ -35,6 +39,7 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     this.stopped = true;
     clearInterval(this.poller);
     await this.running;
+    await this.repository.closeSequencer();
   }
 
   /**
@@ -84,7 +89,9 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
   private async drain(): Promise<void> {
     try {
       for (;;) {
+        const started = Date.now();
         const batch = await this.repository.sequenceBatch(BATCH_SIZE);
+        if (batch?.length) this.timed(batch, started);
         if (batch === null) {
           // Another instance holds the lock and may have missed our events: look again shortly.
           setTimeout(() => this.kick(), RETRY_DELAY_MS).unref();
@@ -96,6 +103,17 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     } catch (error) {
       // The database may be away; the poller tries again, nothing is lost because rows stay unsequenced.
       this.logger.warn(`sequencing failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stamps the batch as sequenced now and observes its first two stages. */
+  private timed(batch: SequencedEvent[], started: number): void {
+    const sequencedAt = Date.now();
+    const sequencing = (sequencedAt - started) / 1000;
+    for (const event of batch) {
+      event.sequencedAt = sequencedAt;
+      this.stages.observe({ stage: 'to_sequencer' }, Math.max(0, (started - event.createdAt.getTime()) / 1000));
+      this.stages.observe({ stage: 'sequencer' }, sequencing);
     }
   }
 }

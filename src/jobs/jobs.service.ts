@@ -33,6 +33,12 @@ export interface EnqueueOptions {
   startAfter?: Date;
   /** Narrows the job's policy (`singleton`, `exclusive`, …, `key_strict_fifo`) to jobs with this key. */
   singletonKey?: string;
+  /**
+   * The job's id (a UUID). Jobs enqueued in one transaction share their creation time, and the queue
+   * then orders them by id: a `key_strict_fifo` caller that enqueues several jobs of one key at once
+   * gives them increasing ids (`orderedJobId()`) to keep its order.
+   */
+  id?: string;
 }
 
 export interface QueueDepth {
@@ -151,6 +157,7 @@ export class Jobs<C extends JobCatalog = AppJobs> implements OnModuleInit, OnApp
     if (options.manager) send.db = transactionExecutor(options.manager);
     if (options.startAfter) send.startAfter = options.startAfter;
     if (options.singletonKey !== undefined) send.singletonKey = options.singletonKey;
+    if (options.id !== undefined) send.id = options.id;
     return boss.send(name, payload, send);
   }
 

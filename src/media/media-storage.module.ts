@@ -4,6 +4,7 @@ import { Media } from './media.entity.js';
 import { MediaRepository } from './media.repository.js';
 import { LocalDiskStorage } from './storage/local-disk.storage.js';
 import { MediaStorage } from './storage/media-storage.js';
+import { UnreferencedMedia } from './unreferenced-media.js';
 import { MediaUploadEngine } from './upload/media-upload.engine.js';
 
 /**
@@ -14,7 +15,7 @@ import { MediaUploadEngine } from './upload/media-upload.engine.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Media])],
-  providers: [{ provide: MediaStorage, useClass: LocalDiskStorage }, MediaRepository, MediaUploadEngine],
-  exports: [MediaStorage, MediaRepository, MediaUploadEngine],
+  providers: [{ provide: MediaStorage, useClass: LocalDiskStorage }, MediaRepository, MediaUploadEngine, UnreferencedMedia],
+  exports: [MediaStorage, MediaRepository, MediaUploadEngine, UnreferencedMedia],
 })
 export class MediaStorageModule {}

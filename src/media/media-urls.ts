@@ -7,6 +7,7 @@ import { InjectConfig } from '../config/config.module.js';
 import type { MediaDto } from './dto/media.dto.js';
 
 export const MEDIA_PATH = '/api/v1/media';
+export const EXPORTS_PATH = '/api/v1/exports';
 
 export type MediaVariant = 'content' | 'thumbnail';
 export const MEDIA_VARIANTS: readonly MediaVariant[] = ['content', 'thumbnail'];
@@ -33,8 +34,8 @@ export interface SignedQuery {
 
 /** A signed URL past its expiry, with a good signature. */
 export class UrlExpired extends AppException {
-  constructor() {
-    super(HttpStatus.FORBIDDEN, 'URL_EXPIRED', 'This media URL has expired: GET /api/v1/media/{id} (or reload what carried it) for a fresh one');
+  constructor(message = 'This media URL has expired: GET /api/v1/media/{id} (or reload what carried it) for a fresh one') {
+    super(HttpStatus.FORBIDDEN, 'URL_EXPIRED', message);
   }
 }
 
@@ -147,7 +148,29 @@ export class MediaUrls {
     return Math.max(0, Number(expires) - Math.floor(now / 1000));
   }
 
-  private signature(mediaId: string, variant: MediaVariant, scope: string, expires: number): string {
+  /**
+   * A signed URL for a user's data export archive (`GET /exports/{id}/signed`), bound to its owner and
+   * signed as the media URLs are (a variant of its own, so neither kind of URL passes for the other).
+   */
+  exportUrl(exportId: string, userId: string, now = Date.now()): string {
+    const expires = this.expiryAt(now);
+    const scope = `u.${userId}`;
+    return `${EXPORTS_PATH}/${exportId}/signed?expires=${expires}&scope=${scope}&signature=${this.signature(exportId, 'export', scope, expires)}`;
+  }
+
+  /** Checks an export URL: the user it was issued to. 404 for a malformed or tampered one, 403 `URL_EXPIRED` past its expiry. */
+  verifyExport(exportId: string, query: SignedQuery, now = Date.now()): string {
+    const { expires, scope, signature } = query;
+    if (!expires || !scope || !signature || !/^\d{1,12}$/.test(expires) || !/^[A-Za-z0-9_-]{43}$/.test(signature)) throw new NotFound('Export');
+    if (!new RegExp(`^u\\.${UUID}$`, 'i').test(scope)) throw new NotFound('Export');
+    const expected = Buffer.from(this.signature(exportId.toLowerCase(), 'export', scope.toLowerCase(), Number(expires)));
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new NotFound('Export');
+    if (Number(expires) * 1000 <= now) throw new UrlExpired('This export URL has expired: GET /api/v1/users/me/export/{id} for a fresh one');
+    return scope.slice(2).toLowerCase();
+  }
+
+  private signature(mediaId: string, variant: MediaVariant | 'export', scope: string, expires: number): string {
     return createHmac('sha256', this.key).update(`${mediaId}\n${variant}\n${scope}\n${expires}`).digest('base64url');
   }
 }

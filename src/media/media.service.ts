@@ -151,6 +151,21 @@ export class MediaService {
     }
   }
 
+  /** Deletes the row of an upload the caller's transaction detached from every message (`media.delete` locked it). */
+  /** Those of `ids` not deleted, share-locked against deletion until the caller's transaction ends. */
+  lockExisting(manager: EntityManager, ids: string[]): Promise<Set<string>> {
+    return this.repository.lockExisting(manager, ids);
+  }
+
+  deleteWithin(manager: EntityManager, mediaId: string): Promise<void> {
+    return this.repository.deleteOne(manager, mediaId);
+  }
+
+  /** After the deletion committed: its bytes and thumbnail leave storage (a failure is logged, never thrown). */
+  removeStoredFiles(mediaId: string, withThumbnail: boolean): Promise<void> {
+    return this.removeFiles(mediaId, withThumbnail);
+  }
+
   private async readable(caller: AuthUser, mediaId: string): Promise<Media> {
     await this.access.require(caller, Permission.MediaRead, { mediaId });
     const [media] = await this.repository.findByIds([mediaId]);

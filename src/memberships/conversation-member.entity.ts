@@ -14,6 +14,8 @@ export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
  */
 @Entity('conversation_member')
 @Index('conversation_member_user_idx', ['userId'])
+// What a send brings back (`bringBack`): the few members who archived or hid the conversation.
+@Index('conversation_member_away_idx', ['conversationId'], { where: 'archived OR hidden' })
 @Check('conversation_member_role_ck', `role IN ('owner', 'admin', 'member')`)
 @Check('conversation_member_notification_level_ck', `notification_level IN ('all', 'mentions', 'none')`)
 export class ConversationMember {
@@ -65,6 +67,24 @@ export class ConversationMember {
 
   @Column({ type: 'varchar', length: 16, default: 'all' })
   notificationLevel: NotificationLevel;
+
+  /*
+   * Moderation, set by the group's owner or an admin: a muted member reads but cannot post, until
+   * `moderation_muted_until` (null: until unmuted) — compared with the clock at each send, no job ends it.
+   * `last_posted_at` is stamped by every send in its transaction: slow mode reads it (across instances).
+   */
+  @Column({ type: 'boolean', default: false })
+  moderationMuted: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  moderationMutedUntil: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  lastPostedAt: Date | null;
+
+  /** Custom fields on the membership (see src/common/metadata): set by the member, the owner, or an admin for a plain member. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, unknown>;
 
   @ManyToOne(() => Conversation, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'conversation_id', foreignKeyConstraintName: 'conversation_member_conversation_fk' })

@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
-import type { ConversationType } from '../access/access.types.js';
+import type { ConversationMode, ConversationType } from '../access/access.types.js';
 
-export type { ConversationType } from '../access/access.types.js';
+export type { ConversationMode, ConversationType } from '../access/access.types.js';
 
 /** The key of the one direct conversation between two users: both ids, sorted, joined by `:`. */
 export function directKeyOf(userA: string, userB: string): string {
@@ -17,6 +17,8 @@ export function directKeyOf(userA: string, userB: string): string {
 @Unique('conversation_direct_key_uq', ['directKey'])
 @Check('conversation_direct_key_ck', `(type = 'direct') = (direct_key IS NOT NULL)`)
 @Check('conversation_type_ck', `type IN ('direct', 'group')`)
+@Check('conversation_mode_ck', `mode IN ('open', 'announcements')`)
+@Check('conversation_slow_mode_ck', `slow_mode_seconds BETWEEN 0 AND 21600`)
 export class Conversation {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'conversation_pk' })
   id: string;
@@ -41,6 +43,14 @@ export class Conversation {
   /** Custom fields set by owners and admins (see src/common/metadata.ts). */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata: Record<string, unknown>;
+
+  /** Groups: `announcements` lets only the owner and admins post (see `conversation.post` in src/access). */
+  @Column({ type: 'varchar', length: 16, default: 'open' })
+  mode: ConversationMode;
+
+  /** Groups: a plain member posts at most once per this many seconds; 0 is off. */
+  @Column({ type: 'integer', default: 0 })
+  slowModeSeconds: number;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt: Date;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { ConversationType, MemberRole } from '../access/access.types.js';
+import type { ConversationMode, ConversationType, MemberRole } from '../access/access.types.js';
 import { change, select, selectOne } from '../database/sql.js';
 import type { NotificationLevel } from './conversation-member.entity.js';
 
@@ -37,6 +37,8 @@ export interface MembershipRow {
   pinned_at: Date | null;
   notification_level: NotificationLevel;
   metadata: Record<string, unknown>;
+  mode: ConversationMode;
+  slow_mode_seconds: number;
 }
 
 /** A list row also carries where it sorts, exactly (microseconds), for the cursor: by pin time when pinned, else by activity. */
@@ -49,6 +51,16 @@ export interface MemberRow {
   last_read_seq: string;
   last_delivered_seq: string;
   joined_at: Date;
+  moderation_muted: boolean;
+  moderation_muted_until: Date | null;
+  metadata: Record<string, unknown>;
+}
+
+/** A group's posting rules; absent fields stay as they are. */
+export interface PostingRulesChange {
+  title?: string;
+  mode?: ConversationMode;
+  slowModeSeconds?: number;
 }
 
 export interface ConversationListWindow {
@@ -94,7 +106,7 @@ export function conversationListQuery({ userId, archived = false, after, limit }
   }
   parameters.push(limit);
   return {
-    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS},
+    sql: `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, c.mode, c.slow_mode_seconds, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS},
                  ${iso(activity)} AS position_at, ${iso('mb.pinned_at')} AS pinned_position_at
             FROM conversation_member mb
            CROSS JOIN LATERAL (SELECT * FROM conversation WHERE id = mb.conversation_id OFFSET 0) c
@@ -114,7 +126,7 @@ export function conversationListQuery({ userId, archived = false, after, limit }
 export const TAKE_NEXT_SEQ_SQL = `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp() WHERE id = $1
          RETURNING last_seq, last_message_at`;
 
-const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS}
+const MEMBERSHIP_SELECT = `SELECT c.id, c.type, c.title, c.created_at, c.last_seq, c.metadata, c.mode, c.slow_mode_seconds, mb.user_id, mb.role, mb.last_read_seq, ${OWN_STATE_COLUMNS}
   FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id`;
 
 /**
@@ -146,7 +158,8 @@ export class ConversationsRepository {
   members(conversationId: string, manager: EntityManager = this.manager): Promise<MemberRow[]> {
     return select<MemberRow>(
       manager,
-      `SELECT user_id, role, last_read_seq, last_delivered_seq, joined_at FROM conversation_member WHERE conversation_id = $1 ORDER BY joined_at, user_id`,
+      `SELECT user_id, role, last_read_seq, last_delivered_seq, joined_at, moderation_muted, moderation_muted_until, metadata
+         FROM conversation_member WHERE conversation_id = $1 ORDER BY joined_at, user_id`,
       [conversationId],
     );
   }
@@ -281,8 +294,90 @@ export class ConversationsRepository {
     await change(manager, `UPDATE conversation SET metadata = $2::jsonb, updated_at = now() WHERE id = $1`, [conversationId, JSON.stringify(metadata)]);
   }
 
-  async setTitle(manager: EntityManager, conversationId: string, title: string): Promise<void> {
-    await change(manager, `UPDATE conversation SET title = $2, updated_at = now() WHERE id = $1`, [conversationId, title]);
+  /** A group's title, mode and slow mode (the row is locked by the caller's access check). */
+  async postingRulesOf(manager: EntityManager, conversationId: string): Promise<{ title: string | null; mode: ConversationMode; slowModeSeconds: number }> {
+    const row = await selectOne<{ title: string | null; mode: ConversationMode; slow_mode_seconds: number }>(
+      manager,
+      `SELECT title, mode, slow_mode_seconds FROM conversation WHERE id = $1`,
+      [conversationId],
+    );
+    return { title: row!.title, mode: row!.mode, slowModeSeconds: row!.slow_mode_seconds };
+  }
+
+  async setPostingRules(manager: EntityManager, conversationId: string, rules: PostingRulesChange): Promise<void> {
+    await change(
+      manager,
+      `UPDATE conversation SET title = coalesce($2, title), mode = coalesce($3, mode), slow_mode_seconds = coalesce($4::int, slow_mode_seconds), updated_at = now()
+        WHERE id = $1`,
+      [conversationId, rules.title ?? null, rules.mode ?? null, rules.slowModeSeconds ?? null],
+    );
+  }
+
+  /** A member's moderation mute as stored (an expired one reads as not muted: see `isModerationMuted`). */
+  async moderationMuteOf(
+    manager: EntityManager,
+    conversationId: string,
+    userId: string,
+  ): Promise<Pick<MemberRow, 'moderation_muted' | 'moderation_muted_until'>> {
+    const row = await selectOne<Pick<MemberRow, 'moderation_muted' | 'moderation_muted_until'>>(
+      manager,
+      `SELECT moderation_muted, moderation_muted_until FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId],
+    );
+    return row ?? { moderation_muted: false, moderation_muted_until: null };
+  }
+
+  /** A member's metadata (the conversation row is locked by the caller's access check). */
+  async memberMetadataOf(manager: EntityManager, conversationId: string, userId: string): Promise<Record<string, unknown>> {
+    const row = await selectOne<{ metadata: Record<string, unknown> }>(
+      manager,
+      `SELECT metadata FROM conversation_member WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId],
+    );
+    return row?.metadata ?? {};
+  }
+
+  async setMemberMetadata(manager: EntityManager, conversationId: string, userId: string, metadata: Record<string, unknown>): Promise<void> {
+    await change(manager, `UPDATE conversation_member SET metadata = $3::jsonb WHERE conversation_id = $1 AND user_id = $2`, [
+      conversationId,
+      userId,
+      JSON.stringify(metadata),
+    ]);
+  }
+
+  /** Mutes (until a time, or until unmuted: null) or unmutes (`muted` false) a member. */
+  async setModerationMute(manager: EntityManager, conversationId: string, userId: string, muted: boolean, until: string | null): Promise<void> {
+    await change(
+      manager,
+      `UPDATE conversation_member SET moderation_muted = $3, moderation_muted_until = $4::timestamptz WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId, muted, muted ? until : null],
+    );
+  }
+
+  /**
+   * Stamps a send on the sender's membership, inside the send's transaction (after the seq was taken, so
+   * the conversation's row lock is held and one conversation's sends stamp one at a time, on any instance).
+   * Refused (answers the seconds to wait) when slow mode is on, the sender is not `exempt`, and their last
+   * post is younger than `slow_mode_seconds`; 0 once stamped.
+   */
+  async stampPost(manager: EntityManager, conversationId: string, userId: string, exempt: boolean): Promise<number> {
+    const rows = await select<{ wait: number }>(
+      manager,
+      `WITH target AS (
+         SELECT mb.conversation_id, mb.user_id,
+                CASE WHEN $3::boolean OR c.slow_mode_seconds = 0 OR mb.last_posted_at IS NULL THEN 0
+                     ELSE greatest(0, ceil(extract(epoch FROM mb.last_posted_at + c.slow_mode_seconds * interval '1 second' - clock_timestamp())))::int END AS wait
+           FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
+          WHERE mb.conversation_id = $1 AND mb.user_id = $2
+            FOR UPDATE OF mb
+       ), stamped AS (
+         UPDATE conversation_member mb SET last_posted_at = clock_timestamp()
+           FROM target t WHERE t.wait = 0 AND mb.conversation_id = t.conversation_id AND mb.user_id = t.user_id
+       )
+       SELECT wait FROM target`,
+      [conversationId, userId, exempt],
+    );
+    return rows[0]?.wait ?? 0;
   }
 
   async memberCount(manager: EntityManager, conversationId: string): Promise<number> {
@@ -325,14 +420,8 @@ export class ConversationsRepository {
    * unless they muted it (and the mute has not run out). Answers who.
    */
   async bringBack(manager: EntityManager, conversationId: string, senderId: string): Promise<string[]> {
-    const { rows } = await change<{ user_id: string }>(
-      manager,
-      `UPDATE conversation_member SET archived = false, hidden = false
-        WHERE conversation_id = $1 AND user_id <> $2 AND (archived OR hidden)
-          AND NOT (muted AND (muted_until IS NULL OR muted_until > clock_timestamp()))
-        RETURNING user_id`,
-      [conversationId, senderId],
-    );
+    const { sql, parameters } = bringBackQuery(conversationId, senderId);
+    const { rows } = await change<{ user_id: string }>(manager, sql, parameters);
     return rows.map((row) => row.user_id);
   }
 
@@ -340,4 +429,18 @@ export class ConversationsRepository {
     const row = await selectOne<{ count: number }>(this.manager, `SELECT count(*)::int AS count FROM conversation`);
     return row!.count;
   }
+}
+
+/**
+ * What a send brings back: the members (not the sender) who archived or hid the conversation and have not
+ * muted it. `conversation_member_away_idx` holds only those rows, so a send in a big room reads a few.
+ */
+export function bringBackQuery(conversationId: string, senderId: string): SqlQuery {
+  return {
+    sql: `UPDATE conversation_member SET archived = false, hidden = false
+           WHERE conversation_id = $1 AND user_id <> $2 AND (archived OR hidden)
+             AND NOT (muted AND (muted_until IS NULL OR muted_until > clock_timestamp()))
+           RETURNING user_id`,
+    parameters: [conversationId, senderId],
+  };
 }

@@ -35,6 +35,19 @@ export class MessageAttachments {
     return mediaIds.map((id) => media.get(id)!);
   }
 
+  /**
+   * Of a message's attachments, those still uploaded, locked so their deletion waits for the caller's
+   * commit (and then finds the new carrier): a forward racing `DELETE /media/:id` either goes without
+   * the upload or takes it along to be detached with the rest.
+   */
+  async stillUploaded(manager: EntityManager, attachments: AttachmentView[]): Promise<AttachmentView[]> {
+    const existing = await this.media.lockExisting(
+      manager,
+      attachments.map((media) => media.id),
+    );
+    return attachments.filter((media) => existing.has(media.id));
+  }
+
   attach(manager: EntityManager, messageId: string, mediaIds: string[]): Promise<void> {
     return this.messages.attach(manager, messageId, mediaIds);
   }

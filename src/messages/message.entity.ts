@@ -1,3 +1,4 @@
+import type { LinkPreview } from './link-preview.types.js';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation, Unique } from 'typeorm';
 import { registerConflictMessage } from '../common/errors/unique-constraints.js';
 import { Conversation } from '../memberships/conversation.entity.js';
@@ -21,7 +22,8 @@ registerConflictMessage('message_client_id_uq', 'A message with this clientMessa
  * (`deleted_at` set, `content` null) so the numbering keeps no holes.
  *
  * `message_content_trgm_idx` (GIN, `lower(content) gin_trgm_ops`) is created by the migration: TypeORM
- * can't express an expression index with an operator class.
+ * can't express an expression index with an operator class. `message_conversation_created_idx` lets the
+ * retention sweep find a conversation's expired messages by a range scan (src/retention).
  */
 @Entity('message')
 @Unique('message_conversation_seq_uq', ['conversationId', 'seq'])
@@ -29,6 +31,7 @@ registerConflictMessage('message_client_id_uq', 'A message with this clientMessa
 @Index('message_reply_to_idx', ['replyToId'])
 @Index('message_content_trgm_idx', { synchronize: false })
 @Index('message_thread_seq_idx', ['threadRootId', 'seq'], { where: 'thread_root_id IS NOT NULL' })
+@Index('message_conversation_created_idx', ['conversationId', 'createdAt'])
 @Index('message_pinned_idx', ['conversationId', 'pinnedAt', 'id'], { where: 'pinned_at IS NOT NULL' })
 export class Message {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'message_pk' })
@@ -82,6 +85,10 @@ export class Message {
   /** A forwarded copy: where the original came from (`{ messageId, conversationId, senderId, createdAt }`), as far as the forwarder could see. */
   @Column({ type: 'jsonb', nullable: true })
   forwardedFrom: ForwardedFrom | null;
+
+  /** The link preview of the first URL in the content, attached after the send (src/link-previews). */
+  @Column({ type: 'jsonb', nullable: true })
+  preview: LinkPreview | null;
 
   /** Custom fields set by the sender (see src/common/metadata.ts). */
   @Column({ type: 'jsonb', default: () => "'{}'" })

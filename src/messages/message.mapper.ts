@@ -1,3 +1,4 @@
+import type { LinkPreview } from './link-preview.types.js';
 /**
  * Messages as the API shows them. `MessageData` is viewer-neutral — its reactions list who reacted — and
  * is what durable events carry; `messageForViewer` turns it into the contract's `Message` for one viewer
@@ -64,6 +65,8 @@ interface MessageFields {
   forwardedFrom: ForwardedFrom | null;
   /** Custom fields set by the sender. */
   metadata: Record<string, unknown>;
+  /** The first link's preview, once fetched; null before, without a link, or when the page has none. */
+  preview: LinkPreview | null;
 }
 
 export interface MessageData extends MessageFields {
@@ -98,6 +101,7 @@ export interface MessageRow {
   pinned_at: Date | null;
   forwarded_from: ForwardedFrom | null;
   metadata: Record<string, unknown>;
+  preview: LinkPreview | null;
 }
 
 export interface MessageExtras {
@@ -137,6 +141,7 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     pinnedAt: row.pinned_at ? new Date(row.pinned_at).toISOString() : null,
     forwardedFrom: row.forwarded_from,
     metadata: row.metadata ?? {},
+    preview: row.deleted_at ? null : (row.preview ?? null),
   };
 }
 

@@ -26,7 +26,7 @@ export class MessagesController {
   @ApiOkResponse({ type: MessageDto, description: 'Already sent with this `clientMessageId`: the first message' })
   @ApiErrors({
     400: 'Invalid body, no content nor attachments, unknown attachment, or a reply to a message of another conversation',
-    403: '`BLOCKED`: one of the two users of this direct conversation blocked the other',
+    403: '`BLOCKED`: one of the two users of this direct conversation blocked the other; `MESSAGE_REJECTED`: the pre-send hook refused it',
     404: 'No such conversation, or not a member',
     429: 'More than `MESSAGE_RATE_LIMIT` messages in 10 s',
   })

@@ -2,8 +2,8 @@ import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
 
 export const MESSAGES_SENT = 'chat_messages_sent_total';
 
-export type Transport = 'rest' | 'ws';
-export const TRANSPORTS: readonly Transport[] = ['rest', 'ws'];
+export type Transport = 'rest' | 'ws' | 'scheduled';
+export const TRANSPORTS: readonly Transport[] = ['rest', 'ws', 'scheduled'];
 
 export const messagesSentCounter = makeCounterProvider({
   name: MESSAGES_SENT,

@@ -1,7 +1,10 @@
+import { PreSendHook } from '../pre-send-hook/pre-send-hook.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MediaModule } from '../media/media.module.js';
 import { MembershipsModule } from '../memberships/memberships.module.js';
+import { MediaDeletionController } from './media-deletion.controller.js';
+import { MediaDeletion } from './media-deletion.service.js';
 import { MessageAttachment } from './message-attachment.entity.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageReaction } from './message-reaction.entity.js';
@@ -35,18 +38,20 @@ import { UsersModule } from '../users/users.module.js';
     MediaModule,
     UsersModule,
   ],
-  controllers: [MessagesController, ThreadsController, PinsController, MentionsController],
+  controllers: [MessagesController, ThreadsController, PinsController, MentionsController, MediaDeletionController],
   providers: [
     MessagesRepository,
     MessageViews,
     MessageAttachments,
     MessageMentions,
+    MediaDeletion,
     MessagesService,
     ThreadsService,
     PinsService,
     MentionsService,
     messagesSentCounter,
+    PreSendHook,
   ],
-  exports: [MessagesService, MessageViews, MessagesRepository],
+  exports: [MessagesService, MessageViews, MessagesRepository, MediaDeletion],
 })
 export class MessagesModule {}

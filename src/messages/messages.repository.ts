@@ -1,3 +1,4 @@
+import type { LinkPreview } from './link-preview.types.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -11,7 +12,7 @@ import type { MessageRow, ReactionData } from './message.mapper.js';
 const MESSAGE_COLUMNS = `m.id, m.conversation_id, m.seq, m.sender_id, u.username AS sender_username,
        u.display_name AS sender_display_name, u.avatar_media_id AS sender_avatar_media_id, u.is_bot AS sender_is_bot, m.content, m.reply_to_id, m.client_message_id,
        m.created_at, m.edited_at, m.deleted_at, m.thread_root_id, m.also_to_conversation, m.reply_count, m.last_reply_at,
-       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from, m.metadata`;
+       m.thread_participant_ids::text[] AS thread_participant_ids, m.pinned_at, m.forwarded_from, m.metadata, m.preview`;
 const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON u.id = m.sender_id`;
 
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
@@ -451,16 +452,20 @@ export class MessagesRepository {
     const before = new Set((await this.mentionsOf([message.id], manager)).get(message.id) ?? []);
     const now = [...new Set(userIds)];
     await change(manager, `DELETE FROM message_mention WHERE message_id = $1 AND NOT (user_id = ANY($2::uuid[]))`, [message.id, now]);
-    if (now.length) {
-      await select(
-        manager,
-        `INSERT INTO message_mention (message_id, user_id, conversation_id, seq, created_at)
-         SELECT $1, u.id, $2, $3, $4 FROM unnest($5::uuid[]) AS u(id)
-         ON CONFLICT (message_id, user_id) DO NOTHING`,
-        [message.id, message.conversationId, message.seq, message.createdAt, now],
-      );
-    }
+    await this.addMentions(manager, message, now);
     return now.filter((id) => !before.has(id));
+  }
+
+  /** Mentions of a message (a new one has none yet, so the send saves setMentions' read and delete). */
+  async addMentions(manager: EntityManager, message: { id: string; conversationId: string; seq: number; createdAt: string }, userIds: string[]): Promise<void> {
+    if (!userIds.length) return;
+    await select(
+      manager,
+      `INSERT INTO message_mention (message_id, user_id, conversation_id, seq, created_at)
+       SELECT $1, u.id, $2, $3, $4 FROM unnest($5::uuid[]) AS u(id)
+       ON CONFLICT (message_id, user_id) DO NOTHING`,
+      [message.id, message.conversationId, message.seq, message.createdAt, [...new Set(userIds)]],
+    );
   }
 
   /** Each message's mentioned user ids. */
@@ -549,6 +554,64 @@ export class MessagesRepository {
   }
 
   /**
+   * Up to `limit` messages of the conversation sent before `before`, oldest first, locked for the
+   * caller's transaction: a range scan of `message_conversation_created_idx`. Rows another transaction
+   * holds (an edit in progress) are skipped, so the retention sweep never waits on a sender; the next
+   * batch looks at them again.
+   */
+  /**
+   * Of these conversations, those holding a message older than its own cutoff (`now` less its days):
+   * one index probe each (message_conversation_created_idx), so the sweep opens a transaction only
+   * where there is something to delete.
+   */
+  async withExpired(targets: Array<{ conversationId: string; days: number }>, now: Date): Promise<Set<string>> {
+    if (!targets.length) return new Set();
+    const rows = await select<{ id: string }>(
+      this.dataSource.manager,
+      `SELECT t.id FROM unnest($1::uuid[], $2::int[]) AS t(id, days)
+        WHERE EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = t.id AND m.created_at < $3::timestamptz - make_interval(days => t.days))`,
+      [targets.map((target) => target.conversationId), targets.map((target) => target.days), now],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async lockExpired(manager: EntityManager, conversationId: string, before: Date, limit: number): Promise<string[]> {
+    const rows = await select<{ id: string }>(
+      manager,
+      `SELECT id FROM message WHERE conversation_id = $1 AND created_at < $2 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      [conversationId, before, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** The uploads these messages carry, each once. */
+  async attachedMediaIds(manager: EntityManager, messageIds: string[]): Promise<string[]> {
+    const rows = await select<{ media_id: string }>(manager, `SELECT DISTINCT media_id FROM message_attachment WHERE message_id = ANY($1::uuid[])`, [
+      messageIds,
+    ]);
+    return rows.map((row) => row.media_id);
+  }
+
+  /** Takes these uploads off every message that carries them (their uploader's account is being deleted). */
+  /** Takes the uploads off every message that carries them; answers those messages (each once). */
+  async detachMedia(manager: EntityManager, mediaIds: string[]): Promise<string[]> {
+    const { rows } = await change<{ message_id: string }>(manager, `DELETE FROM message_attachment WHERE media_id = ANY($1::uuid[]) RETURNING message_id`, [
+      mediaIds,
+    ]);
+    return [...new Set(rows.map((row) => row.message_id))];
+  }
+
+  /**
+   * Deletes the messages for good (retention): their reactions, mentions, attachments, thread
+   * bookkeeping and reports go with them (cascades); replies and thread replies to them keep their own
+   * words and lose the link (`SET NULL`). Answers how many went.
+   */
+  async deleteForGood(manager: EntityManager, messageIds: string[]): Promise<number> {
+    const { count } = await change(manager, `DELETE FROM message WHERE id = ANY($1::uuid[])`, [messageIds]);
+    return count;
+  }
+
+  /**
    * Numbers and inserts a message in one statement: the conversation's row lock (taken by the seq bump,
    * held until the sending transaction ends) makes this send wait for the previous one to commit, then
    * the message gets the next seq and the time stamped on the conversation, to the microsecond.
@@ -589,11 +652,17 @@ export class MessagesRepository {
     await change(manager, `UPDATE message SET content = $2, edited_at = clock_timestamp() WHERE id = $1`, [messageId, content]);
   }
 
+  async setPreview(manager: EntityManager, messageId: string, preview: LinkPreview | null): Promise<void> {
+    await change(manager, `UPDATE message SET preview = $2::jsonb WHERE id = $1`, [messageId, preview === null ? null : JSON.stringify(preview)]);
+  }
+
   /** Keeps the row (and its seq) but nothing of what was said: no reactions, attachments, mentions, nor pin. */
   async tombstone(manager: EntityManager, messageId: string): Promise<void> {
-    await change(manager, `UPDATE message SET content = NULL, deleted_at = clock_timestamp(), pinned_at = NULL, pinned_by_id = NULL WHERE id = $1`, [
-      messageId,
-    ]);
+    await change(
+      manager,
+      `UPDATE message SET content = NULL, deleted_at = clock_timestamp(), pinned_at = NULL, pinned_by_id = NULL, preview = NULL WHERE id = $1`,
+      [messageId],
+    );
     await change(manager, `DELETE FROM message_mention WHERE message_id = $1`, [messageId]);
     await change(manager, `DELETE FROM message_reaction WHERE message_id = $1`, [messageId]);
     await change(manager, `DELETE FROM message_attachment WHERE message_id = $1`, [messageId]);
@@ -654,6 +723,12 @@ export class MessagesRepository {
   }
 
   /** Each message's attached upload ids, in order. */
+  /** Takes an upload off every message that carries it; answers those messages' ids. */
+  async detachEverywhere(manager: EntityManager, mediaId: string): Promise<string[]> {
+    const { rows } = await change<{ message_id: string }>(manager, `DELETE FROM message_attachment WHERE media_id = $1 RETURNING message_id`, [mediaId]);
+    return rows.map((row) => row.message_id);
+  }
+
   attachmentIdsOf(messageIds: string[], manager: EntityManager = this.manager): Promise<Array<{ message_id: string; media_id: string }>> {
     return select(manager, `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`, [
       messageIds,

@@ -3,8 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AccessService } from '../access/access.service.js';
-import type { MessageGrant } from '../access/access.types.js';
+import { AccessService, slowMode } from '../access/access.service.js';
+import type { ConversationGrant, MessageGrant } from '../access/access.types.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException, Conflict, ValidationFailed } from '../common/errors/app.exception.js';
@@ -48,6 +48,12 @@ export interface ReactionSummary {
 }
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
 import { MessagesRepository } from './messages.repository.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InjectConfig } from '../config/config.module.js';
+import { Jobs } from '../jobs/jobs.service.js';
+import type { LinkPreview } from './link-preview.types.js';
+import { firstUrl } from './message-links.js';
+import { PreSendHook } from '../pre-send-hook/pre-send-hook.js';
 
 export interface HistoryPage {
   items: MessageView[];
@@ -69,6 +75,11 @@ class ReactionLimit extends AppException {
     super(HttpStatus.CONFLICT, 'REACTION_LIMIT', `A message can carry at most ${cap} distinct emoji: react with one already there`);
   }
 }
+
+/** The moderation refusals of a send (see `conversation.post`): a retry of a send already accepted answers it instead. */
+const POSTING_REFUSALS = new Set(['MUTED', 'READ_ONLY', 'SLOW_MODE']);
+const isPostingRefusal = (error: unknown) => error instanceof AppException && POSTING_REFUSALS.has(error.code);
+const exemptFromSlowMode = (grant: Pick<ConversationGrant, 'role'>) => grant.role === 'owner' || grant.role === 'admin';
 
 /** Thrown inside a send transaction to roll it back when a concurrent copy of the same send won. */
 class DuplicateSend extends Error {}
@@ -96,6 +107,9 @@ export class MessagesService implements OnModuleInit {
     private readonly memberships: ConversationsRepository,
     private readonly drafts: DraftsRepository,
     private readonly emitter: EventEmitter2,
+    private readonly jobs: Jobs,
+    @InjectConfig() private readonly config: AppConfig,
+    private readonly preSendHook: PreSendHook,
   ) {}
 
   onModuleInit() {
@@ -110,21 +124,38 @@ export class MessagesService implements OnModuleInit {
    * seq it took) rolls back, and it answers the winner's message.
    */
   async send(user: AuthUser, conversationId: string, dto: SendMessageDto, transport: Transport): Promise<SendResult> {
-    const grant = await this.access.require(user, Permission.ConversationPost, { conversationId });
+    let grant: ConversationGrant;
+    try {
+      grant = await this.access.require(user, Permission.ConversationPost, { conversationId });
+    } catch (error) {
+      const earlier = isPostingRefusal(error) ? await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId) : undefined;
+      if (!earlier) throw error;
+      return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
+    }
     await this.rateLimits.consume(RateLimit.Messages, user.id);
-    const content = dto.content ?? null;
     const attachmentIds = dto.attachmentIds ?? [];
-    if (content === null && !attachmentIds.length) {
+    if ((dto.content ?? null) === null && !attachmentIds.length) {
       throw new ValidationFailed([{ field: 'content', message: 'content or attachmentIds is required' }]);
     }
-
-    // A retry carrying attachments or a reply answers the first message before they are checked again
-    // (its uploads may be gone since). A text-only retry needs no look-up first: its insert conflicts and
-    // answers the first message below, so the common send saves a query.
-    if (attachmentIds.length || dto.replyToId) {
+    // A retry answers the first message before anything is checked again: its uploads may be gone since,
+    // and the pre-send hook must not be asked twice (it could refuse what it once let through). A text-only
+    // retry with no hook needs no look-up first: its insert conflicts and answers the first message below,
+    // so the common send saves a query.
+    if (attachmentIds.length || dto.replyToId || this.config.preSendHook.url) {
       const earlier = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
       if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
     }
+    // Before anything is committed: the deployment's moderation hook, when there is one, may rewrite or reject.
+    const content = !this.config.preSendHook.url
+      ? (dto.content ?? null)
+      : await this.preSendHook.check({
+          conversationId,
+          senderId: user.id,
+          clientMessageId: dto.clientMessageId,
+          content: dto.content ?? null,
+          attachmentIds,
+          replyToId: dto.replyToId ?? null,
+        });
     if (dto.alsoToConversation !== undefined && !dto.replyToId) {
       throw new ValidationFailed([{ field: 'alsoToConversation', message: 'alsoToConversation applies to replies only (with replyToId)' }]);
     }
@@ -148,13 +179,19 @@ export class MessagesService implements OnModuleInit {
           alsoToConversation: dto.alsoToConversation ?? true,
         });
         if (!row) throw new DuplicateSend();
+        const wait = await this.memberships.stampPost(manager, conversationId, user.id, exemptFromSlowMode(grant));
+        if (wait > 0) throw slowMode(wait);
         await this.attachments.attach(manager, row.id, attachmentIds);
         // Built, not read back: a message this new has no reactions, and no other member's markers can
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
         // while the conversation's row lock is held, which is what bounds one conversation's send rate.
         const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions });
-        await this.messages.setMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
+        await this.messages.addMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
         await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
+        // The preview is fetched after the send, never during it: a job that exists exactly when the message does.
+        const link = this.config.linkPreviews.enabled ? firstUrl(content) : null;
+        if (link) await this.jobs.enqueue('link-previews.fetch', { messageId: created.id, url: link }, { manager });
+        if (this.config.push.relayUrl) await this.jobs.enqueue('push.message', { messageId: created.id }, { manager });
         if (threadRootId) await this.countReply(manager, threadRootId, created);
         await this.announceMentions(manager, conversationId, created.id, mentions);
         broughtBack = await this.memberships.bringBack(manager, conversationId, user.id);
@@ -187,7 +224,13 @@ export class MessagesService implements OnModuleInit {
    */
   async forward(user: AuthUser, conversationId: string, messageId: string, dto: ForwardMessageDto, transport: Transport): Promise<SendResult> {
     const toConversationId = dto.toConversationId;
-    await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager: this.dataSource.manager });
+    try {
+      await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager: this.dataSource.manager });
+    } catch (error) {
+      const earlier = isPostingRefusal(error) ? await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId) : undefined;
+      if (!earlier) throw error;
+      return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
+    }
     await this.rateLimits.consume(RateLimit.Messages, user.id);
     const earlier = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
     if (earlier) return { message: messageForViewer(await this.views.one(earlier), user.id, this.urls), created: false };
@@ -196,7 +239,12 @@ export class MessagesService implements OnModuleInit {
     const message = await this.dataSource
       .transaction(async (manager) => {
         // The check locks the original: it can't become a tombstone (and lose its attachments) meanwhile.
-        const { message: original } = await this.access.require(user, Permission.MessageForward, { conversationId, messageId, toConversationId }, { manager });
+        const { message: original, target } = await this.access.require(
+          user,
+          Permission.MessageForward,
+          { conversationId, messageId, toConversationId },
+          { manager },
+        );
         if (original.deleted) throw new Conflict('The message was deleted');
         const [source] = await this.views.byIds([messageId], manager);
         const forwardedFrom =
@@ -215,12 +263,15 @@ export class MessagesService implements OnModuleInit {
           forwardedFrom,
         });
         if (!row) throw new DuplicateSend();
+        const wait = await this.memberships.stampPost(manager, toConversationId, user.id, exemptFromSlowMode(target));
+        if (wait > 0) throw slowMode(wait);
+        const attachments = await this.attachments.stillUploaded(manager, source.attachments);
         await this.attachments.attach(
           manager,
           row.id,
-          source.attachments.map((media) => media.id),
+          attachments.map((media) => media.id),
         );
-        const created = toMessageData(row, { reactions: [], attachments: source.attachments, status: 'sent', mentions: [] });
+        const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions: [] });
         await this.eventLog.append(manager, { type: 'message.created', conversationId: toConversationId, data: created, messageId: created.id });
         broughtBack = await this.memberships.bringBack(manager, toConversationId, user.id);
         return created;
@@ -392,6 +443,25 @@ export class MessagesService implements OnModuleInit {
     return true;
   }
 
+  /**
+   * Attaches a link preview fetched after the send (src/link-previews): the room gets `message.updated`,
+   * and earlier events embedding the message show it too. Nothing when the message was deleted or its
+   * first link changed by an edit since; answers whether it attached.
+   */
+  async attachPreview(messageId: string, url: string, preview: LinkPreview): Promise<boolean> {
+    const attached = await this.dataSource.transaction(async (manager) => {
+      const [current] = await this.messages.byIds([messageId], manager);
+      if (!current || current.deleted_at || firstUrl(current.content) !== url) return false;
+      await this.messages.setPreview(manager, messageId, preview);
+      const data = await this.views.one({ ...current, preview }, manager);
+      await this.eventLog.rewriteMessage(manager, messageId, { content: data.content, editedAt: data.editedAt, deletedAt: data.deletedAt, preview });
+      await this.eventLog.append(manager, { type: 'message.updated', conversationId: current.conversation_id, data, messageId });
+      return true;
+    });
+    if (attached) this.eventLog.kick();
+    return attached;
+  }
+
   /** Every earlier event that embeds the message now shows it as it is (see `EventLogRepository.rewriteMessage`). */
   private forgetEarlier(manager: EntityManager, message: MessageData): Promise<void> {
     return this.eventLog.rewriteMessage(manager, message.id, {
@@ -399,7 +469,7 @@ export class MessagesService implements OnModuleInit {
       editedAt: message.editedAt,
       deletedAt: message.deletedAt,
       mentions: message.mentions,
-      ...(message.deletedAt ? { attachments: [], reactions: [], pinnedAt: null } : {}),
+      ...(message.deletedAt ? { attachments: [], reactions: [], pinnedAt: null, preview: null } : {}),
     });
   }
 

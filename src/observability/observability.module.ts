@@ -1,4 +1,4 @@
-import { Global, Module, RequestMethod } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { LoggerModule } from 'nestjs-pino';
 import { TerminusModule } from '@nestjs/terminus';
@@ -19,9 +19,11 @@ export class ObservabilityModule {
       module: ObservabilityModule,
       imports: [
         LoggerModule.forRoot({
-          // Requests are logged by `registerRequestLogging` (with the route template), not by pino-http.
-          pinoHttp: { logger: rootLogger, autoLogging: false, genReqId: (request) => String(request.id) },
-          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          // Requests are logged by `registerRequestObservers` (with the route template), and each request's
+          // logging context comes from `registerRequestLogContext`, a Fastify hook: no pino-http middleware
+          // (no routes), which cost a child logger of the whole serialized request, and middie, per request.
+          pinoHttp: { logger: rootLogger, autoLogging: false },
+          forRoutes: [],
         }),
         PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true }, controller: MetricsController }),
         TerminusModule.forRoot({ logger: false }),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger, Type } from '@nestjs/common';
-import { RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
+import { AppException, RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
 import { toErrorEnvelope } from '../common/errors/error-envelope.js';
 import { createValidationPipe } from '../common/validation/validation.pipe.js';
 import type { Ack } from './events.map.js';
@@ -27,10 +27,11 @@ export function toFailedAck(error: unknown, logger: Logger, context: { event: st
   const errorId = randomUUID();
   const { body, serverFault } = toErrorEnvelope(error, errorId);
   if (serverFault) logger.error({ err: error, errorId, ...context }, `Unhandled error in socket event ${context.event}`);
-  const details = error instanceof ValidationFailed ? error.details : undefined;
-  const message = details?.length
-    ? `${body.message}: ${details.map((detail) => `${detail.field ? `${detail.field}: ` : ''}${detail.message}`).join('; ')}`
-    : body.message;
+  const details = error instanceof AppException ? error.details : undefined;
+  const message =
+    error instanceof ValidationFailed && details?.length
+      ? `${body.message}: ${details.map((detail) => `${detail.field ? `${detail.field}: ` : ''}${detail.message}`).join('; ')}`
+      : body.message;
   return {
     ok: false,
     error: {

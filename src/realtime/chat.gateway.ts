@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Logger, type Type } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { AuthUser } from '../common/auth/auth-user.js';
+import { requireScope, SOCKET_EVENT_SCOPES } from '../common/auth/scopes.js';
 import { ConversationsService } from '../conversations/conversations.service.js';
 import { MessagesService } from '../messages/messages.service.js';
 import { toFailedAck, validatePayload } from './acks.js';
@@ -107,7 +108,7 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
     return this.handle(socket, 'auth.renew', payload, ({ token }) => this.sessions.renew(socket, token));
   }
 
-  /** Validates the payload with its class from the event map, checks the session, runs, and acknowledges. */
+  /** Validates the payload with its class from the event map, checks the session and an API key's scope, runs, and acknowledges. */
   private async handle<E extends ClientEventName>(
     socket: ChatSocket,
     event: E,
@@ -116,7 +117,9 @@ export class ChatGateway implements OnGatewayInit<ChatServer>, OnGatewayConnecti
   ): Promise<Ack> {
     try {
       const dto = (await validatePayload(CLIENT_EVENTS[event].payload as Type<object>, payload)) as PayloadOf<E>;
-      const data = await run(dto, await this.sessions.caller(socket));
+      const user = await this.sessions.caller(socket);
+      requireScope(user, SOCKET_EVENT_SCOPES[event]);
+      const data = await run(dto, user);
       return data === undefined ? { ok: true } : { ok: true, data };
     } catch (error) {
       return toFailedAck(error, this.logger, { event, userId: socket.data.userId });

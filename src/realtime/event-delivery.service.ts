@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Histogram } from 'prom-client';
 import { EVENTS_SEQUENCED, type SequencedEvent } from '../events/chat-events.js';
+import { EVENT_STAGE_SECONDS } from '../events/event-log.metrics.js';
 import { EventLogRepository } from '../events/event-log.repository.js';
 import { SharedState } from '../shared-state/shared-state.js';
 import { projectForViewer, reactorsOf } from '../sync/event-projection.js';
@@ -53,6 +54,7 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly log: EventLogRepository,
     private readonly state: SharedState,
     @InjectMetric(EVENT_DELIVERY_SECONDS) private readonly latency: Histogram<string>,
+    @InjectMetric(EVENT_STAGE_SECONDS) private readonly stages: Histogram<'stage'>,
     private readonly urls: MediaUrls,
   ) {}
 
@@ -139,6 +141,8 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     this.rooms.follow(event);
     const server = this.realtime.server;
     if (!server) return;
+    const started = Date.now();
+    if (event.sequencedAt !== undefined) this.stages.observe({ stage: 'to_emit' }, Math.max(0, (started - event.sequencedAt) / 1000));
     const meta = { cursor: this.cursors.encode(event.position) };
     const type = event.type as DurableServerEvent;
     if (event.userId) {
@@ -146,7 +150,9 @@ export class EventDelivery implements OnApplicationBootstrap, OnModuleDestroy {
     } else if (event.conversationId) {
       this.deliverToConversation(server, event, position, type, meta);
     }
-    this.latency.observe({ type: event.type }, Math.max(0, (Date.now() - event.createdAt.getTime()) / 1000));
+    const emitted = Date.now();
+    this.stages.observe({ stage: 'emit' }, (emitted - started) / 1000);
+    this.latency.observe({ type: event.type }, Math.max(0, (emitted - event.createdAt.getTime()) / 1000));
   }
 
   private deliverToConversation(server: ChatServer, event: SequencedEvent, position: bigint, type: DurableServerEvent, meta: { cursor: string }) {

@@ -1,9 +1,12 @@
+import type { ApiKeyGrant } from '../common/auth/auth-user.js';
 import type { Type } from '@nestjs/common';
 import type { ErrorDetail } from '../common/errors/app.exception.js';
 import type { ErrorCode } from '../common/errors/error-codes.js';
 import { ConversationDto } from '../conversations/dto/conversation.dto.js';
 import type { DurableEventType } from '../events/chat-events.js';
 import { MessageDto } from '../messages/dto/message.dto.js';
+import { WebhookDisabledEventDto } from '../webhooks/dto/webhook.dto.js';
+import { ExportFinishedEventDto } from '../exports/dto/data-export.dto.js';
 import { ReportResolvedEventDto } from '../reports/dto/report.dto.js';
 import { ConversationRefPayload, MarkerPayload, RenewTokenPayload, SendMessagePayload } from './dto/client-events.dto.js';
 import {
@@ -112,7 +115,8 @@ export const SERVER_EVENTS = {
     to: "the user (user room), or the conversation's room",
   },
   'member.updated': {
-    summary: "A member's role changed (the member also gets `conversation.updated` with the new `myRole`); once to the room, not once per member",
+    summary:
+      "A member's role changed (the member also gets `conversation.updated` with the new `myRole`), or an owner or admin muted or unmuted them; once to the room, not once per member",
     payload: MemberUpdatedEventDto,
     durable: true,
     to: "the conversation's room",
@@ -122,6 +126,19 @@ export const SERVER_EVENTS = {
     payload: ReportResolvedEventDto,
     durable: true,
     to: 'the reporter (user room)',
+  },
+  'webhook.disabled': {
+    summary:
+      'A webhook kept failing (WEBHOOK_DISABLE_AFTER dead deliveries in a row) and was disabled; PATCH it with `enabled: true` to resume where it stopped',
+    payload: WebhookDisabledEventDto,
+    durable: true,
+    to: 'every admin (user room)',
+  },
+  'export.finished': {
+    summary: 'A data export the recipient asked for (`POST /users/me/export`) is ready to download (`GET /users/me/export/{id}` for its URL) or failed',
+    payload: ExportFinishedEventDto,
+    durable: true,
+    to: 'that user (user room)',
   },
   typing: {
     summary: 'Someone started or stopped typing; a start expires by itself after 6 s',
@@ -224,6 +241,8 @@ export interface SocketData {
   userId: string;
   role: string;
   sessionId: string;
-  /** Access-token expiry (ms since epoch). */
+  /** Access-token expiry (ms since epoch); for an API key's socket, the key's. */
   expiresAt: number;
+  /** Set on a socket authenticated with an API key: the key's id (also `sessionId`) and scopes. */
+  apiKey?: ApiKeyGrant;
 }

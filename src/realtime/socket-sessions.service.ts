@@ -3,10 +3,13 @@ import { HttpStatus, Injectable, Logger, type OnApplicationBootstrap, type OnMod
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Gauge } from 'prom-client';
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
+import { looksLikeApiKey } from '../auth/api-key-secrets.js';
 import { AccessTokens } from '../auth/access-tokens.js';
 import { SessionRevocation } from '../auth/session-revocation.js';
 import { SESSION_REVOKED, type SessionRevokedEvent } from '../auth/session-revoked.event.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
+import { HANDSHAKE_SCOPE, InsufficientScope, requireScope } from '../common/auth/scopes.js';
 import { AppException, RateLimited, Unauthorized } from '../common/errors/app.exception.js';
 import { clientAddressOf } from '../common/http/forwarded-for.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -49,6 +52,8 @@ export function handshakeError(error: unknown): HandshakeError {
       data: { code: 'RATE_LIMITED', message: 'Too many connection attempts, slow down', retryAfter: error.retryAfterSeconds },
     });
   }
+  if (error instanceof InsufficientScope)
+    return Object.assign(new Error('INSUFFICIENT_SCOPE'), { data: { code: 'INSUFFICIENT_SCOPE', message: error.message } });
   if (error instanceof SocketLimit) return Object.assign(new Error('SOCKET_LIMIT'), { data: { code: 'SOCKET_LIMIT', message: error.message } });
   return new Error('UNAUTHORIZED');
 }
@@ -73,6 +78,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly tokens: AccessTokens,
+    private readonly apiKeys: ApiKeyAuthenticator,
     private readonly revocation: SessionRevocation,
     private readonly rooms: RoomSync,
     private readonly presence: PresenceService,
@@ -102,7 +108,8 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     await this.rateLimits.consume(RateLimit.Handshakes, clientAddressOf(socket.request, this.config.trustProxy));
     const token: unknown = socket.handshake.auth?.token;
     if (typeof token !== 'string' || !token) throw new Unauthorized();
-    const { user, expiresAt } = await this.tokens.verify(token);
+    const { user, expiresAt } = looksLikeApiKey(token) ? await this.apiKeys.authenticate(token) : await this.tokens.verify(token);
+    requireScope(user, HANDSHAKE_SCOPE);
     await this.rateLimits.consume(RateLimit.UserHandshakes, user.id);
     const slot = this.slotOf(socket);
     if (!(await this.rateLimits.takeSlot(RateLimit.SocketsPerUser, user.id, slot, SOCKET_SLOT_TTL_SECONDS))) {
@@ -110,7 +117,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     }
     this.slots.set(slot, { userId: user.id, socket, since: Date.now() });
     try {
-      socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt };
+      socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt, ...(user.apiKey ? { apiKey: user.apiKey } : {}) };
       await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
       await this.rooms.connect(socket);
     } catch (error) {
@@ -142,7 +149,13 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The caller of a client event: who the socket's token proved, unless the session ended since. */
   async caller(socket: ChatSocket): Promise<AuthUser> {
-    const user: AuthUser = { id: socket.data.userId, role: socket.data.role as AuthUser['role'], sessionId: socket.data.sessionId };
+    const { apiKey } = socket.data;
+    const user: AuthUser = {
+      id: socket.data.userId,
+      role: socket.data.role as AuthUser['role'],
+      sessionId: socket.data.sessionId,
+      ...(apiKey ? { apiKey } : {}),
+    };
     if (await this.revocation.isRevoked(user.sessionId)) {
       this.onSessionRevoked({ sessionId: user.sessionId, userId: user.id, reason: 'revoked' });
       throw new Unauthorized('The session has ended; sign in again');

@@ -16,7 +16,7 @@ registerConflictMessage('report_open_user_uq', 'You already reported this user; 
 @Check('report_target_ck', 'num_nonnulls(message_id, user_id) = 1')
 @Check('report_reason_ck', `reason IN ('spam', 'abuse', 'illegal', 'other')`)
 @Check('report_status_ck', `status IN ('open', 'resolved')`)
-@Check('report_action_ck', `action IN ('dismiss', 'delete_message', 'ban_user')`)
+@Check('report_action_ck', `action IN ('dismiss', 'delete_message', 'mute_user', 'ban_user')`)
 @Check('report_resolution_ck', `(status = 'open') = (action IS NULL AND resolved_at IS NULL)`)
 @Index('report_open_message_uq', ['reporterId', 'messageId'], { unique: true, where: `status = 'open' AND message_id IS NOT NULL` })
 @Index('report_open_user_uq', ['reporterId', 'userId'], { unique: true, where: `status = 'open' AND user_id IS NOT NULL` })

@@ -2,7 +2,7 @@
 export const REPORT_REASONS = ['spam', 'abuse', 'illegal', 'other'] as const;
 export type ReportReason = (typeof REPORT_REASONS)[number];
 
-export const REPORT_ACTIONS = ['dismiss', 'delete_message', 'ban_user'] as const;
+export const REPORT_ACTIONS = ['dismiss', 'delete_message', 'mute_user', 'ban_user'] as const;
 export type ReportAction = (typeof REPORT_ACTIONS)[number];
 
 export const REPORT_STATUSES = ['open', 'resolved'] as const;

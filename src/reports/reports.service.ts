@@ -6,6 +6,7 @@ import { Permission } from '../access/permission.js';
 import { AdminMessagesService } from '../admin/admin-messages.service.js';
 import { AdminUsersService, type UserChange } from '../admin/admin-users.service.js';
 import { AuditService } from '../audit/audit.service.js';
+import { ConversationsService } from '../conversations/conversations.service.js';
 import type { Actor } from '../audit/audit.types.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { Conflict, NotFound, ValidationFailed } from '../common/errors/app.exception.js';
@@ -37,6 +38,7 @@ export class ReportsService {
     private readonly rateLimits: RateLimits,
     private readonly adminMessages: AdminMessagesService,
     private readonly adminUsers: AdminUsersService,
+    private readonly conversations: ConversationsService,
     private readonly audit: AuditService,
     private readonly eventLog: EventLog,
   ) {}
@@ -94,7 +96,8 @@ export class ReportsService {
   }
 
   /** The action itself, through the admin code paths (each writes its own audit row). */
-  private async act(manager: EntityManager, actor: Actor, report: Report, { action }: ResolveReportDto): Promise<{ ban?: UserChange }> {
+  private async act(manager: EntityManager, actor: Actor, report: Report, { action, until }: ResolveReportDto): Promise<{ ban?: UserChange }> {
+    if (until != null && action !== 'mute_user') throw new ValidationFailed([{ field: 'until', message: 'until goes with mute_user only' }]);
     switch (action) {
       case 'dismiss':
         return {};
@@ -102,6 +105,12 @@ export class ReportsService {
         if (!report.messageId) throw new ValidationFailed([{ field: 'action', message: 'delete_message resolves message reports only' }]);
         await this.adminMessages.removeWithin(manager, actor, report.messageId);
         return {};
+      case 'mute_user': {
+        if (!report.messageId) throw new ValidationFailed([{ field: 'action', message: 'mute_user resolves message reports only' }]);
+        const { message } = await this.access.require(actor, Permission.AdminMessages, { messageId: report.messageId }, { manager });
+        await this.conversations.muteForModeration(manager, actor, message.conversationId, message.senderId, until ?? null);
+        return {};
+      }
       case 'ban_user': {
         const userId =
           report.userId ?? (await this.access.require(actor, Permission.AdminMessages, { messageId: report.messageId! }, { manager })).message.senderId;

@@ -65,9 +65,13 @@ export class User {
   @Column({ type: 'boolean', default: false })
   banned: boolean;
 
-  /** No bots yet: always false until they exist (shown as `sender.isBot`). */
+  /** A bot (POST /admin/bots): no password anyone knows, acts through API keys; shown as `isBot` in profiles and `sender.isBot`. */
   @Column({ type: 'boolean', default: false })
   isBot: boolean;
+
+  /** When the account was deleted (src/account-deletion): the profile is erased and the account banned. */
+  @Column({ type: 'timestamptz', nullable: true })
+  deletedAt: Date | null;
 
   /** When the user's last socket went away; maintained by presence. */
   @Column({ type: 'timestamptz', nullable: true })

@@ -29,6 +29,7 @@ export function toProfile(user: User, online: boolean, urls: MediaUrls): Profile
     displayName: user.displayName,
     statusText: user.statusText,
     avatar: avatarOf(user, urls),
+    isBot: user.isBot,
     presence,
   };
 }

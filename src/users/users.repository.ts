@@ -26,6 +26,7 @@ export interface NewUser {
   displayName: string;
   passwordHash: string;
   role?: Role;
+  isBot?: boolean;
 }
 
 export type ProfileChanges = Partial<Pick<User, 'displayName' | 'statusText' | 'avatarMediaId'>>;
@@ -99,7 +100,9 @@ export class UsersRepository {
   }
 
   async insert(manager: EntityManager, user: NewUser): Promise<User> {
-    return manager.save(manager.create(User, { ...user, statusText: null, avatarMediaId: null, lastSeenAt: null, role: user.role ?? 'user' }));
+    return manager.save(
+      manager.create(User, { ...user, statusText: null, avatarMediaId: null, lastSeenAt: null, role: user.role ?? 'user', isBot: user.isBot ?? false }),
+    );
   }
 
   async updateProfile(manager: EntityManager, id: string, changes: ProfileChanges): Promise<void> {
@@ -138,6 +141,31 @@ export class UsersRepository {
   }
 
   /** Share-locks the user row; a ban running now either waits for the caller's transaction or is seen by it. */
+  /** The account row, locked for the transaction: account deletion decides on it. */
+  lockForDeletion(manager: EntityManager, id: string): Promise<{ id: string; email: string; password_hash: string; deleted_at: Date | null } | undefined> {
+    return selectOne(manager, 'SELECT id, email, password_hash, deleted_at FROM users WHERE id = $1 FOR UPDATE', [id]);
+  }
+
+  /**
+   * Account deletion, at once: banned (no sign-in, no refresh, no new direct conversation), the profile
+   * erased — email, display name ("Deleted user"), status, avatar, metadata — and a password no one
+   * knows. The username stays until `freeUsername`.
+   */
+  async eraseProfile(manager: EntityManager, id: string, unusablePasswordHash: string): Promise<void> {
+    await change(
+      manager,
+      `UPDATE users SET deleted_at = now(), banned = true, email = 'deleted+' || id || '@deleted.invalid', display_name = 'Deleted user',
+              status_text = NULL, avatar_media_id = NULL, metadata = '{}', password_hash = $2
+        WHERE id = $1 AND deleted_at IS NULL`,
+      [id, unusablePasswordHash],
+    );
+  }
+
+  /** A deleted account's username becomes `deleted_<24 hex>`, so the old one can be taken again. Idempotent. */
+  async freeUsername(manager: EntityManager, id: string): Promise<void> {
+    await change(manager, `UPDATE users SET username = 'deleted_' || substr(md5(id::text), 1, 24) WHERE id = $1 AND deleted_at IS NOT NULL`, [id]);
+  }
+
   lockBanned(manager: EntityManager, id: string): Promise<{ banned: boolean } | undefined> {
     return selectOne<{ banned: boolean }>(manager, 'SELECT banned FROM users WHERE id = $1 FOR SHARE', [id]);
   }
@@ -152,6 +180,12 @@ export class UsersRepository {
 
   async promote(manager: EntityManager, id: string): Promise<void> {
     await manager.query(`UPDATE users SET role = 'admin', updated_at = now() WHERE id = $1`, [id]);
+  }
+
+  /** Every admin who is not banned (those told about server-side trouble, e.g. `webhook.disabled`). */
+  async adminIds(manager: EntityManager = this.users.manager): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(`SELECT id FROM users WHERE role = 'admin' AND NOT banned`);
+    return rows.map((row) => row.id);
   }
 
   count(): Promise<number> {

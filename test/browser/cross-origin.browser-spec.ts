@@ -8,6 +8,7 @@ import { chatBuilders } from '../support/given-chat.js';
 import { image } from '../support/media-samples.js';
 import { expectResponseMatchesOpenApi, type HttpMethod, loadOpenApi, type OpenApiDocument } from '../support/openapi-responses.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 /*
  * A web frontend as a browser runs it: real Chromium showing a page from one origin (a static site on its
@@ -65,15 +66,6 @@ async function signUpInPage(name: string): Promise<{ id: string; email: string; 
   expectDocumented('POST', '/api/v1/auth/signup', response, 201);
   const body = response.body as { user: { id: string }; accessToken: string; refreshToken: string };
   return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
-}
-
-/** Polls `check` until it holds (a state another process reaches), failing after a while with no answer. */
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('the expected state was never reached');
 }
 
 const preflightsFor = (path: string) => requests.filter((request) => request.method === 'OPTIONS' && request.url === path);

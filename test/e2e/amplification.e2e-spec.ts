@@ -228,7 +228,7 @@ describe('amplification caps', () => {
       expect((await eventsOfRoom()) - before).toBe(2);
 
       const announced = await watcherSocket.next<{ conversationId: string; userId: string; role: string }>('member.updated');
-      expect(announced.payload).toEqual({ conversationId: room.id, userId: target.id, role: 'admin' });
+      expect(announced.payload).toEqual({ conversationId: room.id, userId: target.id, role: 'admin', moderationMuted: false, moderationMutedUntil: null });
       const mine = await targetSocket.next<{ id: string; myRole: string }>('conversation.updated', (view) => view.id === room.id);
       expect(mine.payload.myRole).toBe('admin');
       await targetSocket.next('member.updated');

@@ -37,4 +37,17 @@ describe('docs/API.md', () => {
     for (const name of Object.keys(asyncapi.components.messages)) expect(committed).toContain(`#### \`${name}\``);
     for (const name of [...Object.keys(openapi.components.schemas), ...Object.keys(asyncapi.components.schemas)]) expect(committed).toContain(`### ${name}\n`);
   });
+
+  it('files every operation under exactly one of the top-level tags (the sections above, and those of Swagger UI)', async () => {
+    const openapi = await served('/docs/openapi.json');
+    const declared = new Set((openapi.tags as Array<{ name: string }>).map((tag) => tag.name));
+    const misfiled: string[] = [];
+    for (const [path, item] of Object.entries(openapi.paths as Record<string, Record<string, { tags?: string[] }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const tags = operation.tags ?? [];
+        if (tags.length !== 1 || !declared.has(tags[0])) misfiled.push(`${method.toUpperCase()} ${path}: ${JSON.stringify(tags)}`);
+      }
+    }
+    expect(misfiled).toEqual([]);
+  });
 });

@@ -79,9 +79,13 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'draft',
         'metadata',
         'peer',
+        'mode',
+        'slowModeSeconds',
       ].sort(),
     );
-    expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt'].sort());
+    expect(Object.keys(schemas.MemberDto.properties).sort()).toEqual(
+      ['user', 'role', 'lastReadSeq', 'lastDeliveredSeq', 'joinedAt', 'moderationMuted', 'moderationMutedUntil', 'metadata'].sort(),
+    );
     expect(Object.keys(schemas.MessageDto.properties).sort()).toEqual(
       [
         'id',
@@ -106,6 +110,7 @@ describe('OpenAPI document of the conversation and message endpoints', () => {
         'pinnedAt',
         'forwardedFrom',
         'metadata',
+        'preview',
       ].sort(),
     );
     expect(Object.keys(schemas.AdminStatsDto.properties).sort()).toEqual(['conversations', 'messages', 'onlineUsers', 'users']);

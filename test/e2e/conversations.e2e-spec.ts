@@ -223,7 +223,9 @@ describe('conversations: direct and group, members, roles, markers', () => {
       // Bob's promotion changed nothing in cy's view: cy hears it once, in the room, as `member.updated`.
       expect(events.map((event: { data: { title: string } }) => event.data.title)).toEqual(['Old', 'New', 'By admin']);
       const promoted = await eventsOf(`type = 'member.updated' AND conversation_id = $1`, [room.id]);
-      expect(promoted.map((event: { data: object }) => event.data)).toEqual([{ conversationId: room.id, userId: bob.id, role: 'admin' }]);
+      expect(promoted.map((event: { data: object }) => event.data)).toEqual([
+        { conversationId: room.id, userId: bob.id, role: 'admin', moderationMuted: false, moderationMutedUntil: null },
+      ]);
       const bobs = await eventsOf(`type = 'conversation.updated' AND user_id = $1 AND data->>'id' = $2`, [bob.id, room.id]);
       expect(bobs.map((event: { data: { myRole: string } }) => event.data.myRole)).toEqual(['member', 'member', 'admin', 'admin']);
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { bringBackQuery, conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
 import { draftListQuery } from '../../src/memberships/drafts.repository.js';
 import {
   mentionListQuery,
@@ -210,6 +210,12 @@ describe('query plans of threads, mentions, pins, the conversation list with per
       expect(seqScans(nodes)).toEqual([]);
       expect(indexesUsed(nodes)).toContain('conversation_member_user_idx');
     }
+  });
+
+  it('brings back who archived a conversation through conversation_member_away_idx, not every member', async () => {
+    const nodes = await plan(bringBackQuery(busy, reader));
+    expect(seqScans(nodes)).toEqual([]);
+    expect(indexesUsed(nodes)).toContain('conversation_member_away_idx');
   });
 
   it('lists drafts through draft_user_updated_idx, after a cursor too', async () => {

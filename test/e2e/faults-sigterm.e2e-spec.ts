@@ -113,7 +113,6 @@ describe('SIGTERM under load (the built server)', () => {
 
     const outcomes = await Promise.all(burst.map((item) => item.done));
     const { code, signal } = await exited;
-    const exitedAt = performance.now() - t0;
     // Every request of the burst got a whole answer: none was cut (ECONNRESET, "socket hang up").
     expect(outcomes.filter((outcome) => outcome.error !== undefined)).toEqual([]);
     // What the server had taken in finished normally, after the signal too; what it had not taken in yet
@@ -137,8 +136,10 @@ describe('SIGTERM under load (the built server)', () => {
     // The socket was closed by the server (clients reconnect elsewhere), not left to time out.
     const reason = await socketClosed;
     expect(['transport close', 'io server disconnect']).toContain(reason);
+    // Within SHUTDOWN_TIMEOUT_MS by the server's own clock: past it the server exits 1 and says so. Not
+    // timed here — the test's clock also counts signal delivery and a loaded machine's scheduling.
     expect({ code, signal }).toEqual({ code: 0, signal: null });
-    expect(exitedAt - signalledAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
     expect(server.output()).toContain('"msg":"stopped"');
+    expect(server.output()).not.toContain('shutdown took longer');
   });
 });

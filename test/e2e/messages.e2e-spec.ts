@@ -62,6 +62,7 @@ describe('messages: send, history, edit, delete, reactions', () => {
         pinnedAt: null,
         forwardedFrom: null,
         metadata: {},
+        preview: null,
       });
     });
 

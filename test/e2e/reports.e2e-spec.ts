@@ -265,6 +265,58 @@ describe('reports', () => {
       expect((await auditOf(open.id)).map((entry) => entry.type)).toEqual(['report.resolved']);
     });
 
+    it('mute_user mutes the sender in the message’s group (until a time, or until unmuted), audited, announced to the room', async () => {
+      const [owner, sender, reporter] = await Promise.all([given.user(), given.user(), given.user()]);
+      const group = await chat.group(owner, [sender, reporter]);
+      const message = await chat.message(sender, group, 'buy cheap watches');
+      const open = await given.report(reporter, { messageId: message.id, reason: 'spam' });
+      const until = new Date(Date.now() + 3_600_000).toISOString();
+      const resolved = await inject('POST', `/admin/reports/${open.id}/resolve`, admin, { action: 'mute_user', until });
+      expect(resolved.json()).toMatchObject({ status: 'resolved', action: 'mute_user' });
+      const send = await inject('POST', `/conversations/${group.id}/messages`, sender, { clientMessageId: randomUUID(), content: 'again' });
+      expect(send.json()).toMatchObject({ statusCode: 403, code: 'MUTED' });
+      // Reading goes on, and the reporter can still post.
+      expect((await inject('GET', `/conversations/${group.id}/messages`, sender)).statusCode).toBe(200);
+      expect((await inject('POST', `/conversations/${group.id}/messages`, reporter, { clientMessageId: randomUUID(), content: 'thanks' })).statusCode).toBe(
+        201,
+      );
+      expect(await auditOf(sender.id)).toEqual([
+        expect.objectContaining({ type: 'member.muted', actorId: admin.id, after: { conversationId: group.id, muted: true, until } }),
+      ]);
+      const members = (await inject('GET', `/conversations/${group.id}`, reporter)).json().members as Array<{ user: { id: string }; moderationMuted: boolean }>;
+      expect(members.find((member) => member.user.id === sender.id)).toMatchObject({ moderationMuted: true, moderationMutedUntil: until });
+    });
+
+    it('mute_user is for reports of a member’s message in a group, with a future until; until goes with it only (400, report left open)', async () => {
+      const [one, other] = await Promise.all([given.user(), given.user()]);
+      const direct = await chat.direct(one, other);
+      const directMessage = await chat.message(one, direct, 'direct words');
+      const directReport = await given.report(other, { messageId: directMessage.id, reason: 'abuse' });
+      const userReport = await given.report(other, { userId: one.id, reason: 'abuse' });
+      // reportedMessage(): the sender owns the group, and an owner can't be muted in their own group.
+      const { reporter, message } = await reportedMessage();
+      const ownersReport = await given.report(reporter, { messageId: message.id, reason: 'spam' });
+      const owner = await given.user();
+      const group = await chat.group(owner, [one, other]);
+      const groupReport = await given.report(other, { messageId: (await chat.message(one, group, 'group words')).id, reason: 'spam' });
+      const refusals = [
+        await resolve(directReport.id, 'mute_user'),
+        await resolve(userReport.id, 'mute_user'),
+        await resolve(ownersReport.id, 'mute_user'),
+        await inject('POST', `/admin/reports/${groupReport.id}/resolve`, admin, { action: 'mute_user', until: new Date(Date.now() - 1000).toISOString() }),
+        await inject('POST', `/admin/reports/${groupReport.id}/resolve`, admin, { action: 'dismiss', until: new Date(Date.now() + 60_000).toISOString() }),
+      ];
+      expect(refusals.map((response) => [response.statusCode, response.json().details?.[0]?.field])).toEqual([
+        [400, 'action'],
+        [400, 'action'],
+        [400, 'action'],
+        [400, 'until'],
+        [400, 'until'],
+      ]);
+      const open = (await inject('GET', '/admin/reports?status=open&limit=100', admin)).json().items as Report[];
+      expect([directReport.id, userReport.id, ownersReport.id, groupReport.id].every((id) => open.some((item) => item.id === id))).toBe(true);
+    });
+
     it('a failed action leaves the report open with no resolution and no audit row', async () => {
       const [reporter, moderator] = await Promise.all([given.user(), given.admin()]);
       const userReport = await given.report(reporter, { userId: moderator.id, reason: 'abuse' });

@@ -95,7 +95,8 @@ describe('the built server as a process', () => {
     let output = '';
     second.stderr.on('data', (chunk) => (output += chunk));
     second.stdout.on('data', (chunk) => (output += chunk));
-    const [code] = (await once(second, 'exit')) as [number];
+    // 'close', not 'exit': its last output may still be in the pipes when it has exited.
+    const [code] = (await once(second, 'close')) as [number];
     expect(code).not.toBe(0);
     expect(output).toContain('is in use by process');
     expect(await stop(first)).toBe(0);
@@ -105,7 +106,7 @@ describe('the built server as a process', () => {
     const child = spawn(process.execPath, [MAIN], { env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: 'short' }, stdio: 'pipe' });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
-    const [code] = (await once(child, 'exit')) as [number];
+    const [code] = (await once(child, 'close')) as [number];
     expect(code).toBe(1);
     expect(stderr.trim()).toBe('Invalid configuration: JWT_SECRET must be at least 32 characters long');
   });

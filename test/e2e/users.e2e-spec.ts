@@ -79,6 +79,7 @@ describe('users: profiles, search, blocks', () => {
       displayName: 'Bob',
       statusText: null,
       avatar: null,
+      isBot: false,
       presence: { online: false, lastSeenAt: null },
     });
     expect((await inject('GET', '/users/00000000-0000-4000-8000-000000000000', ada.auth)).statusCode).toBe(404);

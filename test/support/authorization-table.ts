@@ -80,6 +80,8 @@ const members = (status: number, overrides: Partial<Record<Caller, number>> = {}
 const admins = (status: number): Record<Caller, number> => ({ ...everyone(403), anonymous: 401, globalAdmin: status });
 
 const group = ({ world }: CellContext) => `${API}/conversations/${world.group.id}`;
+/** A message the group's owner scheduled there: only the owner may change or cancel it. */
+const scheduledOf = async ({ world, given }: CellContext) => (await given.scheduled(world.owner, world.group.id)).id;
 const ownerMessage = (context: CellContext) => `${group(context)}/messages/${context.world.ownerMessage.id}`;
 const thumbsUp = encodeURIComponent('👍');
 
@@ -147,6 +149,32 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     expect: signedIn(200),
     request: () => ({ url: `${API}/users/me/metadata`, payload: { 'matrix.cell': true } }),
   },
+  {
+    method: 'DELETE',
+    route: `${API}/users/me`,
+    expect: signedIn(202),
+    request: ({ caller }) => ({ url: `${API}/users/me`, payload: { password: caller?.password ?? 'a long password' } }),
+    fresh: 'user',
+  },
+  { method: 'POST', route: `${API}/users/me/export`, expect: signedIn(202), request: () => ({ url: `${API}/users/me/export` }), fresh: 'user' },
+  {
+    method: 'GET',
+    route: `${API}/users/me/export/{id}`,
+    expect: signedIn(200),
+    request: async ({ caller, given }) => ({ url: `${API}/users/me/export/${caller ? await given.dataExport(caller) : randomUUID()}` }),
+    fresh: 'user',
+  },
+  {
+    // The signature is the credential: the owner's ready export answers anyone who holds its URL.
+    method: 'GET',
+    route: `${API}/exports/{id}/signed`,
+    expect: everyone(200),
+    request: async ({ given }) => {
+      const owner = await given.user();
+      const { url } = await given.finishedExport(owner, await given.dataExport(owner));
+      return { url: url! };
+    },
+  },
   { method: 'GET', route: `${API}/users`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users?search=${world.member.username}` }) },
   { method: 'GET', route: `${API}/users/{id}`, expect: signedIn(200), request: ({ world }) => ({ url: `${API}/users/${world.member.id}` }) },
   { method: 'PUT', route: `${API}/users/{id}/block`, expect: signedIn(204), request: ({ world }) => ({ url: `${API}/users/${world.bystander.id}/block` }) },
@@ -190,10 +218,41 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     fresh: 'world',
   },
   {
+    // Muting a plain member: the owner and admins may; an admin may not mute the owner or another admin (moderation.e2e-spec.ts).
+    method: 'PUT',
+    route: `${API}/conversations/{id}/members/{userId}/mute`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({
+      url: `${group(context)}/members/${context.world.bystander.id}/mute`,
+      payload: { until: new Date(Date.now() + 3_600_000).toISOString() },
+    }),
+    fresh: 'world',
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/conversations/{id}/members/{userId}/mute`,
+    expect: members(204, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}/mute` }),
+  },
+  {
+    // The bystander's metadata: the owner and admins may set a plain member's; the member themself is in member-metadata.e2e-spec.ts.
+    method: 'PATCH',
+    route: `${API}/conversations/{id}/members/{userId}/metadata`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/members/${context.world.bystander.id}/metadata`, payload: { 'matrix.cell': true } }),
+  },
+  {
     method: 'PATCH',
     route: `${API}/conversations/{id}/metadata`,
     expect: members(200, { member: 403 }),
     request: (context) => ({ url: `${group(context)}/metadata`, payload: { 'matrix.cell': true } }),
+  },
+  // null drops an override, which there is none of: the cell leaves the group's messages alone.
+  {
+    method: 'PUT',
+    route: `${API}/conversations/{id}/retention`,
+    expect: members(200, { member: 403 }),
+    request: (context) => ({ url: `${group(context)}/retention`, payload: { days: null } }),
   },
   {
     method: 'PATCH',
@@ -316,6 +375,14 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
   { method: 'GET', route: `${API}/media/{id}/content`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/content` }) },
   { method: 'GET', route: `${API}/media/{id}/thumbnail`, expect: members(200), request: ({ world }) => ({ url: `${API}/media/${world.media.id}/thumbnail` }) },
   // A signed URL needs no token: whoever holds it loads it while the rule it was issued under holds.
+  {
+    // The member's upload, attached in the group: only the member (its uploader) deletes it; others who see it 403.
+    method: 'DELETE',
+    route: `${API}/media/{id}`,
+    expect: members(403, { member: 204 }),
+    request: ({ world }) => ({ url: `${API}/media/${world.media.id}` }),
+    fresh: 'world',
+  },
   { method: 'GET', route: `${API}/media/{id}/signed/{variant}`, expect: everyone(200), request: ({ world }) => ({ url: world.media.url }) },
 
   // Admin: global admins only.
@@ -334,6 +401,74 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     request: async ({ world, chat }) => ({ url: `${API}/admin/messages/${(await chat.message(world.member, world.group, 'to be moderated')).id}` }),
   },
 
+  {
+    method: 'DELETE',
+    route: `${API}/admin/users/{id}`,
+    expect: admins(202),
+    request: async ({ given }) => ({ url: `${API}/admin/users/${(await given.user()).id}` }),
+  },
+  // null keeps messages forever: the cell deletes nothing in the database other suites share.
+  { method: 'PUT', route: `${API}/admin/retention`, expect: admins(200), request: () => ({ url: `${API}/admin/retention`, payload: { days: null } }) },
+  // Devices: anyone signed in, for their own.
+  {
+    method: 'POST',
+    route: `${API}/devices`,
+    expect: signedIn(201),
+    request: () => ({ url: `${API}/devices`, payload: { platform: 'web', token: `matrix-${randomUUID()}` } }),
+  },
+  { method: 'GET', route: `${API}/devices`, expect: signedIn(200), request: () => ({ url: `${API}/devices` }) },
+  {
+    method: 'DELETE',
+    route: `${API}/devices/{id}`,
+    expect: signedIn(204),
+    request: async ({ caller, given }) => {
+      const owner = caller ?? (await given.user());
+      return { url: `${API}/devices/${(await given.device(owner)).id}` };
+    },
+  },
+
+  // Webhooks: global admins only (an admin's API key needs `webhooks:manage`).
+  {
+    method: 'POST',
+    route: `${API}/admin/webhooks`,
+    expect: admins(201),
+    request: () => ({ url: `${API}/admin/webhooks`, payload: { url: 'http://127.0.0.1:9/never', events: ['pin.updated'], conversationId: randomUUID() } }),
+  },
+  { method: 'GET', route: `${API}/admin/webhooks`, expect: admins(200), request: () => ({ url: `${API}/admin/webhooks?limit=5` }) },
+  {
+    method: 'GET',
+    route: `${API}/admin/webhooks/{id}`,
+    expect: admins(200),
+    request: async ({ given }) => ({ url: `${API}/admin/webhooks/${(await given.webhook()).id}` }),
+  },
+  {
+    method: 'PATCH',
+    route: `${API}/admin/webhooks/{id}`,
+    expect: admins(200),
+    request: async ({ given }) => ({ url: `${API}/admin/webhooks/${(await given.webhook()).id}`, payload: { events: ['pin.updated', 'mention'] } }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/admin/webhooks/{id}`,
+    expect: admins(204),
+    request: async ({ given }) => ({ url: `${API}/admin/webhooks/${(await given.webhook()).id}` }),
+  },
+  {
+    method: 'GET',
+    route: `${API}/admin/webhooks/{id}/deliveries`,
+    expect: admins(200),
+    request: async ({ given }) => ({ url: `${API}/admin/webhooks/${(await given.webhook()).id}/deliveries` }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/admin/webhooks/{id}/replay`,
+    expect: admins(202),
+    request: async ({ given }) => {
+      const hook = await given.webhook();
+      return { url: `${API}/admin/webhooks/${hook.id}/replay`, payload: { fromCursor: hook.cursor } };
+    },
+  },
+
   { method: 'GET', route: `${API}/admin/audit`, expect: admins(200), request: () => ({ url: `${API}/admin/audit?limit=5` }) },
   { method: 'GET', route: `${API}/admin/reports`, expect: admins(200), request: () => ({ url: `${API}/admin/reports?status=open` }) },
   {
@@ -347,6 +482,50 @@ export const AUTHORIZATION_TABLE: AuthorizationRow[] = [
     },
   },
 
+  // Bots and API keys: admins create bots; anyone signed in manages their own keys (never with a key:
+  // test/e2e/api-keys.e2e-spec.ts covers key-authenticated callers).
+  {
+    method: 'POST',
+    route: `${API}/admin/bots`,
+    expect: admins(201),
+    request: () => ({ url: `${API}/admin/bots`, payload: { username: uniqueName('bot'), displayName: 'A bot' } }),
+  },
+  {
+    method: 'POST',
+    route: `${API}/api-keys`,
+    expect: signedIn(201),
+    request: () => ({ url: `${API}/api-keys`, payload: { name: 'matrix', scopes: ['messages:read'] } }),
+  },
+  { method: 'GET', route: `${API}/api-keys`, expect: signedIn(200), request: () => ({ url: `${API}/api-keys` }) },
+  {
+    method: 'DELETE',
+    route: `${API}/api-keys/{id}`,
+    expect: { anonymous: 401, nonMember: 404, member: 404, conversationAdmin: 404, owner: 204, globalAdmin: 404 },
+    request: async ({ world, given }) => ({ url: `${API}/api-keys/${(await given.apiKey(world.owner, { scopes: ['messages:read'] })).id}` }),
+  },
+  // Scheduled messages: whoever may post in the conversation schedules; each manages only their own.
+  {
+    method: 'POST',
+    route: `${API}/conversations/{id}/scheduled`,
+    expect: members(201),
+    request: (context) => ({
+      url: `${group(context)}/scheduled`,
+      payload: { clientMessageId: randomUUID(), content: 'later', sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+    }),
+  },
+  { method: 'GET', route: `${API}/scheduled`, expect: signedIn(200), request: () => ({ url: `${API}/scheduled?limit=5` }) },
+  {
+    method: 'PATCH',
+    route: `${API}/scheduled/{id}`,
+    expect: { anonymous: 401, nonMember: 404, member: 404, conversationAdmin: 404, owner: 200, globalAdmin: 404 },
+    request: async (context) => ({ url: `${API}/scheduled/${await scheduledOf(context)}`, payload: { content: 'edited' } }),
+  },
+  {
+    method: 'DELETE',
+    route: `${API}/scheduled/{id}`,
+    expect: { anonymous: 401, nonMember: 404, member: 404, conversationAdmin: 404, owner: 204, globalAdmin: 404 },
+    request: async (context) => ({ url: `${API}/scheduled/${await scheduledOf(context)}` }),
+  },
   // Reports: a message needs a member (anyone else gets 404, a global admin too; its sender 400); a user, anyone signed in.
   {
     method: 'POST',

@@ -255,6 +255,13 @@ function stringForSchema(schema: Schema, ids: IdSource, name: string): fc.Arbitr
     return known.length ? fc.oneof(fc.constantFrom(...known), fc.uuid()) : fc.uuid();
   }
   if (schema.format === 'email') return fc.emailAddress();
+  // URLs the server will call (webhooks): valid ones point at this machine only (port 9 refuses), so a
+  // fuzzed subscription can never send traffic anywhere else.
+  if (schema.format === 'uri')
+    return fc.oneof(
+      fc.webPath().map((path) => `http://127.0.0.1:9${path}`),
+      fc.string({ maxLength: 64 }),
+    );
   if (typeof schema.pattern === 'string') return fc.stringMatching(new RegExp(schema.pattern));
   const minLength = typeof schema.minLength === 'number' ? schema.minLength : 0;
   const maxLength = Math.min(typeof schema.maxLength === 'number' ? schema.maxLength : 64, 200);

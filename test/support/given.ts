@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { Role } from '../../src/common/auth/auth-user.js';
+import { eventually } from './faults/ports.js';
 import type { TestApp } from './test-app.js';
 
 export interface GivenUser {
@@ -92,6 +93,80 @@ export function builders(running: TestApp) {
       const response = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: reporter.auth, payload: body });
       expectStatus(response, 201, 'report');
       return response.json() as { id: string; status: string };
+    },
+
+    /** An API key minted by `owner` (POST /api-keys), with its secret and `auth` headers that use it. */
+    async apiKey(
+      owner: GivenUser,
+      body: { name?: string; scopes: string[]; expiresAt?: string; botId?: string },
+    ): Promise<{ id: string; key: string; scopes: string[]; auth: { authorization: string } }> {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: owner.auth, payload: { name: 'test key', ...body } });
+      expectStatus(response, 201, 'api key');
+      const created = response.json() as { id: string; key: string; scopes: string[] };
+      return { ...created, auth: { authorization: `Bearer ${created.key}` } };
+    },
+
+    /** A message `user` scheduled in a conversation an hour ahead (POST /conversations/:id/scheduled). */
+    async scheduled(user: GivenUser, conversationId: string, content = 'later'): Promise<{ id: string; sendAt: string; status: string }> {
+      const response = await app.inject({
+        method: 'POST',
+        url: `/api/v1/conversations/${conversationId}/scheduled`,
+        headers: user.auth,
+        payload: { clientMessageId: randomUUID(), content, sendAt: new Date(Date.now() + 3_600_000).toISOString() },
+      });
+      expectStatus(response, 201, 'schedule');
+      return response.json() as { id: string; sendAt: string; status: string };
+    },
+
+    /** A bot account created by `admin` (POST /admin/bots). */
+    async bot(admin: GivenUser, username = uniqueName('bot')): Promise<{ id: string; username: string; displayName: string; isBot: boolean }> {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/v1/admin/bots',
+        headers: admin.auth,
+        payload: { username, displayName: `Bot ${username}` },
+      });
+      expectStatus(response, 201, 'bot');
+      return (response.json() as { user: { id: string; username: string; displayName: string; isBot: boolean } }).user;
+    },
+
+    /**
+     * A webhook made by a new admin (POST /admin/webhooks); by default one that matches nothing (a
+     * conversation that does not exist), so it never sends anything.
+     */
+    async webhook(body: object = {}): Promise<{ id: string; cursor: string; secret: string }> {
+      const admin = await this.admin();
+      const payload = { url: 'http://127.0.0.1:9/never', events: ['pin.updated'], conversationId: randomUUID(), ...body };
+      const response = await app.inject({ method: 'POST', url: '/api/v1/admin/webhooks', headers: admin.auth, payload });
+      expectStatus(response, 201, 'webhook');
+      return response.json() as { id: string; cursor: string; secret: string };
+    },
+
+    /** A push device registered by `user` (POST /devices). */
+    async device(user: GivenUser): Promise<{ id: string; token: string }> {
+      const payload = { platform: 'android', token: `given-${randomUUID()}` };
+      const response = await app.inject({ method: 'POST', url: '/api/v1/devices', headers: user.auth, payload });
+      expectStatus(response, 201, 'device');
+      return response.json() as { id: string; token: string };
+    },
+
+    /** A data export `user` started (POST /users/me/export): its id. */
+    async dataExport(user: GivenUser): Promise<string> {
+      const response = await app.inject({ method: 'POST', url: '/api/v1/users/me/export', headers: user.auth });
+      expectStatus(response, 202, 'data export');
+      return (response.json() as { exportId: string }).exportId;
+    },
+
+    /** Waits (bounded) until the export's job finished; answers its status and URL. */
+    async finishedExport(user: GivenUser, exportId: string, timeoutMs = 60_000): Promise<{ status: string; url?: string }> {
+      return eventually(
+        async () => {
+          const response = await app.inject({ method: 'GET', url: `/api/v1/users/me/export/${exportId}`, headers: user.auth });
+          const body = response.json() as { status: string; url?: string };
+          return body.status === 'pending' ? undefined : body;
+        },
+        { timeoutMs, intervalMs: 250, what: `export ${exportId} finished` },
+      );
     },
 
     /** The same user signed in again: a second session (another device). */

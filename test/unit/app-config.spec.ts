@@ -129,7 +129,13 @@ describe('loadConfig', () => {
       membershipChangeLimit: 60,
       presenceEventLimit: 10,
     });
-    expect(defaults.caps).toEqual({ reactionsPerMessage: 50, socketsPerUser: 20 });
+    expect(defaults.caps).toEqual({
+      reactionsPerMessage: 50,
+      socketsPerUser: 20,
+      apiKeysPerUser: 25,
+      scheduledPerUser: 100,
+      scheduleAheadSeconds: 365 * 86_400,
+    });
     expect(defaults.presenceOfflineGraceMs).toBe(5_000);
     expect(loadConfig({ LOGIN_DELAY_BASE: '20ms', LOGIN_DELAY_MAX: '200ms', PRESENCE_OFFLINE_GRACE: '0' })).toMatchObject({
       throttle: { loginDelayBaseMs: 20, loginDelayMaxMs: 200 },

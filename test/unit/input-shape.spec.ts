@@ -1,6 +1,7 @@
 import { LoginDto } from '../../src/auth/dto/login.dto.js';
 import { ValidationFailed } from '../../src/common/errors/app.exception.js';
-import { inputProblem, MAX_ENTRIES, MAX_NESTING } from '../../src/common/validation/input-shape.js';
+import fc from 'fast-check';
+import { inputProblem, jsonTextProblem, MAX_ENTRIES, MAX_NESTING } from '../../src/common/validation/input-shape.js';
 import { createValidationPipe, MAX_DETAILS } from '../../src/common/validation/validation.pipe.js';
 
 function nested(depth: number): unknown {
@@ -98,5 +99,47 @@ describe('the shape of bodies, queries and socket payloads', () => {
     it('leave every other character alone', () => {
       expect(inputProblem({ content: '\u0001\u001f\uFEFF\uD800 👍🏽 北京' }, 'body')).toBeNull();
     });
+  });
+});
+
+describe('the shape of a JSON body, from its text before parsing', () => {
+  const summary = (text: string) => jsonTextProblem(text, 'body')?.summary ?? null;
+
+  it('refuses exactly what the walk over the parsed body refuses, for nesting at and around the bound', () => {
+    for (const depth of [MAX_NESTING - 1, MAX_NESTING, MAX_NESTING + 1, MAX_NESTING + 2, 10_000]) {
+      const text = JSON.stringify(nested(depth));
+      expect(summary(text)).toBe(inputProblem(JSON.parse(text), 'body')?.summary ?? null);
+    }
+  });
+
+  it('refuses a body wider than MAX_ENTRIES, and never one the walk lets through', () => {
+    expect(summary(JSON.stringify(wide(MAX_ENTRIES + 1)))).toBe('The request has too many fields');
+    expect(summary(JSON.stringify(wide(90_000)))).toBe('The request has too many fields');
+    expect(summary(JSON.stringify(wide(MAX_ENTRIES)))).toBeNull();
+    expect(summary(JSON.stringify(Array.from({ length: MAX_ENTRIES }, (_, n) => n)))).toBeNull();
+  });
+
+  it('does not count what is inside strings, escaped quotes included', () => {
+    const inside = `${'[{,'.repeat(MAX_ENTRIES)}\\"${'{[,'.repeat(MAX_ENTRIES)}`;
+    expect(summary(JSON.stringify({ content: inside, 'key,[{': inside.slice(0, 50) }))).toBeNull();
+    expect(summary(`{"a":"\\\\"${',0'.repeat(MAX_ENTRIES)}}`)).toBe('The request has too many fields');
+    expect(summary(JSON.stringify({ password: 'x'.repeat(1024 * 1024) }))).toBeNull();
+  });
+
+  it('leaves malformed text to the parser', () => {
+    expect(summary('{"a": "never closed')).toBeNull();
+    expect(summary(']]]]')).toBeNull();
+  });
+
+  it('agrees with the walk on any JSON value: when the text check refuses, so does the walk', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 40 }), (value) => {
+        const text = JSON.stringify(value);
+        const early = jsonTextProblem(text, 'body', { depth: 6, entries: 20 });
+        // Too deep and too wide at once may be named either way round; refused it is, both ways.
+        if (early) expect(inputProblem(JSON.parse(text), 'body', { depth: 6, entries: 20 })).not.toBeNull();
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,6 +1,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import Fastify from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { REDACTED_PATHS } from '../../src/observability/logger.js';
+import { registerRequestLogContext } from '../../src/observability/request-log-context.js';
 
 describe('log redaction', () => {
   it('never writes credentials, wherever they sit in a logged object', () => {
@@ -22,5 +25,30 @@ describe('log redaction', () => {
       expect(written).not.toContain(secret);
     }
     expect(written).toContain('[redacted]');
+  });
+});
+
+describe('request logging context', () => {
+  it("gives what Nest's logger writes during a request that request's id, across awaits", async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+        done();
+      },
+    });
+    const logger = pino({ level: 'info' }, sink);
+    const fastify = Fastify({ genReqId: () => `req-${lines.length}` });
+    registerRequestLogContext(fastify, logger);
+    const nestLogger = new PinoLogger({ pinoHttp: { logger } });
+    fastify.get('/', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      nestLogger.info('inside');
+      return { ok: true };
+    });
+    await fastify.inject({ url: '/' });
+    nestLogger.info('outside');
+    await fastify.close();
+    expect(lines).toEqual([expect.objectContaining({ msg: 'inside', requestId: 'req-0' }), expect.not.objectContaining({ requestId: expect.anything() })]);
   });
 });

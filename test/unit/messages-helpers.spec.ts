@@ -43,6 +43,7 @@ describe('messageForViewer', () => {
     pinnedAt: null,
     forwardedFrom: null,
     metadata: {},
+    preview: null,
   };
 
   it('tells each viewer which reactions are theirs and never shows who else reacted', () => {

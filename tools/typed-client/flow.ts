@@ -49,6 +49,10 @@ export function describeEvent(event: SyncEvent): string {
       return `${event.data.userId} is now ${event.data.role} in ${event.data.conversationId}`;
     case 'report.resolved':
       return `report ${event.data.reportId}: ${event.data.action ?? event.data.status}`;
+    case 'webhook.disabled':
+      return `webhook ${event.data.webhookId} disabled after ${event.data.deadDeliveries} dead deliveries`;
+    case 'export.finished':
+      return `export ${event.data.exportId}: ${event.data.status}`;
     default: {
       const unknown: never = event;
       return String(unknown);

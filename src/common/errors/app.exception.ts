@@ -52,9 +52,15 @@ export class Conflict extends AppException {
   }
 }
 
+/** Any 429 that says when to come back: `retry-after` on REST, `retryAfter` in a socket acknowledgement. */
 export class RateLimited extends AppException {
-  constructor(readonly retryAfterSeconds: number) {
-    super(HttpStatus.TOO_MANY_REQUESTS, 'RATE_LIMITED', 'Too many requests, slow down');
+  constructor(
+    readonly retryAfterSeconds: number,
+    code: ErrorCode = 'RATE_LIMITED',
+    message = 'Too many requests, slow down',
+    details?: ErrorDetail[],
+  ) {
+    super(HttpStatus.TOO_MANY_REQUESTS, code, message, details);
   }
 }
 

@@ -36,7 +36,20 @@ export const ERROR_CODES = {
     meaning: 'A signed media URL past its expiry (its signature is good): ask `GET /media/:id` or the payload that carried it for a fresh one',
     over: 'http',
   },
+  INSUFFICIENT_SCOPE: {
+    status: 403,
+    meaning:
+      "Authenticated with an API key whose scopes don't include the one this route or event needs (the answer's message names it); also a key on a route only a signed-in session may use",
+    over: 'both',
+  },
   USER_BANNED: { status: 403, meaning: 'The account is banned', over: 'http' },
+  MUTED: {
+    status: 403,
+    meaning: 'An owner or admin muted the caller in this conversation: reading goes on, posting does not (`details` names `until` for a mute that ends)',
+    over: 'both',
+  },
+  READ_ONLY: { status: 403, meaning: 'The group is in `announcements` mode: only its owner and admins post', over: 'both' },
+  MESSAGE_REJECTED: { status: 403, meaning: 'The pre-send hook (PRE_SEND_HOOK_URL) rejected the message; the message is its reason', over: 'both' },
   BLOCKED: { status: 403, meaning: 'One of the two users blocked the other: no direct messages, no new direct conversation', over: 'both' },
   NOT_FOUND: {
     status: 404,
@@ -80,6 +93,12 @@ export const ERROR_CODES = {
   },
   RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'A `range` that starts past the end of the content', over: 'http', generic: true },
   RATE_LIMITED: { status: 429, meaning: 'Over a rate limit: wait `retry-after` seconds (`retryAfter` in an acknowledgement)', over: 'both', generic: true },
+  SLOW_MODE: {
+    status: 429,
+    meaning:
+      'The group is in slow mode and the caller posted less than `slowModeSeconds` ago: wait `retry-after` seconds (`retryAfter` in `details` and in an acknowledgement)',
+    over: 'both',
+  },
   UNKNOWN_EVENT: { status: 404, meaning: 'A client event the server does not know (see the AsyncAPI document)', over: 'socket' },
   REQUEST_REFUSED: {
     status: 400,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { UnsupportedMediaType } from '../errors/app.exception.js';
+import { UnsupportedMediaType, ValidationFailed } from '../errors/app.exception.js';
+import { jsonTextProblem } from '../validation/input-shape.js';
 
 /**
  * The routes that take `multipart/form-data` (their upload interceptor reads it), as `METHOD /route`.
@@ -25,6 +26,9 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (request, body: string, done) => {
     if (body.length === 0) return done(null, undefined);
+    // Too deep or too wide is refused before parsing: building such a body is the expensive part.
+    const problem = jsonTextProblem(body, 'body');
+    if (problem) return done(new ValidationFailed([problem.detail], problem.summary), undefined);
     void parseJson(request, body as string, done);
   });
   fastify.addHook('preValidation', (request, _reply, done) => {

@@ -56,7 +56,7 @@ export const RATE_LIMITS: Record<RateLimit, RateLimitSpec> = {
     windowSeconds: 60,
     budget: (config) => config.throttle.limit,
     env: 'THROTTLE_LIMIT',
-    per: 'signed-in user, else IP',
+    per: 'API key, else signed-in user, else IP',
     counts: 'every HTTP request (health checks excepted)',
     answer: '429 `RATE_LIMITED` with `retry-after`; `x-ratelimit-*` headers on every answer',
   },

@@ -3,7 +3,7 @@ import { MetadataProperty } from '../../common/metadata/metadata.js';
 import type { Page } from '../../common/pagination/page-query.dto.js';
 import { MessageDto } from '../../messages/dto/message.dto.js';
 import { ProfileDto } from '../../users/dto/profile.dto.js';
-import type { ConversationType, MemberRole } from '../../access/access.types.js';
+import { CONVERSATION_MODES, type ConversationMode, type ConversationType, type MemberRole, SLOW_MODE_MAX_SECONDS } from '../../access/access.types.js';
 import { NOTIFICATION_LEVELS, type NotificationLevel } from '../../memberships/conversation-member.entity.js';
 
 export class ConversationDto {
@@ -66,6 +66,20 @@ export class ConversationDto {
 
   @MetadataProperty('Custom fields set by owners and admins (`PATCH /conversations/:id/metadata`)')
   metadata: Record<string, unknown>;
+
+  @ApiProperty({
+    enum: CONVERSATION_MODES,
+    description: '`announcements`: only the owner and admins post (others get 403 `READ_ONLY`); always `open` for direct conversations',
+  })
+  mode: ConversationMode;
+
+  @ApiProperty({
+    type: 'integer',
+    minimum: 0,
+    maximum: SLOW_MODE_MAX_SECONDS,
+    description: 'Slow mode: a plain member posts at most once per this many seconds (owner and admins exempt; 429 `SLOW_MODE` otherwise); 0: off',
+  })
+  slowModeSeconds: number;
 }
 
 export class ConversationDraftDto {
@@ -91,6 +105,18 @@ export class MemberDto {
 
   @ApiProperty({ format: 'date-time' })
   joinedAt: string;
+
+  @ApiProperty({
+    description:
+      "Muted by the group's owner or an admin (and the mute has not run out): reads, cannot post (403 `MUTED`). Not the member's own notification mute",
+  })
+  moderationMuted: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When that mute ends; null while not muted or muted until unmuted' })
+  moderationMutedUntil: string | null;
+
+  @MetadataProperty('Custom fields on the membership (`PATCH /conversations/:id/members/:userId/metadata`)')
+  metadata: Record<string, unknown>;
 }
 
 export class ConversationDetailDto extends ConversationDto {

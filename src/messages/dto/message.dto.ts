@@ -64,6 +64,24 @@ export class ForwardedFromDto {
   createdAt: string;
 }
 
+/** What a chat UI shows under a message with a link (fetched by the server, never from a private address). */
+export class LinkPreviewDto {
+  @ApiProperty({ format: 'uri', description: 'The page (its `og:url` when it gives one)' })
+  url: string;
+
+  @ApiProperty()
+  title: string;
+
+  @ApiProperty({ type: String, nullable: true })
+  description: string | null;
+
+  @ApiProperty({ type: String, format: 'uri', nullable: true })
+  imageUrl: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  siteName: string | null;
+}
+
 export class MessageDto implements MessageView {
   @ApiProperty({ format: 'uuid' })
   id: string;
@@ -148,6 +166,14 @@ export class MessageDto implements MessageView {
 
   @MetadataProperty('Custom fields set by the sender (`PATCH …/messages/:messageId/metadata`)')
   metadata: Record<string, unknown>;
+
+  @ApiProperty({
+    type: LinkPreviewDto,
+    nullable: true,
+    description:
+      'The preview of the first link in `content`, attached after the send by a `message.updated`; null before, without a link, or when the page has none',
+  })
+  preview: LinkPreviewDto | null;
 }
 
 export class MessageHistoryDto {

@@ -46,8 +46,14 @@ export class MemberUpdatedEventDto {
   @ApiProperty({ format: 'uuid' })
   userId: string;
 
-  @ApiProperty({ enum: ['admin', 'member'], description: "The member's new role" })
+  @ApiProperty({ enum: ['admin', 'member'], description: "The member's role (new, for a role change)" })
   role: 'admin' | 'member';
+
+  @ApiProperty({ description: "Muted by the group's owner or an admin: reads, cannot post (403 `MUTED`)" })
+  moderationMuted: boolean;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When that mute ends; null while not muted or muted until unmuted' })
+  moderationMutedUntil: string | null;
 }
 
 export class ConversationRemovedEventDto {
@@ -77,7 +83,15 @@ export class PresenceEventDto {
   lastSeenAt: string | null;
 }
 
-export const REVOCATION_REASONS: readonly RevocationReason[] = ['logout', 'revoked', 'token_reused', 'password_changed', 'banned', 'role_changed'];
+export const REVOCATION_REASONS: readonly RevocationReason[] = [
+  'logout',
+  'revoked',
+  'token_reused',
+  'password_changed',
+  'banned',
+  'role_changed',
+  'account_deleted',
+];
 
 export class SessionRevokedEventDto {
   @ApiProperty({ enum: REVOCATION_REASONS })
@@ -181,13 +195,16 @@ export class DraftUpdatedEventDto {
 }
 
 export class MetadataUpdatedEventDto {
-  @ApiProperty({ enum: ['user', 'conversation', 'message'], description: 'What the metadata belongs to' })
-  target: 'user' | 'conversation' | 'message';
+  @ApiProperty({
+    enum: ['user', 'conversation', 'message', 'member'],
+    description: 'What the metadata belongs to (`member`: a membership of the conversation)',
+  })
+  target: 'user' | 'conversation' | 'message' | 'member';
 
-  @ApiProperty({ format: 'uuid', description: "The user's, conversation's or message's id" })
+  @ApiProperty({ format: 'uuid', description: "The user's, conversation's or message's id; for a member, the member's user id" })
   id: string;
 
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The conversation, for a conversation or a message; null for a user' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The conversation, for a conversation, a message or a member; null for a user' })
   conversationId: string | null;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The whole object after the change' })

@@ -27,6 +27,9 @@ export class ProfileDto {
   @ApiProperty({ type: MediaDto, nullable: true, description: 'The avatar, or null' })
   avatar: MediaDto | null;
 
+  @ApiProperty({ description: 'A bot account (created by an admin, acting through API keys), not a person' })
+  isBot: boolean;
+
   @ApiProperty({ type: PresenceDto })
   presence: PresenceDto;
 }

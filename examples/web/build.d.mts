@@ -1,0 +1,1 @@
+export declare function buildWebApp(): Promise<Record<'index.html' | 'app.js' | 'app.css', string>>;
