@@ -74,8 +74,12 @@ describe('catch-up with /api/v1/sync', () => {
     }
   }
 
-  const cursorNow = async (user: GivenUser) => (await sync(user)).cursor;
   const flush = (app: TestApp = running) => app.app.get(EventLog).flush();
+  /** The cursor after everything committed so far: an event committed but not yet sequenced would land after it. */
+  const cursorNow = async (user: GivenUser) => {
+    await flush();
+    return (await sync(user)).cursor;
+  };
 
   it('answers no events and the current cursor without `since`, and the same cursor when nothing happened since', async () => {
     const ada = await given.user();
