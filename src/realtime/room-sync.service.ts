@@ -32,6 +32,8 @@ interface LocalUser {
   loadedThrough: bigint;
   conversations: Map<string, KnownMembership>;
   sockets: number;
+  /** Counts the membership changes applied to this user's rooms here: a handshake that saw none since its read needn't read again. */
+  changes: number;
 }
 
 /**
@@ -49,6 +51,8 @@ export class RoomSync {
   private readonly users = new Map<string, LocalUser>();
   /** Rooms a socket left with `conversation.leave`: a later re-read of its memberships doesn't put it back. */
   private readonly left = new WeakMap<ChatSocket, Set<string>>();
+  /** What a handshake's socket knew of its user just before it read the memberships. */
+  private readonly handshakes = new WeakMap<ChatSocket, { user: LocalUser; changes: number }>();
 
   constructor(
     private readonly access: AccessService,
@@ -59,6 +63,7 @@ export class RoomSync {
   async connect(socket: ChatSocket): Promise<void> {
     const user = this.local(socket.data.userId);
     user.sockets += 1;
+    this.handshakes.set(socket, { user, changes: user.changes });
     const rooms = await this.load(socket.data.userId);
     await socket.join(rooms.map(conversationRoom));
   }
@@ -70,9 +75,14 @@ export class RoomSync {
 
   /**
    * The rooms joined in the handshake came from a read that a membership change may have overtaken while
-   * the socket wasn't connected yet; read again.
+   * the socket wasn't connected yet (room changes reach connected sockets only); read again — unless no
+   * change to the user's rooms came here since just before that read, which is the common case and
+   * spares every reconnect of a storm a second membership read.
    */
   async reconcile(socket: ChatSocket): Promise<void> {
+    const handshake = this.handshakes.get(socket);
+    this.handshakes.delete(socket);
+    if (handshake && this.users.get(socket.data.userId) === handshake.user && handshake.user.changes === handshake.changes) return;
     try {
       const current = new Set((await this.load(socket.data.userId)).map(conversationRoom));
       if (!socket.connected) return;
@@ -114,6 +124,10 @@ export class RoomSync {
   @OnEvent(MEMBERSHIP_CHANGED)
   onMembershipChanged(change: MembershipChanged): void {
     const room = conversationRoom(change.conversationId);
+    for (const userId of [...change.removedUserIds, ...change.addedUserIds]) {
+      const user = this.users.get(userId);
+      if (user) user.changes += 1;
+    }
     for (const userId of change.removedUserIds) {
       const known = this.users.get(userId)?.conversations.get(change.conversationId);
       if (known) known.removedAt = 'local';
@@ -128,6 +142,7 @@ export class RoomSync {
     const user = this.users.get(event.userId);
     const position = BigInt(event.position);
     if (!user || position <= user.loadedThrough) return;
+    user.changes += 1;
     const conversationId =
       event.type === 'conversation.removed' ? (event.data as { conversationId: string }).conversationId : (event.data as { id: string }).id;
     const room = conversationRoom(conversationId);
@@ -170,7 +185,7 @@ export class RoomSync {
   private local(userId: string): LocalUser {
     let user = this.users.get(userId);
     if (!user) {
-      user = { loadedThrough: 0n, conversations: new Map(), sockets: 0 };
+      user = { loadedThrough: 0n, conversations: new Map(), sockets: 0, changes: 0 };
       this.users.set(userId, user);
     }
     return user;

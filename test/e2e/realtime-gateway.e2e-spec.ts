@@ -1,4 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { AccessService } from '../../src/access/access.service.js';
+import { EventLog } from '../../src/events/event-log.service.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { AsyncApiChecker, clientSocket, refusal, sleep, socketFactory } from '../support/sockets.js';
@@ -213,6 +215,55 @@ describe('realtime gateway (Socket.IO)', () => {
       await sleep(200);
       expect(memberSocket.all<MessageEvent>('message.created', (message) => message.id === after.id)).toEqual([]);
       expect(await memberSocket.request('conversation.join', { conversationId: group.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    });
+
+    /** Wraps the handshake's membership read; `during` runs after a read of `userId` and before it answers. */
+    async function withMembershipReads<T>(userId: string, during: (() => Promise<void>) | null, body: (reads: () => number) => Promise<T>): Promise<T> {
+      const access = running.app.get(AccessService);
+      const original = access.membershipWindows;
+      let reads = 0;
+      let pending = during;
+      access.membershipWindows = async function (this: AccessService, user, limit, conversationId) {
+        const answer = await original.call(this, user, limit, conversationId);
+        if (user === userId && conversationId === undefined) {
+          reads += 1;
+          const hold = pending;
+          pending = null;
+          if (hold) await hold();
+        }
+        return answer;
+      };
+      try {
+        return await body(() => reads);
+      } finally {
+        access.membershipWindows = original;
+      }
+    }
+
+    it("reads a connecting socket's memberships once when nothing about them changed during its handshake", async () => {
+      const [ada, bob] = await Promise.all([given.user(), given.user()]);
+      const conversation = await chat.direct(ada, bob);
+      await withMembershipReads(bob.id, null, async (reads) => {
+        const bobSocket = await connect(bob);
+        const hello = await chat.message(ada, conversation, 'hello');
+        await bobSocket.next<MessageEvent>('message.created', (message) => message.id === hello.id);
+        expect(reads()).toBe(1);
+      });
+    });
+
+    it('puts a socket in the room of a group it was added to while its handshake was reading its memberships', async () => {
+      const [owner, bob] = await Promise.all([given.user(), given.user()]);
+      const group = await chat.group(owner, []);
+      const addBob = async () => {
+        expect((await rest('POST', `/conversations/${group.id}/members`, owner, { userIds: [bob.id] })).statusCode).toBe(200);
+        await running.app.get(EventLog).flush();
+      };
+      await withMembershipReads(bob.id, addBob, async (reads) => {
+        const bobSocket = await connect(bob);
+        await until(() => reads() === 2);
+        const welcome = await chat.message(owner, group, 'welcome');
+        await bobSocket.next<MessageEvent>('message.created', (message) => message.id === welcome.id);
+      });
     });
 
     it('lets a member leave a room and join it again', async () => {
