@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 import type { ResolvedDatabase } from './database-connection.js';
+import { HeavyWorkAdmission } from '../common/concurrency/heavy-work-admission.js';
 
 /**
  * A connection of its own for the event log's sequencer (not yet opened: its first use does). On the
@@ -32,8 +33,9 @@ export class DatabaseModule {
           useFactory: () =>
             new DataSource({ ...dataSourceOptions({ url: database.url, poolSize: 1, timeouts: database.timeouts }), entities: [], migrations: [] }),
         },
+        { provide: HeavyWorkAdmission, useFactory: () => new HeavyWorkAdmission(database.poolSize) },
       ],
-      exports: [SEQUENCER_DATA_SOURCE],
+      exports: [SEQUENCER_DATA_SOURCE, HeavyWorkAdmission],
     };
   }
 }

@@ -38,7 +38,7 @@ export class MediaController {
 
   @Post()
   @HttpCode(201)
-  @Heavy()
+  @Heavy({ queued: false })
   @UseInterceptors(SingleFileUpload)
   @ApiOperation({
     summary: 'Upload a file',

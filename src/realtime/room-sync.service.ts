@@ -4,6 +4,7 @@ import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException } from '../common/errors/app.exception.js';
+import { HeavyWorkAdmission } from '../common/concurrency/heavy-work-admission.js';
 import type { SequencedEvent } from '../events/chat-events.js';
 import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membership.events.js';
 import { type ChatSocket, RealtimeServer } from './realtime-server.js';
@@ -57,6 +58,7 @@ export class RoomSync {
   constructor(
     private readonly access: AccessService,
     private readonly realtime: RealtimeServer,
+    private readonly admission: HeavyWorkAdmission,
   ) {}
 
   /** Handshake: the user's memberships (the most recently active first) and their rooms. */
@@ -193,7 +195,10 @@ export class RoomSync {
 
   /** Reads the user's memberships (or one) into what this instance knows; answers their conversation ids. */
   private async load(userId: string, conversationId?: string): Promise<string[]> {
-    const { windows, head } = await this.access.membershipWindows(userId, conversationId ? 1 : MAX_CONVERSATION_ROOMS, conversationId);
+    // Heavy work: a reconnect storm is thousands of these at once, and must leave sends their connections.
+    const { windows, head } = await this.admission.run(() =>
+      this.access.membershipWindows(userId, conversationId ? 1 : MAX_CONVERSATION_ROOMS, conversationId),
+    );
     const user = this.users.get(userId);
     if (user) {
       for (const window of windows) {

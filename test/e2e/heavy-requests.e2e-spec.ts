@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { HeavyWorkAdmission } from '../../src/common/concurrency/heavy-work-admission.js';
 import { chatBuilders } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { eventually } from '../support/faults/ports.js';
 import { filesIn, temporaryMediaDir } from '../support/media.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 /*
  * Search, sync, history and uploads cost what the data costs. One account with many of them in flight
@@ -81,6 +83,27 @@ describe('heavy requests per user', () => {
       timeoutMs: 20_000,
       what: 'the slots freed',
     });
+  });
+
+  it('queues heavy work beyond its part of the pool, and sends go on meanwhile', async () => {
+    const [ada, bob] = [await given.user(), await given.user()];
+    const chat = chatBuilders(running);
+    const room = await chat.direct(ada, bob);
+    // Every permit of heavy work taken, as by a reconnect storm's handshakes and /sync calls.
+    const admission = running.app.get(HeavyWorkAdmission);
+    const held = await Promise.all(Array.from({ length: admission.permits }, () => admission.acquire()));
+    try {
+      const history = get(ada, `/conversations/${room.id}/messages`);
+      await until(() => admission.waiting === 1, 'the history request queued');
+      const sent = await chat.message(bob, room, 'sent while heavy work waits');
+      expect(admission.waiting).toBe(1);
+      held.pop()!();
+      const page = await history;
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(sent.id);
+    } finally {
+      for (const release of held) release();
+    }
   });
 
   it('keeps answering another user while one account fires 25 heavy requests at once', async () => {

@@ -1,4 +1,5 @@
 import type { AccessService } from '../../src/access/access.service.js';
+import { HeavyWorkAdmission } from '../../src/common/concurrency/heavy-work-admission.js';
 import type { SequencedEvent } from '../../src/events/chat-events.js';
 import type { ChatSocket, RealtimeServer } from '../../src/realtime/realtime-server.js';
 import { RoomSync } from '../../src/realtime/room-sync.service.js';
@@ -21,7 +22,7 @@ function event(position: number, type: 'conversation.updated' | 'conversation.re
 /** RoomSync over a fake access check (memberships read at `head`) and no Socket.IO server. */
 async function roomSync(windows: Array<{ conversationId: string; joinedAt: bigint | null }>, head: bigint): Promise<RoomSync> {
   const access = { membershipWindows: async () => ({ windows, head }) } as unknown as AccessService;
-  const rooms = new RoomSync(access, { server: null } as unknown as RealtimeServer);
+  const rooms = new RoomSync(access, { server: null } as unknown as RealtimeServer, new HeavyWorkAdmission(10));
   await rooms.connect({ data: { userId: USER }, join: async () => undefined } as unknown as ChatSocket);
   return rooms;
 }
