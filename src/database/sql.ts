@@ -20,3 +20,28 @@ export async function change<T = unknown>(manager: EntityManager, sql: string, p
   const [rows, count] = (await manager.query(sql, parameters)) as [T[], number];
   return { rows, count };
 }
+
+/**
+ * Named CTEs of a larger statement, with their own parameters numbered from `$1`: how a repository hands
+ * out a write of its table for another module to send in one round trip with others (`combine`).
+ */
+export interface StatementPart {
+  /** `[name, body]` in order; a body may name a CTE of an earlier part, or of its own. */
+  ctes: Array<[name: string, body: string]>;
+  parameters: unknown[];
+}
+
+/**
+ * Several parts as one statement, each part's `$n` renumbered after the parts before it. PostgreSQL runs
+ * every data-modifying CTE once, read or not, all on one snapshot: parts must not write the same rows.
+ */
+export function combine(parts: StatementPart[], finalSelect: string): { sql: string; parameters: unknown[] } {
+  const parameters: unknown[] = [];
+  const ctes: string[] = [];
+  for (const part of parts) {
+    const offset = parameters.length;
+    for (const [name, body] of part.ctes) ctes.push(`${name} AS (${body.replace(/\$(\d+)/g, (_match, n: string) => `$${Number(n) + offset}`)})`);
+    parameters.push(...part.parameters);
+  }
+  return { sql: `WITH ${ctes.join(',\n')}\n${finalSelect}`, parameters };
+}

@@ -5,7 +5,8 @@ import type { Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { EVENTS_SEQUENCED, type MessageRewrite, type NewChatEvent, type SequencedEvent } from './chat-events.js';
 import { EVENT_STAGE_SECONDS } from './event-log.metrics.js';
-import { EventLogRepository } from './event-log.repository.js';
+import { appendPart, EventLogRepository } from './event-log.repository.js';
+import type { StatementPart } from '../database/sql.js';
 
 const BATCH_SIZE = 500;
 /** Safety net for events whose writer died between commit and kick, or whose kick lost the lock race. */
@@ -49,6 +50,11 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
   async append(manager: EntityManager, ...events: NewChatEvent[]): Promise<string[]> {
     if (!events.length) return [];
     return this.repository.append(manager, events);
+  }
+
+  /** `append` as a part of a larger statement (see `combine`): the CTE `name` answers the events' ids. */
+  appendPart(events: NewChatEvent[], name?: string): StatementPart {
+    return appendPart(events, name);
   }
 
   /** The log forgets: an edit or delete reaches every earlier event that embeds the message. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ConversationMode, ConversationType, MemberRole } from '../access/access.types.js';
-import { change, select, selectOne } from '../database/sql.js';
+import { change, combine, select, selectOne, type StatementPart } from '../database/sql.js';
 import type { NotificationLevel } from './conversation-member.entity.js';
 
 /** A change of a member's own view of a conversation; absent fields stay as they are. */
@@ -361,22 +361,8 @@ export class ConversationsRepository {
    * post is younger than `slow_mode_seconds`; 0 once stamped.
    */
   async stampPost(manager: EntityManager, conversationId: string, userId: string, exempt: boolean): Promise<number> {
-    const rows = await select<{ wait: number }>(
-      manager,
-      `WITH target AS (
-         SELECT mb.conversation_id, mb.user_id,
-                CASE WHEN $3::boolean OR c.slow_mode_seconds = 0 OR mb.last_posted_at IS NULL THEN 0
-                     ELSE greatest(0, ceil(extract(epoch FROM mb.last_posted_at + c.slow_mode_seconds * interval '1 second' - clock_timestamp())))::int END AS wait
-           FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
-          WHERE mb.conversation_id = $1 AND mb.user_id = $2
-            FOR UPDATE OF mb
-       ), stamped AS (
-         UPDATE conversation_member mb SET last_posted_at = clock_timestamp()
-           FROM target t WHERE t.wait = 0 AND mb.conversation_id = t.conversation_id AND mb.user_id = t.user_id
-       )
-       SELECT wait FROM target`,
-      [conversationId, userId, exempt],
-    );
+    const { sql, parameters } = combine([stampPostPart(conversationId, userId, exempt)], 'SELECT wait FROM post_target');
+    const rows = await select<{ wait: number }>(manager, sql, parameters);
     return rows[0]?.wait ?? 0;
   }
 
@@ -435,6 +421,58 @@ export class ConversationsRepository {
  * What a send brings back: the members (not the sender) who archived or hid the conversation and have not
  * muted it. `conversation_member_away_idx` holds only those rows, so a send in a big room reads a few.
  */
+/**
+ * `stampPost` as a part of a larger statement: `post_target` answers `wait` (0 when stamped); the caller
+ * must hold the conversation's row lock, as a send does from its seq bump on.
+ */
+/**
+ * `otherMembersMarkers` as a part of one statement: the CTE `h_markers` is one row, `list` a JSON array of
+ * `{ c: conversationId, s: senderId, r: readSeq, d: deliveredSeq }`.
+ */
+export function otherMembersMarkersPart(pairs: Array<{ conversationId: string; senderId: string }>): StatementPart {
+  return {
+    ctes: [
+      [
+        'h_markers',
+        `SELECT coalesce(json_agg(json_build_object('c', k.conversation_id, 's', k.sender_id, 'r', k.read_seq, 'd', k.delivered_seq)), '[]'::json) AS list
+           FROM (SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
+                   FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
+                   JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
+                  GROUP BY s.conversation_id, s.sender_id) k`,
+      ],
+    ],
+    parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.senderId)],
+  };
+}
+
+export function stampPostPart(conversationId: string, userId: string, exempt: boolean): StatementPart {
+  return {
+    ctes: [
+      [
+        'post_target',
+        `SELECT mb.conversation_id, mb.user_id,
+                CASE WHEN $3::boolean OR c.slow_mode_seconds = 0 OR mb.last_posted_at IS NULL THEN 0
+                     ELSE greatest(0, ceil(extract(epoch FROM mb.last_posted_at + c.slow_mode_seconds * interval '1 second' - clock_timestamp())))::int END AS wait
+           FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
+          WHERE mb.conversation_id = $1 AND mb.user_id = $2
+            FOR UPDATE OF mb`,
+      ],
+      [
+        'post_stamped',
+        `UPDATE conversation_member mb SET last_posted_at = clock_timestamp()
+           FROM post_target t WHERE t.wait = 0 AND mb.conversation_id = t.conversation_id AND mb.user_id = t.user_id`,
+      ],
+    ],
+    parameters: [conversationId, userId, exempt],
+  };
+}
+
+/** `bringBackQuery` as a part of a larger statement: `brought_back` answers the members it brought back. */
+export function bringBackPart(conversationId: string, senderId: string): StatementPart {
+  const { sql, parameters } = bringBackQuery(conversationId, senderId);
+  return { ctes: [['brought_back', sql]], parameters };
+}
+
 export function bringBackQuery(conversationId: string, senderId: string): SqlQuery {
   return {
     sql: `UPDATE conversation_member SET archived = false, hidden = false

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { change, select } from '../database/sql.js';
+import { change, select, type StatementPart } from '../database/sql.js';
 import { NO_THREAD } from './draft.entity.js';
 
 export interface DraftRow {
@@ -68,11 +68,8 @@ export class DraftsRepository {
 
   /** True when there was such a draft. */
   async remove(manager: EntityManager, userId: string, conversationId: string, threadRootId: string | null): Promise<boolean> {
-    const { count } = await change(
-      manager,
-      `DELETE FROM draft WHERE user_id = $1 AND conversation_id = $2 AND thread_key = coalesce($3::uuid, '${NO_THREAD}'::uuid)`,
-      [userId, conversationId, threadRootId],
-    );
+    const { ctes, parameters } = removeDraftPart(userId, conversationId, threadRootId);
+    const { count } = await change(manager, ctes[0][1], parameters);
     return count > 0;
   }
 
@@ -97,4 +94,14 @@ export class DraftsRepository {
     );
     return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row]));
   }
+}
+
+/** A draft's removal as a part of a larger statement (a send clears it): `draft_removed` has a row when there was one. */
+export function removeDraftPart(userId: string, conversationId: string, threadRootId: string | null): StatementPart {
+  return {
+    ctes: [
+      ['draft_removed', `DELETE FROM draft WHERE user_id = $1 AND conversation_id = $2 AND thread_key = coalesce($3::uuid, '${NO_THREAD}'::uuid) RETURNING 1`],
+    ],
+    parameters: [userId, conversationId, threadRootId],
+  };
 }

@@ -54,9 +54,14 @@ export class MessageAttachments {
 
   /** Each message's attachments in order, as `Media`. */
   async attachmentsOf(messageIds: string[], manager?: EntityManager): Promise<Map<string, AttachmentView[]>> {
+    if (!messageIds.length) return new Map();
+    return this.viewsOf(await this.messages.attachmentIdsOf(messageIds, manager), manager);
+  }
+
+  /** Attachment rows (message, media, in order) already read, as each message's `Media`: one look-up, none when there are none. */
+  async viewsOf(rows: Array<{ message_id: string; media_id: string }>, manager?: EntityManager): Promise<Map<string, AttachmentView[]>> {
     const byMessage = new Map<string, AttachmentView[]>();
-    if (!messageIds.length) return byMessage;
-    const rows = await this.messages.attachmentIdsOf(messageIds, manager);
+    if (!rows.length) return byMessage;
     const media = await this.media.mediaByIds(
       rows.map((row) => row.media_id),
       manager,

@@ -1,32 +1,61 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { ConversationsRepository } from '../memberships/conversations.repository.js';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { combine, select } from '../database/sql.js';
+import { otherMembersMarkersPart } from '../memberships/conversations.repository.js';
 import { MessageAttachments } from './message-attachments.js';
-import { type MessageData, type MessageRow, statusOf, toMessageData } from './message.mapper.js';
-import { MessagesRepository } from './messages.repository.js';
+import { type MessageData, type MessageRow, type ReactionData, statusOf, toMessageData } from './message.mapper.js';
+import { messageDetailsPart, MessagesRepository } from './messages.repository.js';
+
+interface MessageDetailsRow {
+  reactions: Array<{ m: string; e: string; u: string[] }>;
+  attachments: Array<{ m: string; id: string }>;
+  mentions: Array<{ m: string; u: string }>;
+  markers: Array<{ c: string; s: string; r: number | string; d: number | string }>;
+}
 
 /**
- * Turns message rows into `MessageData` with a fixed number of queries whatever the number of messages:
- * one for reactions, one for attachments, one for mentions, one aggregate for every sender's status.
+ * Everything a page of messages shows beside its rows, in one round trip: reactions, attachment ids and
+ * mentions of `messageIds`, and the other members' lowest markers for each (conversation, sender) pair
+ * (a message's status). Exported for the benchmark's raw baseline, which runs the same statement.
+ */
+export function messageDetailsQuery(messageIds: string[], pairs: Array<{ conversationId: string; senderId: string }>) {
+  return combine(
+    [messageDetailsPart(messageIds), otherMembersMarkersPart(pairs)],
+    `SELECT (SELECT list FROM h_reactions) AS reactions, (SELECT list FROM h_attachments) AS attachments,
+            (SELECT list FROM h_mentions) AS mentions, (SELECT list FROM h_markers) AS markers`,
+  );
+}
+
+/**
+ * Turns message rows into `MessageData` with one query whatever the number of messages
+ * (`messageDetailsQuery`), and one more for the uploads when some of them carry attachments.
  */
 @Injectable()
 export class MessageViews {
   constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly messages: MessagesRepository,
     private readonly attachments: MessageAttachments,
-    private readonly memberships: ConversationsRepository,
   ) {}
 
-  async hydrate(rows: MessageRow[], manager?: EntityManager): Promise<MessageData[]> {
+  async hydrate(rows: MessageRow[], manager: EntityManager = this.dataSource.manager): Promise<MessageData[]> {
     if (!rows.length) return [];
-    const ids = rows.map((row) => row.id);
     const pairs = new Map(rows.map((row) => [`${row.conversation_id}:${row.sender_id}`, { conversationId: row.conversation_id, senderId: row.sender_id }]));
-    // Sequential: inside a transaction they share one connection anyway.
-    const reactions = await this.messages.reactionsOf(ids, manager);
-    const attachments = await this.attachments.attachmentsOf(ids, manager);
-    const mentions = await this.messages.mentionsOf(ids, manager);
-    const markers = await this.memberships.otherMembersMarkers([...pairs.values()], manager);
-    const markersByPair = new Map(markers.map((marker) => [`${marker.conversationId}:${marker.senderId}`, marker]));
+    const { sql, parameters } = messageDetailsQuery(
+      rows.map((row) => row.id),
+      [...pairs.values()],
+    );
+    const [details] = await select<MessageDetailsRow>(manager, sql, parameters);
+    const reactions = new Map<string, ReactionData[]>();
+    for (const { m, e, u } of details.reactions) reactions.set(m, [...(reactions.get(m) ?? []), { emoji: e, count: u.length, userIds: u }]);
+    const mentions = new Map<string, string[]>();
+    for (const { m, u } of details.mentions) mentions.set(m, [...(mentions.get(m) ?? []), u]);
+    const attachments = await this.attachments.viewsOf(
+      details.attachments.map(({ m, id }) => ({ message_id: m, media_id: id })),
+      manager,
+    );
+    const markersByPair = new Map(details.markers.map(({ c, s, r, d }) => [`${c}:${s}`, { readSeq: Number(r), deliveredSeq: Number(d) }]));
     return rows.map((row) =>
       toMessageData(row, {
         reactions: reactions.get(row.id) ?? [],

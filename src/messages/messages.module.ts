@@ -19,6 +19,7 @@ import { MessageMentions } from './mentions.js';
 import { MentionsController } from './mentions.controller.js';
 import { MentionsService } from './mentions.service.js';
 import { PinsController } from './pins.controller.js';
+import { PostWrites } from './post-writes.js';
 import { PinsService } from './pins.service.js';
 import { ThreadParticipant } from './thread-participant.entity.js';
 import { ThreadsController } from './threads.controller.js';
@@ -51,6 +52,7 @@ import { UsersModule } from '../users/users.module.js';
     MentionsService,
     messagesSentCounter,
     PreSendHook,
+    PostWrites,
   ],
   exports: [MessagesService, MessageViews, MessagesRepository, MediaDeletion],
 })

@@ -2,7 +2,7 @@ import type { LinkPreview } from './link-preview.types.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { change, select, selectOne } from '../database/sql.js';
+import { change, select, selectOne, type StatementPart } from '../database/sql.js';
 import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
 import type { ForwardedFrom } from './message.entity.js';
@@ -21,6 +21,35 @@ export type SearchHit = MessageRow & { position_at: string };
 export interface SqlQuery {
   sql: string;
   parameters: unknown[];
+}
+
+/**
+ * What messages carry beside their rows — reactions, attachment ids, mentions — as a part of one statement
+ * (`messageDetailsQuery`): the CTEs `h_reactions`, `h_attachments` and `h_mentions` are one row each, `list`
+ * a JSON array in the order the separate look-ups (`reactionsOf`, `attachmentIdsOf`, `mentionsOf`) answer.
+ */
+export function messageDetailsPart(messageIds: string[]): StatementPart {
+  return {
+    ctes: [
+      [
+        'h_reactions',
+        `SELECT coalesce(json_agg(json_build_object('m', r.message_id, 'e', r.emoji, 'u', r.user_ids) ORDER BY r.message_id, r.first_at, r.emoji), '[]'::json) AS list
+           FROM (SELECT message_id, emoji, array_agg(user_id::text ORDER BY created_at, user_id) AS user_ids, min(created_at) AS first_at
+                   FROM message_reaction WHERE message_id = ANY($1::uuid[]) GROUP BY message_id, emoji) r`,
+      ],
+      [
+        'h_attachments',
+        `SELECT coalesce(json_agg(json_build_object('m', message_id, 'id', media_id) ORDER BY message_id, position), '[]'::json) AS list
+           FROM message_attachment WHERE message_id = ANY($1::uuid[])`,
+      ],
+      [
+        'h_mentions',
+        `SELECT coalesce(json_agg(json_build_object('m', message_id, 'u', user_id) ORDER BY message_id, user_id), '[]'::json) AS list
+           FROM message_mention WHERE message_id = ANY($1::uuid[])`,
+      ],
+    ],
+    parameters: [messageIds],
+  };
 }
 
 export interface HistoryWindow {

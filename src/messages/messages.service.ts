@@ -15,9 +15,7 @@ import { decodeCursor, encodeCursor } from '../common/pagination/cursor.js';
 import { DEFAULT_PAGE_SIZE, type Page } from '../common/pagination/page-query.dto.js';
 import { EventLog } from '../events/event-log.service.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { ConversationsRepository } from '../memberships/conversations.repository.js';
 import { draftUpdated } from '../memberships/draft.entity.js';
-import { DraftsRepository } from '../memberships/drafts.repository.js';
 import { CONVERSATION_BROUGHT_BACK, type ConversationBroughtBack } from '../memberships/membership.events.js';
 import type { EditMessageDto } from './dto/edit-message.dto.js';
 import type { HistoryQuery } from './dto/history.query.js';
@@ -26,6 +24,7 @@ import type { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.j
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
+import { PostWrites } from './post-writes.js';
 import { MessageMentions } from './mentions.js';
 import { pinUpdated } from './pins.service.js';
 import {
@@ -104,12 +103,11 @@ export class MessagesService implements OnModuleInit {
     private readonly rateLimits: RateLimits,
     private readonly eventLog: EventLog,
     private readonly urls: MediaUrls,
-    private readonly memberships: ConversationsRepository,
-    private readonly drafts: DraftsRepository,
     private readonly emitter: EventEmitter2,
     private readonly jobs: Jobs,
     @InjectConfig() private readonly config: AppConfig,
     private readonly preSendHook: PreSendHook,
+    private readonly postWrites: PostWrites,
   ) {}
 
   onModuleInit() {
@@ -179,25 +177,28 @@ export class MessagesService implements OnModuleInit {
           alsoToConversation: dto.alsoToConversation ?? true,
         });
         if (!row) throw new DuplicateSend();
-        const wait = await this.memberships.stampPost(manager, conversationId, user.id, exemptFromSlowMode(grant));
-        if (wait > 0) throw slowMode(wait);
-        await this.attachments.attach(manager, row.id, attachmentIds);
         // Built, not read back: a message this new has no reactions, and no other member's markers can
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
         // while the conversation's row lock is held, which is what bounds one conversation's send rate.
         const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions });
+        const after = await this.postWrites.write(manager, {
+          conversationId,
+          senderId: user.id,
+          exemptFromSlowMode: exemptFromSlowMode(grant),
+          events: [{ type: 'message.created', conversationId, data: created, messageId: created.id }],
+          clearDraft: { threadRootId },
+        });
+        if (after.wait > 0) throw slowMode(after.wait);
+        broughtBack = after.broughtBack;
+        await this.attachments.attach(manager, row.id, attachmentIds);
         await this.messages.addMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
-        await this.eventLog.append(manager, { type: 'message.created', conversationId, data: created, messageId: created.id });
         // The preview is fetched after the send, never during it: a job that exists exactly when the message does.
         const link = this.config.linkPreviews.enabled ? firstUrl(content) : null;
         if (link) await this.jobs.enqueue('link-previews.fetch', { messageId: created.id, url: link }, { manager });
         if (this.config.push.relayUrl) await this.jobs.enqueue('push.message', { messageId: created.id }, { manager });
         if (threadRootId) await this.countReply(manager, threadRootId, created);
         await this.announceMentions(manager, conversationId, created.id, mentions);
-        broughtBack = await this.memberships.bringBack(manager, conversationId, user.id);
-        if (await this.drafts.remove(manager, user.id, conversationId, threadRootId)) {
-          await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, null));
-        }
+        if (after.draftRemoved) await this.eventLog.append(manager, draftUpdated(user.id, conversationId, threadRootId, null));
         return created;
       })
       .catch((error: unknown) => {
@@ -263,17 +264,21 @@ export class MessagesService implements OnModuleInit {
           forwardedFrom,
         });
         if (!row) throw new DuplicateSend();
-        const wait = await this.memberships.stampPost(manager, toConversationId, user.id, exemptFromSlowMode(target));
-        if (wait > 0) throw slowMode(wait);
         const attachments = await this.attachments.stillUploaded(manager, source.attachments);
+        const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions: [] });
+        const after = await this.postWrites.write(manager, {
+          conversationId: toConversationId,
+          senderId: user.id,
+          exemptFromSlowMode: exemptFromSlowMode(target),
+          events: [{ type: 'message.created', conversationId: toConversationId, data: created, messageId: created.id }],
+        });
+        if (after.wait > 0) throw slowMode(after.wait);
+        broughtBack = after.broughtBack;
         await this.attachments.attach(
           manager,
           row.id,
           attachments.map((media) => media.id),
         );
-        const created = toMessageData(row, { reactions: [], attachments, status: 'sent', mentions: [] });
-        await this.eventLog.append(manager, { type: 'message.created', conversationId: toConversationId, data: created, messageId: created.id });
-        broughtBack = await this.memberships.bringBack(manager, toConversationId, user.id);
         return created;
       })
       .catch((error: unknown) => {
