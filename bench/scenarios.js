@@ -8,8 +8,9 @@ import { memoryAfterGc } from './lib/inspector.js';
 import { BENCH_PASSWORD } from './lib/db.js';
 import { collectFleet, connectFleet, measureFleet, SocketWorker, stopFleet } from './lib/fleet.js';
 import { Histogram } from './lib/histogram.js';
+import { describeStages, scrapeStages, stagesBetween } from './lib/stages.js';
 import { expectOk, httpLoad } from './lib/http-load.js';
-import { startApp, startRawHttp, startRawSocketIo } from './lib/servers.js';
+import { startApp, startBareNest, startRawHttp, startRawSocketIo } from './lib/servers.js';
 import { capacity } from './scenarios/capacity.js';
 import { eventLogCeiling } from './scenarios/event-log-ceiling.js';
 import { reconnectStorm } from './scenarios/reconnect-storm.js';
@@ -40,18 +41,33 @@ async function people(context) {
 }
 
 // 1 ─────────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * The framework tax of one request. Besides the target (candidate vs raw Fastify), bare NestJS on Fastify
+ * (one controller, nothing of ours) measured against both splits the gap: Nest's own pipeline, which any
+ * app on it pays, and what our hooks, guards and interceptors add on top.
+ */
 async function healthLive(context) {
   const raw = await rawHttp(context);
+  const bare = await startBareNest('bare-nest');
+  context.cleanups.push(() => bare.stop());
   const load =
     (url) =>
     (duration = SECONDS) =>
       httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS });
   await warm(load(context.app.url));
   await warm(load(raw.url));
+  await warm(load(bare.url));
   const rounds = await abba('GET /health/live', load(context.app.url), load(raw.url));
+  const floor = await abba('GET /health/live, bare NestJS vs raw Fastify', load(bare.url), load(raw.url));
+  const ours = await abba('GET /health/live, candidate vs bare NestJS', load(context.app.url), load(bare.url));
+  await bare.stop();
   return {
-    metrics: [higher('GET /health/live req/s', 'req/s', med(rounds.A, 'rps'), med(rounds.B, 'rps'), 0.8)],
-    details: rounds,
+    metrics: [
+      higher('GET /health/live req/s', 'req/s', med(rounds.A, 'rps'), med(rounds.B, 'rps'), 0.8),
+      higher('  (info) bare NestJS + Fastify vs raw Fastify (what Nest itself costs)', 'req/s', med(floor.A, 'rps'), med(floor.B, 'rps')),
+      higher('  (info) candidate vs bare NestJS + Fastify (what our code costs)', 'req/s', med(ours.A, 'rps'), med(ours.B, 'rps')),
+    ],
+    details: { rounds, floor, ours },
   };
 }
 
@@ -291,7 +307,11 @@ async function fanout(context) {
         const saturation = await abba(`room ${size} saturation`, saturate(app), saturate(base));
         const rate = Math.max(5, Math.round(med(saturation.A, 'msgsPerSecond') / 2));
         const pacedRun = (side) => () => fanoutRound(side, SECONDS * 1000, rate);
+        const stagesBefore = await scrapeStages(context.app.url);
         const paced = await abba(`room ${size} @ ${rate} msgs/s`, pacedRun(app), pacedRun(base));
+        // The candidate's own stage histogram over its three paced rounds: where its send→receive time goes.
+        const stages = stagesBetween(stagesBefore, await scrapeStages(context.app.url));
+        log(`  room ${size} @ ${rate} msgs/s, candidate's delivery stages (ms): ${describeStages(stages)}`);
         const ceilingSide = await roomOnServer(persisted.url, room, `fan${size}-persist`, { leave: false });
         const ceiling = [];
         try {
@@ -327,6 +347,7 @@ async function fanout(context) {
 
         details[size] = {
           rate,
+          stages,
           saturation: strip(saturation),
           paced: strip(paced),
           persistedCeiling: ceiling.map(({ latency, ...rest }) => rest),

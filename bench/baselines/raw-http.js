@@ -10,6 +10,7 @@ import pg from 'pg';
 import { createEventTable, INSERT_EVENT } from './event-table.js';
 import { conversationListQuery } from '../../dist/src/memberships/conversations.repository.js';
 import { historyQuery, unreadCountsQuery, unreadMentionsQuery } from '../../dist/src/messages/messages.repository.js';
+import { messageDetailsQuery } from '../../dist/src/messages/message-views.js';
 
 // A KeyObject made once, as the app does (a string makes jsonwebtoken rebuild the key on every verify).
 const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET, 'utf8'));
@@ -25,15 +26,6 @@ const ACCESS = `SELECT c.type, c.title, c.direct_key, c.last_seq, mb.role
          FROM conversation_member mb JOIN conversation c ON c.id = mb.conversation_id
         WHERE mb.conversation_id = $1 AND mb.user_id = $2
         `;
-const REACTIONS = `SELECT message_id, emoji, array_agg(user_id::text ORDER BY created_at, user_id) AS user_ids
-         FROM message_reaction WHERE message_id = ANY($1::uuid[])
-        GROUP BY message_id, emoji
-        ORDER BY message_id, min(created_at), emoji`;
-const ATTACHMENTS = `SELECT message_id, media_id FROM message_attachment WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, position`;
-const MARKERS = `SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
-         FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
-         JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
-        GROUP BY s.conversation_id, s.sender_id`;
 const AT_SEQS = `${MESSAGE_SELECT}
          JOIN unnest($1::uuid[], $2::bigint[]) AS p(conversation_id, seq) ON m.conversation_id = p.conversation_id AND m.seq = p.seq`;
 const MEMBER_COUNTS = `SELECT conversation_id, count(*)::int AS members FROM conversation_member WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`;
@@ -62,15 +54,19 @@ function notFound(reply) {
 
 const iso = (date) => (date ? date.toISOString() : null);
 
-/** The same three follow-up queries as MessageViews.hydrate, then the same shape. */
+/** The same one follow-up statement as MessageViews.hydrate (`messageDetailsQuery`), then the same shape. */
 async function hydrate(rows, viewerId) {
   if (!rows.length) return [];
-  const ids = rows.map((row) => row.id);
   const pairs = [...new Map(rows.map((row) => [`${row.conversation_id}:${row.sender_id}`, row])).values()];
-  const reactions = (await pool.query(REACTIONS, [ids])).rows;
-  const attachments = (await pool.query(ATTACHMENTS, [ids])).rows;
-  const markers = (await pool.query(MARKERS, [pairs.map((row) => row.conversation_id), pairs.map((row) => row.sender_id)])).rows;
-  const markersByPair = new Map(markers.map((marker) => [`${marker.conversation_id}:${marker.sender_id}`, marker]));
+  const details = messageDetailsQuery(
+    rows.map((row) => row.id),
+    pairs.map((row) => ({ conversationId: row.conversation_id, senderId: row.sender_id })),
+  );
+  const [found] = (await pool.query(details.sql, details.parameters)).rows;
+  const reactions = found.reactions.map(({ m, e, u }) => ({ message_id: m, emoji: e, user_ids: u }));
+  const attachments = found.attachments.map(({ m, id }) => ({ message_id: m, media_id: id }));
+  const mentions = found.mentions;
+  const markersByPair = new Map(found.markers.map(({ c, s, r, d }) => [`${c}:${s}`, { read_seq: r, delivered_seq: d }]));
   return rows.map((row) => {
     const seq = Number(row.seq);
     const others = markersByPair.get(`${row.conversation_id}:${row.sender_id}`);
@@ -84,6 +80,7 @@ async function hydrate(rows, viewerId) {
       attachments: attachments.filter((attachment) => attachment.message_id === row.id),
       replyToId: row.reply_to_id,
       clientMessageId: row.client_message_id,
+      mentions: mentions.filter((mention) => mention.m === row.id).map((mention) => mention.u),
       reactions: reactions
         .filter((reaction) => reaction.message_id === row.id)
         .map((reaction) => ({ emoji: reaction.emoji, count: reaction.user_ids.length, me: reaction.user_ids.includes(viewerId) })),

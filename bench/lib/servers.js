@@ -53,6 +53,13 @@ export async function startRawHttp(name, settings) {
   return started(child, port);
 }
 
+/** NestJS on Fastify with one controller and nothing of ours: scenario 1's floor. */
+export async function startBareNest(name) {
+  const port = await freePort();
+  const child = spawnPinned(name, SERVER_CPU, join(BENCH_DIR, 'baselines', 'bare-nest.js'), [], { env: { PORT: String(port), NODE_ENV: 'production' } });
+  return started(child, port);
+}
+
 export async function startRawSocketIo(name, settings, { persist = false, nodeArgs = [] } = {}) {
   const port = await freePort();
   const child = spawnPinned(name, SERVER_CPU, join(BENCH_DIR, 'baselines', 'raw-socketio.js'), [], {
