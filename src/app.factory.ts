@@ -121,7 +121,7 @@ function configureHttp(app: NestFastifyApplication, config: AppConfig) {
     void reply.header('x-request-id', request.id);
     done();
   });
-  registerRequestLogContext(fastify, app.get(ROOT_LOGGER));
+  registerRequestLogContext(fastify);
   registerBodyParsers(fastify, JSON_BODY_LIMIT);
   applySecurityHeaders(app);
   answerOversizedBodies(fastify, JSON_BODY_LIMIT);

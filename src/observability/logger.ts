@@ -1,5 +1,6 @@
 import { pino, type Logger as PinoInstance } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { requestLogMixin } from './request-log-context.js';
 
 /** Never written to a log, wherever they appear in a logged object. */
 export const REDACTED_PATHS = [
@@ -21,6 +22,7 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logPretty
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: 'chat-backend' },
+    mixin: requestLogMixin,
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
   });

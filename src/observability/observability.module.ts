@@ -20,8 +20,8 @@ export class ObservabilityModule {
       imports: [
         LoggerModule.forRoot({
           // Requests are logged by `registerRequestObservers` (with the route template), and each request's
-          // logging context comes from `registerRequestLogContext`, a Fastify hook: no pino-http middleware
-          // (no routes), which cost a child logger of the whole serialized request, and middie, per request.
+          // id reaches every line through the root logger's mixin (`registerRequestLogContext`, a Fastify hook):
+          // no pino-http middleware (no routes), which cost a child logger of the whole request and middie, per request.
           pinoHttp: { logger: rootLogger, autoLogging: false },
           forRoutes: [],
         }),

@@ -1,13 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
-import { PinoLogger } from 'nestjs-pino';
-import type { Logger as PinoInstance } from 'pino';
+
+const requestIds = new AsyncLocalStorage<string>();
 
 /**
- * What Nest's logger writes while a request is handled carries its `requestId`: the rest of Fastify's
- * chain for the request runs inside nestjs-pino's context (`runInContext` around `done`), so every await
- * after it keeps it. A hook, where nestjs-pino's own middleware needed middie and pino-http per request.
+ * What the root logger adds to each line it writes (pino's `mixin`): the id of the request being handled,
+ * when there is one. Asked per line written, so a request that logs nothing costs nothing here — where a
+ * child logger per request (nestjs-pino's `runInContext`) cost every request its bindings and redaction.
  */
-export function registerRequestLogContext(fastify: FastifyInstance, logger: PinoInstance): void {
-  const context = new PinoLogger({ pinoHttp: { logger } });
-  fastify.addHook('onRequest', (request, _reply, done) => context.runInContext(done, { bindings: { requestId: request.id } }));
+export function requestLogMixin(): { requestId?: string } {
+  const requestId = requestIds.getStore();
+  // A new object each time: pino merges the line's own fields into it.
+  return requestId === undefined ? {} : { requestId };
+}
+
+/**
+ * The rest of Fastify's chain for each request runs with the request's id in context (around `done`),
+ * so every await after it keeps it, and every line written meanwhile — by Nest's logger or pino — carries it.
+ */
+export function registerRequestLogContext(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => requestIds.run(String(request.id), done));
 }

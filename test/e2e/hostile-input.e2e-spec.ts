@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { MAX_ENTRIES } from '../../src/common/validation/input-shape.js';
 import { MAX_DETAILS } from '../../src/common/validation/validation.pipe.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { clientSocket, connected } from '../support/sockets.js';
+import { eventually } from '../support/faults/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /*
@@ -56,6 +59,41 @@ describe('wide bodies', () => {
     const live = await fetch(`${running.url}/health/live`);
     expect(live.status).toBe(200);
     expect(await Promise.all(attack)).toEqual([400, 400, 400]);
+  });
+
+  it('keeps the connection open after refusing a body it read whole (malformed, too deep, too wide)', async () => {
+    const { hostname, port } = new URL(running.url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    /** Writes one request and waits for its whole answer (the body's length is in content-length). */
+    const exchange = async (request: string) => {
+      received = '';
+      socket.write(request);
+      await eventually(
+        async () => {
+          const match = /content-length: (\d+)\r\n[\s\S]*?\r\n\r\n([\s\S]*)$/i.exec(received);
+          return match && match[2].length >= Number(match[1]) ? true : undefined;
+        },
+        { timeoutMs: 10_000, what: 'an answer' },
+      );
+      return received;
+    };
+    const post = (body: string) =>
+      `POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    try {
+      for (const body of ['{"email":', `${'{"a":'.repeat(100)}0${'}'.repeat(100)}`, wideBody(MAX_ENTRIES + 10)]) {
+        const answer = await exchange(post(body));
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(answer).toContain('VALIDATION_FAILED');
+        expect(answer.toLowerCase()).not.toContain('connection: close');
+      }
+      // The same connection still serves.
+      expect(await exchange('GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('lists at most MAX_DETAILS problems even when many fields are wrong', async () => {

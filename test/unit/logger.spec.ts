@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import Fastify from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { REDACTED_PATHS } from '../../src/observability/logger.js';
-import { registerRequestLogContext } from '../../src/observability/request-log-context.js';
+import { registerRequestLogContext, requestLogMixin } from '../../src/observability/request-log-context.js';
 
 describe('log redaction', () => {
   it('never writes credentials, wherever they sit in a logged object', () => {
@@ -37,9 +37,9 @@ describe('request logging context', () => {
         done();
       },
     });
-    const logger = pino({ level: 'info' }, sink);
+    const logger = pino({ level: 'info', mixin: requestLogMixin }, sink);
     const fastify = Fastify({ genReqId: () => `req-${lines.length}` });
-    registerRequestLogContext(fastify, logger);
+    registerRequestLogContext(fastify);
     const nestLogger = new PinoLogger({ pinoHttp: { logger } });
     fastify.get('/', async () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -49,6 +49,11 @@ describe('request logging context', () => {
     await fastify.inject({ url: '/' });
     nestLogger.info('outside');
     await fastify.close();
-    expect(lines).toEqual([expect.objectContaining({ msg: 'inside', requestId: 'req-0' }), expect.not.objectContaining({ requestId: expect.anything() })]);
+    logger.info('plain pino, outside');
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'inside', requestId: 'req-0' }),
+      expect.not.objectContaining({ requestId: expect.anything() }),
+      expect.not.objectContaining({ requestId: expect.anything() }),
+    ]);
   });
 });

@@ -1,5 +1,16 @@
-import { type CallHandler, type ExecutionContext, Injectable, Module, type NestInterceptor, SetMetadata } from '@nestjs/common';
-import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import {
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  Global,
+  Injectable,
+  Module,
+  type NestInterceptor,
+  SetMetadata,
+  type Type,
+} from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { defer, finalize, mergeMap, Observable } from 'rxjs';
 import type { AppConfig } from '../../config/app-config.js';
@@ -16,7 +27,19 @@ const HEAVY = Symbol('heavy-request');
  * `HEAVY_REQUESTS_PER_USER` of them in flight at once, on each instance. Without it, one account's 25
  * slow searches held the whole database pool and other users got 503s.
  */
-export const Heavy = (options: HeavyOptions = {}) => SetMetadata(HEAVY, { queued: options.queued ?? true });
+export const Heavy = (options: HeavyOptions = {}) =>
+  // On these routes only (a global interceptor would wrap every request of the API in an RxJS chain), and
+  // before the route's other interceptors: an upload counts while its file streams.
+  applyDecorators(SetMetadata(HEAVY, { queued: options.queued ?? true }), interceptedFirstBy(HeavyRequestLimit));
+
+/** Puts `interceptor` ahead of the route's other interceptors, whichever order the decorators are written in. */
+function interceptedFirstBy(interceptor: Type<NestInterceptor>): MethodDecorator {
+  return (_target, _key, descriptor) => {
+    const others = (Reflect.getMetadata(INTERCEPTORS_METADATA, descriptor.value as object) ?? []) as unknown[];
+    Reflect.defineMetadata(INTERCEPTORS_METADATA, [interceptor, ...others], descriptor.value as object);
+    return descriptor;
+  };
+}
 
 export interface HeavyOptions {
   /**
@@ -35,6 +58,29 @@ export class TooManyHeavyRequests extends RateLimited {
 }
 
 /**
+ * Each user's heavy requests in flight on this instance: one count across every `@Heavy()` route (Nest
+ * makes an interceptor per module that uses it; they all share this).
+ */
+@Injectable()
+export class HeavyRequestCounts {
+  private readonly inFlight = new Map<string, number>();
+
+  /** Counts one more for `userId` unless it has `limit` in flight already. */
+  take(userId: string, limit: number): boolean {
+    const count = this.inFlight.get(userId) ?? 0;
+    if (count >= limit) return false;
+    this.inFlight.set(userId, count + 1);
+    return true;
+  }
+
+  release(userId: string): void {
+    const count = (this.inFlight.get(userId) ?? 1) - 1;
+    if (count > 0) this.inFlight.set(userId, count);
+    else this.inFlight.delete(userId);
+  }
+}
+
+/**
  * Counts each user's heavy requests in flight, in this process, then queues each for its turn among
  * everyone's heavy work (`HeavyWorkAdmission`, part of the database pool): the bound is per instance (a user with
  * requests on three instances may have three times as many). A request holds its slot until its answer
@@ -42,12 +88,11 @@ export class TooManyHeavyRequests extends RateLimited {
  */
 @Injectable()
 export class HeavyRequestLimit implements NestInterceptor {
-  private readonly inFlight = new Map<string, number>();
-
   constructor(
     private readonly reflector: Reflector,
     @InjectConfig() private readonly config: AppConfig,
     private readonly admission: HeavyWorkAdmission,
+    private readonly counts: HeavyRequestCounts,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -56,21 +101,13 @@ export class HeavyRequestLimit implements NestInterceptor {
     const user = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>().user;
     if (!user) return next.handle();
     const limit = this.config.heavyRequestsPerUser;
-    const count = this.inFlight.get(user.id) ?? 0;
-    if (count >= limit) throw new TooManyHeavyRequests(limit);
-    this.inFlight.set(user.id, count + 1);
-    if (!heavy.queued) return defer(() => next.handle()).pipe(finalize(() => this.release(user.id)));
+    if (!this.counts.take(user.id, limit)) throw new TooManyHeavyRequests(limit);
+    if (!heavy.queued) return defer(() => next.handle()).pipe(finalize(() => this.counts.release(user.id)));
     // Then its turn among every user's heavy work (HeavyWorkAdmission), holding the permit until the answer is complete.
     return admitted(this.admission).pipe(
       mergeMap((release) => next.handle().pipe(finalize(release))),
-      finalize(() => this.release(user.id)),
+      finalize(() => this.counts.release(user.id)),
     );
-  }
-
-  private release(userId: string) {
-    const count = (this.inFlight.get(userId) ?? 1) - 1;
-    if (count > 0) this.inFlight.set(userId, count);
-    else this.inFlight.delete(userId);
   }
 }
 
@@ -92,5 +129,6 @@ function admitted(admission: Admission): Observable<Release> {
   });
 }
 
-@Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: HeavyRequestLimit }] })
+@Global()
+@Module({ providers: [HeavyRequestCounts], exports: [HeavyRequestCounts] })
 export class HeavyRequestsModule {}

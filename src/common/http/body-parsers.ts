@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnsupportedMediaType, ValidationFailed } from '../errors/app.exception.js';
 import { jsonTextProblem } from '../validation/input-shape.js';
 
@@ -7,6 +7,20 @@ import { jsonTextProblem } from '../validation/input-shape.js';
  * @fastify/multipart accepts the type on every route; everywhere else it is refused like any other.
  */
 export const MULTIPART_ROUTES = new Set(['POST /api/v1/media']);
+
+const BODY_REFUSAL = Symbol('body-refusal');
+type RefusedRequest = FastifyRequest & { [BODY_REFUSAL]?: Error };
+
+/**
+ * A JSON body refused once it has been read whole (malformed, too deep, too wide) is answered from
+ * `preValidation`, not by failing the parse: Fastify closes the connection after a parser error (a body
+ * might still be arriving), so a client that sent one bad body would lose its keep-alive connection —
+ * and a script sending many would make the server pay a TCP handshake for each.
+ */
+function refuseAfterParsing(request: FastifyRequest, error: Error, done: (error: Error | null, body?: unknown) => void): void {
+  (request as RefusedRequest)[BODY_REFUSAL] = error;
+  done(null, undefined);
+}
 
 const UNSUPPORTED = 'Only application/json bodies are accepted (multipart/form-data on the upload route)';
 
@@ -28,10 +42,12 @@ export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number)
     if (body.length === 0) return done(null, undefined);
     // Too deep or too wide is refused before parsing: building such a body is the expensive part.
     const problem = jsonTextProblem(body, 'body');
-    if (problem) return done(new ValidationFailed([problem.detail], problem.summary), undefined);
-    void parseJson(request, body as string, done);
+    if (problem) return refuseAfterParsing(request, new ValidationFailed([problem.detail], problem.summary), done);
+    void parseJson(request, body as string, (error, parsed) => (error ? refuseAfterParsing(request, error, done) : done(null, parsed)));
   });
   fastify.addHook('preValidation', (request, _reply, done) => {
+    const refusal = (request as RefusedRequest)[BODY_REFUSAL];
+    if (refusal) return done(refusal);
     const multipart = /^multipart\//i.test(request.headers['content-type'] ?? '');
     if (multipart && !MULTIPART_ROUTES.has(`${request.method} ${request.routeOptions.url}`)) return done(new UnsupportedMediaType(UNSUPPORTED));
     done();

@@ -45,11 +45,16 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
   return { origin: [...origins], credentials: origins.length > 0 };
 }
 
-/** The options of `@fastify/cors` (REST, through `app.enableCors`). */
+/**
+ * The options of `@fastify/cors` (REST, through `app.enableCors`). A request without an `Origin` header
+ * is not a CORS request (curl, apps, services, same-origin navigation): it gets no CORS headers but
+ * `vary: Origin`, instead of the expose list on every answer.
+ */
 export function restCorsOptions(origins: readonly string[]) {
   const { origin, credentials } = corsPolicy(origins);
   return {
-    origin,
+    origin: (requestOrigin: string | undefined, answer: (error: Error | null, allow: typeof origin | false) => void) =>
+      answer(null, requestOrigin ? origin : false),
     credentials,
     methods: CORS_METHODS,
     allowedHeaders: CORS_ALLOWED_HEADERS,

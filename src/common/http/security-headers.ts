@@ -41,6 +41,13 @@ export function applySecurityHeaders(app: NestFastifyApplication): void {
     crossOriginResourcePolicy: { policy: 'same-origin' },
     strictTransportSecurity: false,
     xFrameOptions: { action: 'deny' },
+    // Headers for HTML pages of browsers past (the XSS auditor, IE8's downloads, Flash's policy files, link
+    // prefetching, origin-keyed agent clusters): nothing to a JSON API's clients, and a header on every answer.
+    originAgentCluster: false,
+    xDnsPrefetchControl: false,
+    xDownloadOptions: false,
+    xPermittedCrossDomainPolicies: false,
+    xXssProtection: false,
   });
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
   fastify.addHook('onSend', (request, reply, payload, done) => {
