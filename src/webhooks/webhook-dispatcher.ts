@@ -42,6 +42,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private again = false;
   private timer?: NodeJS.Timeout;
   private active = false;
+  /** The furthest position sequenced batches announced since the last pass started. */
+  private through: bigint | null = null;
+  /** A pass was asked for with no position (the timer, start-up): read the log's head. */
+  private readHead = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -65,14 +69,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     await this.running;
   }
 
+  /** A batch this instance sequenced says how far the log goes: its pass needs no look-up of the head. */
   @OnEvent(EVENTS_SEQUENCED)
-  onSequenced() {
-    this.kick();
+  onSequenced(batch: SequencedEvent[]) {
+    if (batch.length) this.kick(BigInt(batch[batch.length - 1].position));
   }
 
-  /** A pass soon; passes never overlap on one instance. Never throws. */
-  kick(): void {
+  /**
+   * A pass soon, up to `through` (else up to the log's head, read first); passes never overlap on one
+   * instance. Never throws.
+   */
+  kick(through?: bigint): void {
     if (!this.active) return;
+    if (through === undefined) this.readHead = true;
+    else if (this.through === null || through > this.through) this.through = through;
     if (this.running) {
       this.again = true;
       return;
@@ -83,13 +93,18 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         this.running = null;
         if (this.again) {
           this.again = false;
-          this.kick();
+          // What was asked for meanwhile (a position, or a read of the head) is still in `through`/`readHead`.
+          this.kick(this.readHead ? undefined : (this.through ?? undefined));
         }
       });
   }
 
   private async pass(): Promise<void> {
-    const head = await this.log.head();
+    const known = this.through;
+    const readHead = this.readHead || known === null;
+    this.through = null;
+    this.readHead = false;
+    const head = readHead ? await this.log.head() : known!;
     for (const { id } of await this.webhooks.behind(head)) {
       while (this.active && (await this.dispatch(id, head)) === 'more');
     }
