@@ -28,6 +28,29 @@ describe('MemorySharedState', () => {
     }
   });
 
+  it('keeps a member renewed past the earliest expiry, and drops each member at its own', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      await state.addExpiring('set', 'a', 1);
+      await state.addExpiring('set', 'b', 5);
+      await state.addExpiring('set', 'c', 3);
+      expect(await state.addExpiring('set', 'a', 10)).toBe(3);
+      jest.advanceTimersByTime(2_000);
+      expect(await state.countExpiring('set')).toBe(3);
+      jest.advanceTimersByTime(1_500);
+      expect(await state.countExpiring('set')).toBe(2);
+      jest.advanceTimersByTime(2_000);
+      expect(await state.countExpiring('set')).toBe(1);
+      expect(await state.addExpiring('set', 'd', 1)).toBe(2);
+      jest.advanceTimersByTime(1_500);
+      expect(await state.countExpiring('set')).toBe(1);
+      jest.advanceTimersByTime(5_000);
+      expect(await state.countExpiring('set')).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('expires values set with a ttl', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate'] });
     try {
