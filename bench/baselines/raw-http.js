@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { createEventTable, INSERT_EVENT } from './event-table.js';
+import { INBOX_PAGE } from './inbox-table.js';
 import { conversationListQuery } from '../../dist/src/memberships/conversations.repository.js';
 import { historyQuery, unreadCountsQuery, unreadMentionsQuery } from '../../dist/src/messages/messages.repository.js';
 import { messageDetailsQuery } from '../../dist/src/messages/message-views.js';
@@ -175,7 +176,7 @@ app.get('/api/v1/conversations', async (request, reply) => {
       lastSeq: Number(row.last_seq),
       lastMessage: lastMessages.get(row.id) ?? null,
       unreadCount: unreadBy.get(row.id) ?? 0,
-      unreadMentionCount: mentionsBy.get(row.id) ?? 0,
+      unreadMentions: mentionsBy.get(row.id) ?? 0,
       muted: row.muted,
       archived: row.archived,
       pinned: row.pinned_at !== null,
@@ -183,6 +184,38 @@ app.get('/api/v1/conversations', async (request, reply) => {
       memberCount: counts.get(row.id) ?? 0,
     })),
     nextCursor: rows.length > limit ? Buffer.from(JSON.stringify({ positionAt: last.position_at, id: last.id })).toString('base64url') : null,
+  };
+});
+
+// Scenario 9's hand-written baseline (bench/baselines/inbox-table.js): the page from one index range scan,
+// its counters read off the row, then the same last-message statements as the route above.
+app.get('/api/v1/conversations-by-hand', async (request, reply) => {
+  const userId = caller(request, reply);
+  if (!userId) return reply;
+  const limit = Number(request.query.limit ?? 50);
+  const rows = (await pool.query(INBOX_PAGE, [userId, limit + 1])).rows;
+  const page = rows.slice(0, limit);
+  const newest = page.filter((row) => Number(row.last_seq) > 0);
+  const lastRows = (await pool.query(AT_SEQS, [newest.map((row) => row.conversation_id), newest.map((row) => row.last_seq)])).rows;
+  const lastMessages = new Map((await hydrate(lastRows, userId)).map((message) => [message.conversationId, message]));
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => ({
+      id: row.conversation_id,
+      type: row.type,
+      title: row.title,
+      createdAt: iso(row.created_at),
+      lastSeq: Number(row.last_seq),
+      lastMessage: lastMessages.get(row.conversation_id) ?? null,
+      unreadCount: row.unread,
+      unreadMentions: row.unread_mentions,
+      muted: row.muted,
+      archived: row.archived,
+      pinned: row.pinned_at !== null,
+      myRole: row.role,
+      memberCount: row.member_count,
+    })),
+    nextCursor: rows.length > limit ? Buffer.from(JSON.stringify({ activityAt: iso(last.activity_at), id: last.conversation_id })).toString('base64url') : null,
   };
 });
 
