@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import type { User } from '../users/user.entity.js';
 import { toMe } from '../users/user.mappers.js';
-import { UsersRepository } from '../users/users.repository.js';
+import { lockBannedPart, UsersRepository } from '../users/users.repository.js';
 import { InvalidCredentials, InvalidRefreshToken, TokenReused, UserBanned } from './auth.errors.js';
 import { AccessTokens } from './access-tokens.js';
 import type { AuthResultDto } from './dto/auth-result.dto.js';
@@ -62,10 +62,8 @@ export class AuthService {
     if (this.hasher.needsRehash(account.passwordHash)) {
       await this.users.setPasswordHash(account.id, await this.hasher.hash(dto.password));
     }
-    return this.sessionRepository.transaction(async (manager) => {
-      await this.sessionRepository.deleteExpired(manager, account.id, new Date());
-      return this.openSession(account, client, manager);
-    });
+    // The sessions that expired go as this one opens: one statement with the ban check.
+    return this.sessionRepository.transaction((manager) => this.openSession(account, client, manager, new Date()));
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResultDto> {
@@ -135,13 +133,17 @@ export class AuthService {
     await this.sessions.announce(revoked, 'password_changed');
   }
 
-  private async openSession(user: User, client: ClientInfo, manager: EntityManager) {
+  private async openSession(user: User, client: ClientInfo, manager: EntityManager, pruneExpiredBefore?: Date) {
     // Share-locks the user row: a ban running now either waits for this session and revokes it, or
-    // commits first and is seen here.
-    const state = await this.users.lockBanned(manager, user.id);
-    if (!state || state.banned) throw new UserBanned();
+    // commits first and is seen here (no session is opened).
     const refreshToken = newRefreshToken();
-    const sessionId = await this.sessionRepository.open(manager, user.id, hashRefreshToken(refreshToken), this.refreshExpiry(), client);
+    const sessionId = await this.sessionRepository.openUnlessBanned(
+      manager,
+      lockBannedPart(user.id),
+      { userId: user.id, refreshTokenHash: hashRefreshToken(refreshToken), expiresAt: this.refreshExpiry(), client },
+      pruneExpiredBefore,
+    );
+    if (!sessionId) throw new UserBanned();
     return this.authResult(user, sessionId, refreshToken);
   }
 

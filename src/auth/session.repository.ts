@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { change } from '../database/sql.js';
+import { change, combine, select, type StatementPart } from '../database/sql.js';
 import type { RefreshableSession } from './refresh-tokens.js';
 import type { RevocationReason } from './session-revoked.event.js';
 
@@ -71,13 +71,35 @@ export class SessionRepository {
     return this.dataSource.transaction(work);
   }
 
-  async open(manager: EntityManager, userId: string, refreshTokenHash: string, expiresAt: Date, client: ClientInfo): Promise<string> {
-    const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO session (user_id, refresh_token_hash, user_agent, ip, last_used_at, expires_at)
-       VALUES ($1, $2, $3, $4, now(), $5) RETURNING id`,
-      [userId, refreshTokenHash, client.userAgent, client.ip, expiresAt],
-    );
-    return rows[0].id;
+  /**
+   * Opens a session in one statement with `account` — a part whose CTE `account` is the user's row with
+   * `banned`, share-locked (`lockBannedPart`) — only when the user exists and is not banned; with
+   * `pruneBefore`, also deletes the user's sessions that expired before it. Null: no session (banned or gone).
+   */
+  async openUnlessBanned(
+    manager: EntityManager,
+    account: StatementPart,
+    session: { userId: string; refreshTokenHash: string; expiresAt: Date; client: ClientInfo },
+    pruneBefore?: Date,
+  ): Promise<string | null> {
+    const { userId, refreshTokenHash, expiresAt, client } = session;
+    const parts: StatementPart[] = [
+      account,
+      {
+        ctes: [
+          [
+            'opened',
+            `INSERT INTO session (user_id, refresh_token_hash, user_agent, ip, last_used_at, expires_at)
+             SELECT $1, $2, $3, $4, now(), $5 FROM account WHERE NOT account.banned RETURNING id`,
+          ],
+        ],
+        parameters: [userId, refreshTokenHash, client.userAgent, client.ip, expiresAt],
+      },
+    ];
+    if (pruneBefore) parts.push({ ctes: [['pruned', 'DELETE FROM session WHERE user_id = $1 AND expires_at < $2']], parameters: [userId, pruneBefore] });
+    const { sql, parameters } = combine(parts, 'SELECT (SELECT id FROM opened) AS id');
+    const [row] = await select<{ id: string | null }>(manager, sql, parameters);
+    return row?.id ?? null;
   }
 
   /** Who a session that exists and is not revoked belongs to; null otherwise. */
@@ -169,11 +191,6 @@ export class SessionRepository {
         ORDER BY last_used_at DESC`,
       [userId, now],
     );
-  }
-
-  /** Sessions past their expiry can never be used again (their access tokens expired long before). */
-  async deleteExpired(manager: EntityManager, userId: string, now: Date): Promise<void> {
-    await manager.query('DELETE FROM session WHERE user_id = $1 AND expires_at < $2', [userId, now]);
   }
 
   private async revokeWhere(manager: EntityManager | undefined, condition: string, parameters: unknown[], reason: RevocationReason): Promise<RevokedSession[]> {

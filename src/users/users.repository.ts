@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, Repository } from 'typeorm';
 import type { Role } from '../common/auth/auth-user.js';
-import { change, select, selectOne } from '../database/sql.js';
+import { change, select, selectOne, type StatementPart } from '../database/sql.js';
 import { User } from './user.entity.js';
 
 /** `LIKE` treats `%`, `_` and `\` specially; a search for `a_b` means those three characters. */
@@ -166,10 +166,6 @@ export class UsersRepository {
     await change(manager, `UPDATE users SET username = 'deleted_' || substr(md5(id::text), 1, 24) WHERE id = $1 AND deleted_at IS NOT NULL`, [id]);
   }
 
-  lockBanned(manager: EntityManager, id: string): Promise<{ banned: boolean } | undefined> {
-    return selectOne<{ banned: boolean }>(manager, 'SELECT banned FROM users WHERE id = $1 FOR SHARE', [id]);
-  }
-
   roleByEmail(manager: EntityManager, email: string): Promise<{ id: string; role: Role } | undefined> {
     return selectOne(manager, 'SELECT id, role FROM users WHERE lower(email) = $1', [email]);
   }
@@ -191,4 +187,12 @@ export class UsersRepository {
   count(): Promise<number> {
     return this.users.count();
   }
+}
+
+/**
+ * `lockBanned` as a part of a larger statement: the CTE `account` is the user's row (`banned`),
+ * share-locked — a ban running now waits for the statement's transaction, or committed before it.
+ */
+export function lockBannedPart(id: string): StatementPart {
+  return { ctes: [['account', 'SELECT banned FROM users WHERE id = $1 FOR SHARE']], parameters: [id] };
 }
