@@ -177,7 +177,7 @@ export class EventLogRepository {
  * one round trip): `appended` answers their ids. Plain SQL rather than TypeORM's insert builder: every
  * change in the app writes here, inside its transaction.
  */
-export function appendPart(events: NewChatEvent[], name = 'appended'): StatementPart {
+export function appendPart(events: NewChatEvent[]): StatementPart {
   const parameters: unknown[] = [];
   const rows = events.map((event) => {
     parameters.push(event.type, event.conversationId ?? null, event.userId ?? null, event.messageId ?? null, JSON.stringify(event.data));
@@ -185,7 +185,7 @@ export function appendPart(events: NewChatEvent[], name = 'appended'): Statement
     return `($${at + 1}, $${at + 2}::uuid, $${at + 3}::uuid, $${at + 4}::uuid, $${at + 5}::jsonb)`;
   });
   return {
-    ctes: [[name, `INSERT INTO chat_event (type, conversation_id, user_id, message_id, data) VALUES ${rows.join(', ')} RETURNING id`]],
+    ctes: [['appended', `INSERT INTO chat_event (type, conversation_id, user_id, message_id, data) VALUES ${rows.join(', ')} RETURNING id`]],
     parameters,
   };
 }

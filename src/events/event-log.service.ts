@@ -52,9 +52,9 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     return this.repository.append(manager, events);
   }
 
-  /** `append` as a part of a larger statement (see `combine`): the CTE `name` answers the events' ids. */
-  appendPart(events: NewChatEvent[], name?: string): StatementPart {
-    return appendPart(events, name);
+  /** `append` as a part of a larger statement (see `combine`): the CTE `appended` answers the events' ids. */
+  appendPart(events: NewChatEvent[]): StatementPart {
+    return appendPart(events);
   }
 
   /** The log forgets: an edit or delete reaches every earlier event that embeds the message. */

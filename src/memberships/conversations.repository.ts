@@ -72,14 +72,6 @@ export interface ConversationListWindow {
   limit: number;
 }
 
-/** The lowest read and delivered markers among the members other than the sender. */
-export interface OtherMembersMarkers {
-  conversationId: string;
-  senderId: string;
-  readSeq: number;
-  deliveredSeq: number;
-}
-
 /** The member's own view, as every read of memberships selects it. */
 const OWN_STATE_COLUMNS = 'mb.muted, mb.muted_until, mb.archived, mb.hidden, mb.pinned_at, mb.notification_level';
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -188,25 +180,6 @@ export class ConversationsRepository {
       [conversationIds],
     );
     return new Map(rows.map((row) => [row.conversation_id, row.members]));
-  }
-
-  /** For each (conversation, sender) pair, one aggregate over the other members' markers (a message's status). */
-  async otherMembersMarkers(pairs: Array<{ conversationId: string; senderId: string }>, manager: EntityManager = this.manager): Promise<OtherMembersMarkers[]> {
-    if (!pairs.length) return [];
-    const rows = await select<{ conversation_id: string; sender_id: string; read_seq: string; delivered_seq: string }>(
-      manager,
-      `SELECT s.conversation_id, s.sender_id, min(mb.last_read_seq) AS read_seq, min(mb.last_delivered_seq) AS delivered_seq
-         FROM unnest($1::uuid[], $2::uuid[]) AS s(conversation_id, sender_id)
-         JOIN conversation_member mb ON mb.conversation_id = s.conversation_id AND mb.user_id <> s.sender_id
-        GROUP BY s.conversation_id, s.sender_id`,
-      [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.senderId)],
-    );
-    return rows.map((row) => ({
-      conversationId: row.conversation_id,
-      senderId: row.sender_id,
-      readSeq: Number(row.read_seq),
-      deliveredSeq: Number(row.delivered_seq),
-    }));
   }
 
   /** The id of a new direct conversation, or undefined when the pair already has one (maybe being created right now). */

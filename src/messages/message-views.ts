@@ -27,6 +27,17 @@ export function messageDetailsQuery(messageIds: string[], pairs: Array<{ convers
   );
 }
 
+/** Items by key, in their order, each turned into what the map holds. */
+function groupBy<T, V>(items: T[], keyOf: (item: T) => string, valueOf: (item: T) => V): Map<string, V[]> {
+  const groups = new Map<string, V[]>();
+  for (const item of items) {
+    const group = groups.get(keyOf(item));
+    if (group) group.push(valueOf(item));
+    else groups.set(keyOf(item), [valueOf(item)]);
+  }
+  return groups;
+}
+
 /**
  * Turns message rows into `MessageData` with one query whatever the number of messages
  * (`messageDetailsQuery`), and one more for the uploads when some of them carry attachments.
@@ -47,10 +58,16 @@ export class MessageViews {
       [...pairs.values()],
     );
     const [details] = await select<MessageDetailsRow>(manager, sql, parameters);
-    const reactions = new Map<string, ReactionData[]>();
-    for (const { m, e, u } of details.reactions) reactions.set(m, [...(reactions.get(m) ?? []), { emoji: e, count: u.length, userIds: u }]);
-    const mentions = new Map<string, string[]>();
-    for (const { m, u } of details.mentions) mentions.set(m, [...(mentions.get(m) ?? []), u]);
+    const reactions = groupBy(
+      details.reactions,
+      ({ m }) => m,
+      ({ e, u }): ReactionData => ({ emoji: e, count: u.length, userIds: u }),
+    );
+    const mentions = groupBy(
+      details.mentions,
+      ({ m }) => m,
+      ({ u }) => u,
+    );
     const attachments = await this.attachments.viewsOf(
       details.attachments.map(({ m, id }) => ({ message_id: m, media_id: id })),
       manager,
