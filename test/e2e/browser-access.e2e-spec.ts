@@ -45,6 +45,18 @@ const preflight = (origin: string, method: string, url = '/api/v1/users/me') =>
   });
 
 describe('CORS with a list of origins', () => {
+  it('answers a request without an Origin (an app, a service) with vary: Origin and no CORS headers, a listed origin with them', async () => {
+    const plain = await running.app.inject({ method: 'GET', url: '/health/live' });
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers.vary).toContain('Origin');
+    expect(Object.keys(plain.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    const fromPage = await running.app.inject({ method: 'GET', url: '/health/live', headers: { origin: APP_ORIGIN } });
+    expect(fromPage.headers).toMatchObject({
+      'access-control-allow-origin': APP_ORIGIN,
+      'access-control-expose-headers': expect.stringContaining('x-request-id'),
+    });
+  });
+
   it.each(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'])('lets a listed origin preflight %s with the bearer header, cached for 2 hours', async (method) => {
     const response = await preflight(APP_ORIGIN, method);
     expect(response.statusCode).toBe(204);
@@ -181,6 +193,9 @@ describe('browser security headers', () => {
           'referrer-policy': 'no-referrer',
         }),
       ]);
+      // Headers for HTML pages of past browsers are not sent.
+      for (const legacy of ['x-xss-protection', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-dns-prefetch-control', 'origin-agent-cluster'])
+        expect([url, legacy, response.headers[legacy]]).toEqual([url, legacy, undefined]);
     }
   });
 
