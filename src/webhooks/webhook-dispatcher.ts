@@ -46,6 +46,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private through: bigint | null = null;
   /** A pass was asked for with no position (the timer, start-up): read the log's head. */
   private readHead = false;
+  /**
+   * Until when the last pass found no active webhook at all: the batches sequenced meanwhile need no
+   * look-up each. A pass asked for with no position (the timer, a webhook made or resumed here) still looks.
+   */
+  private noneActiveUntil = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -81,6 +86,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
    */
   kick(through?: bigint): void {
     if (!this.active) return;
+    if (through !== undefined && Date.now() < this.noneActiveUntil) return;
     if (through === undefined) this.readHead = true;
     else if (this.through === null || through > this.through) this.through = through;
     if (this.running) {
@@ -105,7 +111,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     this.through = null;
     this.readHead = false;
     const head = readHead ? await this.log.head() : known!;
-    for (const { id } of await this.webhooks.behind(head)) {
+    const webhooks = await this.webhooks.active();
+    this.noneActiveUntil = webhooks.length ? 0 : Date.now() + this.config.webhooks.dispatchIntervalMs;
+    for (const { id, cursor } of webhooks) {
+      if (BigInt(cursor) >= head) continue;
       while (this.active && (await this.dispatch(id, head)) === 'more');
     }
   }

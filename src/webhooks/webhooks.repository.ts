@@ -35,11 +35,9 @@ export class WebhooksRepository {
     return query.getMany();
   }
 
-  /** Active webhooks whose cursor is below the log's head: the dispatcher's work list. */
-  behind(head: bigint): Promise<Pick<Webhook, 'id' | 'cursor'>[]> {
-    return select<Pick<Webhook, 'id' | 'cursor'>>(this.dataSource.manager, `SELECT id, cursor FROM webhook WHERE status = 'active' AND cursor < $1`, [
-      head.toString(),
-    ]);
+  /** Every active webhook with its cursor: the dispatcher's work list (an admin's few, read by the partial index). */
+  active(): Promise<Pick<Webhook, 'id' | 'cursor'>[]> {
+    return select<Pick<Webhook, 'id' | 'cursor'>>(this.dataSource.manager, `SELECT id, cursor FROM webhook WHERE status = 'active'`);
   }
 
   async update(manager: EntityManager, id: string, changes: Partial<Webhook>): Promise<void> {

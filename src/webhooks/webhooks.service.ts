@@ -56,6 +56,8 @@ export class WebhooksService {
       await this.audit.record(manager, actor, { type: 'webhook.created', targetType: 'webhook', targetId: row.id, before: null, after: auditedFields(row) });
       return row;
     });
+    // Its first events may already be sequencing: the dispatcher stops skipping batches for want of webhooks.
+    this.dispatcher.kick();
     return toWebhook(webhook, this.encode, { withSecret: true });
   }
 
