@@ -12,6 +12,76 @@ const UNIT_END = new Set([0x53, 0x51, 0x48]);
 /** A simple-protocol `ROLLBACK`, for a connection that vanished inside a transaction. */
 const ROLLBACK = Buffer.concat([Buffer.from('Q'), Buffer.from([0, 0, 0, 13]), Buffer.from('ROLLBACK\0')]);
 
+const PARSE = 0x50; // 'P'
+const BIND = 0x42; // 'B'
+const DESCRIBE = 0x44; // 'D'
+const EXECUTE = 0x45; // 'E'
+const CLOSE = 0x43; // 'C'
+const SYNC = Buffer.from([0x53, 0, 0, 0, 4]);
+
+/** A protocol message of `type` with this body: type, length, body. */
+function frame(type: number, ...body: Buffer[]): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(4 + body.reduce((sum, part) => sum + part.length, 0));
+  return Buffer.concat([Buffer.from([type]), length, ...body]);
+}
+
+/**
+ * PostgreSQL keeps prepared statements (and portals) per session; PGlite's one backend has one namespace
+ * for all our connections, so two of them preparing the same name would collide ("prepared statement …
+ * already exists"). Each connection's names get a prefix of its own on the way in; what it prepared is
+ * closed when it goes.
+ */
+class StatementNames {
+  private static next = 0;
+  private readonly prefix = Buffer.from(`c${++StatementNames.next}/`);
+  /** The backend's names of this connection's prepared statements. */
+  readonly prepared = new Set<string>();
+
+  /** The message with its statement and portal names prefixed; unnamed ones stay unnamed. */
+  rewrite(type: number, message: Buffer): Buffer {
+    const body = message.subarray(5);
+    switch (type) {
+      case PARSE: {
+        const [name, rest] = this.renamed(body, 0);
+        if (name.length > 1) this.prepared.add(name.subarray(0, -1).toString());
+        return frame(type, name, rest);
+      }
+      case BIND: {
+        const [portal, afterPortal] = this.renamed(body, 0);
+        const [statement, rest] = this.renamed(afterPortal, 0);
+        return frame(type, portal, statement, rest);
+      }
+      case EXECUTE:
+        return frame(type, ...this.renamed(body, 0));
+      case DESCRIBE:
+      case CLOSE: {
+        const [name, rest] = this.renamed(body, 1);
+        if (type === CLOSE && body[0] === 0x53) this.prepared.delete(name.subarray(0, -1).toString());
+        return frame(type, body.subarray(0, 1), name, rest);
+      }
+      default:
+        return message;
+    }
+  }
+
+  /** Closes (then syncs) every statement this connection prepared: the backend outlives the connection. */
+  closeAll(): Buffer | null {
+    if (!this.prepared.size) return null;
+    const closes = [...this.prepared].map((name) => frame(CLOSE, Buffer.from('S'), Buffer.from(name), Buffer.from([0])));
+    this.prepared.clear();
+    return Buffer.concat([...closes, SYNC]);
+  }
+
+  /** The NUL-terminated name at `start` (prefixed unless empty, its NUL kept), and the bytes after it. */
+  private renamed(body: Buffer, start: number): [Buffer, Buffer] {
+    const end = body.indexOf(0, start);
+    if (end < 0) return [body.subarray(start), Buffer.alloc(0)];
+    const name = body.subarray(start, end);
+    return [Buffer.concat(name.length ? [this.prefix, name, Buffer.from([0])] : [Buffer.from([0])]), body.subarray(end + 1)];
+  }
+}
+
 interface Unit {
   connection: WireConnection;
   bytes: Uint8Array;
@@ -39,10 +109,11 @@ class TurnScheduler {
     void this.pump();
   }
 
-  /** Drops what a closed connection had queued and rolls back the transaction it left open. */
-  release(connection: WireConnection) {
+  /** Drops what a closed connection had queued, rolls back the transaction it left open and closes its statements. */
+  release(connection: WireConnection, closeStatements: Buffer | null) {
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].connection === connection) this.queue.splice(i, 1);
     if (this.owner === connection) this.submit({ connection, bytes: ROLLBACK });
+    if (closeStatements) this.submit({ connection, bytes: closeStatements });
   }
 
   private async pump() {
@@ -53,7 +124,10 @@ class TurnScheduler {
         const index = this.owner ? this.queue.findIndex((unit) => unit.connection === this.owner) : 0;
         if (index < 0 || this.queue.length === 0) return;
         const [unit] = this.queue.splice(index, 1);
-        await this.db.runExclusive(() => this.db.execProtocolRawStream(unit.bytes, { onRawData: (data) => unit.connection.write(data) }));
+        // A unit queued behind the engine's close (a closed connection's clean-up, say) has nothing left to run on.
+        await this.db.runExclusive(async () => {
+          if (this.db.ready) await this.db.execProtocolRawStream(unit.bytes, { onRawData: (data) => unit.connection.write(data) });
+        });
         this.owner = this.db.isInTransaction() ? unit.connection : null;
       }
     } finally {
@@ -126,6 +200,7 @@ class WireConnection {
   private serverFirst = '';
   private nonce = '';
   private pending: Buffer[] = [];
+  private readonly names = new StatementNames();
   private readonly deadline: NodeJS.Timeout;
   private readonly socket: Socket;
   private readonly scheduler: TurnScheduler;
@@ -141,7 +216,7 @@ class WireConnection {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       clearTimeout(this.deadline);
-      scheduler.release(this);
+      scheduler.release(this, this.names.closeAll());
     });
   }
 
@@ -206,7 +281,7 @@ class WireConnection {
       this.socket.end();
       return false;
     }
-    this.pending.push(message);
+    this.pending.push(this.names.rewrite(type, message));
     if (UNIT_END.has(type)) {
       this.scheduler.submit({ connection: this, bytes: Buffer.concat(this.pending) });
       this.pending = [];

@@ -82,6 +82,31 @@ describe('the embedded database server', () => {
     }
   });
 
+  it('keeps each connection’s prepared statements its own, as sessions of PostgreSQL do, and closes them when it goes', async () => {
+    const [ada, bob] = [new pg.Client(embedded.url), new pg.Client(embedded.url)];
+    await Promise.all([ada.connect(), bob.connect()]);
+    try {
+      // The same name with different texts, interleaved: one backend underneath, yet no "already exists".
+      for (let round = 0; round < 3; round++) {
+        const [mine, theirs] = await Promise.all([
+          ada.query({ name: 'shared_name', text: 'SELECT $1::int + 1 AS n', values: [round] }),
+          bob.query({ name: 'shared_name', text: "SELECT $1::text || '!' AS n", values: [String(round)] }),
+        ]);
+        expect([mine.rows[0].n, theirs.rows[0].n]).toEqual([round + 1, `${round}!`]);
+      }
+      const names = async () => (await ada.query('SELECT name FROM pg_prepared_statements ORDER BY name')).rows.map((row) => String(row.name));
+      expect((await names()).filter((name) => name.endsWith('/shared_name'))).toHaveLength(2);
+      await bob.end();
+      for (let tries = 0; tries < 50 && (await names()).filter((name) => name.endsWith('/shared_name')).length > 1; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await names()).filter((name) => name.endsWith('/shared_name'))).toHaveLength(1);
+    } finally {
+      await ada.end();
+      await bob.end().catch(() => undefined);
+    }
+  });
+
   it.each([
     ['a wrong password', 'not-the-password'],
     ['the password of another start', 'A'.repeat(32)],
