@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { ClientBase, QueryResult } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { SEQUENCER_DATA_SOURCE } from '../database/database.module.js';
 import { change, select, selectOne, type StatementPart } from '../database/sql.js';
@@ -65,25 +66,36 @@ export class EventLogRepository {
   }
 
   /**
-   * One batch in one transaction, on the sequencer's own connection; null when another instance is
-   * sequencing right now.
+   * One batch in ONE round trip, on the sequencer's own connection: BEGIN; wait for the cluster-wide lock;
+   * number the oldest unsequenced events; COMMIT — sent together (the simple protocol runs them in order)
+   * yet each its own statement, so the UPDATE's snapshot is taken once the lock is granted and sees every
+   * batch committed before. (In one statement with the lock it could not: its snapshot would predate the
+   * lock and renumber a batch another instance had just committed.) Waiting for the lock rather than
+   * trying it costs an instance whose events another is sequencing that one batch, and needs no retry.
    */
-  async sequenceBatch(limit: number): Promise<SequencedEvent[] | null> {
-    const sequencer = await this.sequencer();
-    return sequencer.transaction(async (manager) => {
-      const lock = await selectOne<{ locked: boolean }>(manager, `SELECT pg_try_advisory_xact_lock($1) AS locked`, [SEQUENCER_LOCK]);
-      if (!lock?.locked) return null;
-      const { rows } = await change<EventRow>(
-        manager,
-        `UPDATE chat_event e SET position = s.position
+  async sequenceBatch(limit: number): Promise<SequencedEvent[]> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`a batch limit must be a positive integer, got ${limit}`);
+    const runner = (await this.sequencer()).createQueryRunner();
+    const client = (await runner.connect()) as ClientBase;
+    try {
+      const results = (await client.query(
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK});
+         UPDATE chat_event e SET position = s.position
            FROM (SELECT id, nextval('chat_event_position_seq') AS position
-                   FROM (SELECT id FROM chat_event WHERE position IS NULL ORDER BY id LIMIT $1) pending) s
+                   FROM (SELECT id FROM chat_event WHERE position IS NULL ORDER BY id LIMIT ${limit}) pending) s
           WHERE e.id = s.id
-      RETURNING e.position, e.type, e.conversation_id, e.user_id, e.data, e.created_at`,
-        [limit],
-      );
-      return rows.map(toSequenced).sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
-    });
+      RETURNING e.position, e.type, e.conversation_id, e.user_id, e.data, e.created_at;
+         COMMIT`,
+      )) as unknown as Array<QueryResult<EventRow>>;
+      return results[2].rows.map(toSequenced).sort((a, b) => Number(BigInt(a.position) - BigInt(b.position)));
+    } catch (error) {
+      // A failed statement leaves the transaction open and aborted (the rest of the batch was skipped).
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Lets go of the sequencer's connection (after the last batch). */
@@ -170,6 +182,24 @@ export class EventLogRepository {
       return { count, more: firstYoung === -1 && oldest.length === limit };
     });
   }
+}
+
+/**
+ * Events whose rows the statement computes, as the CTE `appended`: `rows` is a SELECT of `ord, type,
+ * conversation_id, user_id, message_id, data` over the statement's other CTEs, inserted in `ord` order
+ * (the order the sequencer keeps).
+ */
+export function appendSelectedPart(rows: string, parameters: unknown[]): StatementPart {
+  return {
+    ctes: [
+      [
+        'appended',
+        `INSERT INTO chat_event (type, conversation_id, user_id, message_id, data)
+         SELECT e.type, e.conversation_id, e.user_id, e.message_id, e.data FROM (${rows}) e ORDER BY e.ord RETURNING id`,
+      ],
+    ],
+    parameters,
+  };
 }
 
 /**

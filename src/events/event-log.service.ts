@@ -5,11 +5,11 @@ import type { Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { EVENTS_SEQUENCED, type MessageRewrite, type NewChatEvent, type SequencedEvent } from './chat-events.js';
 import { EVENT_STAGE_SECONDS } from './event-log.metrics.js';
-import { appendPart, EventLogRepository } from './event-log.repository.js';
+import { appendPart, appendSelectedPart, EventLogRepository } from './event-log.repository.js';
 import type { StatementPart } from '../database/sql.js';
 
 const BATCH_SIZE = 500;
-/** Safety net for events whose writer died between commit and kick, or whose kick lost the lock race. */
+/** Safety net for events whose writer died between commit and kick. */
 const POLL_INTERVAL_MS = 500;
 const RETRY_DELAY_MS = 10;
 
@@ -57,6 +57,11 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
     return appendPart(events);
   }
 
+  /** Events the statement itself computes (see `appendSelectedPart`): the CTE `appended`. */
+  appendSelectedPart(rows: string, parameters: unknown[]): StatementPart {
+    return appendSelectedPart(rows, parameters);
+  }
+
   /** The log forgets: an edit or delete reaches every earlier event that embeds the message. */
   rewriteMessage(manager: EntityManager, messageId: string, rewrite: MessageRewrite): Promise<void> {
     return this.repository.rewriteMessage(manager, messageId, rewrite);
@@ -87,7 +92,7 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
       // eslint-disable-next-line @typescript-eslint/await-thenable
       while (this.running) await this.running;
       if (!(await this.repository.hasUnsequenced())) return;
-      // Another instance is sequencing them right now.
+      // Committed since our last batch began, or that batch failed: look again shortly.
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
     }
   }
@@ -97,13 +102,10 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
       for (;;) {
         const started = Date.now();
         const batch = await this.repository.sequenceBatch(BATCH_SIZE);
-        if (batch?.length) this.timed(batch, started);
-        if (batch === null) {
-          // Another instance holds the lock and may have missed our events: look again shortly.
-          setTimeout(() => this.kick(), RETRY_DELAY_MS).unref();
-          return;
+        if (batch.length) {
+          this.timed(batch, started);
+          this.emitter.emit(EVENTS_SEQUENCED, batch);
         }
-        if (batch.length) this.emitter.emit(EVENTS_SEQUENCED, batch);
         if (batch.length < BATCH_SIZE) return;
       }
     } catch (error) {

@@ -440,10 +440,46 @@ export function stampPostPart(conversationId: string, userId: string, exempt: bo
   };
 }
 
-/** `bringBackQuery` as a part of a larger statement: `brought_back` answers the members it brought back. */
-export function bringBackPart(conversationId: string, senderId: string): StatementPart {
+/**
+ * A post's seq when slow mode cannot hold the sender back (it is off, or the sender is exempt), as the CTE
+ * `c` (`last_seq`, `last_message_at`): no row when slow mode is on for them, so the statement posts
+ * nothing and the caller takes the transaction that works out the wait. Checked on the row the UPDATE
+ * locks, so slow mode switched on meanwhile is seen.
+ */
+export function takeSeqUnlessSlowedPart(conversationId: string, exempt: boolean): StatementPart {
+  return {
+    ctes: [
+      [
+        'c',
+        `UPDATE conversation SET last_seq = last_seq + 1, last_message_at = clock_timestamp()
+          WHERE id = $1 AND ($2::boolean OR slow_mode_seconds = 0)
+          RETURNING last_seq, last_message_at`,
+      ],
+    ],
+    parameters: [conversationId, exempt],
+  };
+}
+
+/** The sender's last post stamped (what slow mode counts from), if `onlyIf` holds: as the CTE `post_stamped`. */
+export function stampPostedPart(conversationId: string, userId: string, onlyIf: string): StatementPart {
+  return {
+    ctes: [
+      [
+        'post_stamped',
+        `UPDATE conversation_member SET last_posted_at = clock_timestamp() WHERE conversation_id = $1 AND user_id = $2 AND ${onlyIf}`,
+      ],
+    ],
+    parameters: [conversationId, userId],
+  };
+}
+
+/**
+ * `bringBackQuery` as a part of a larger statement: `brought_back` answers the members it brought back.
+ * `onlyIf` is a condition on the statement's other CTEs (the post happened).
+ */
+export function bringBackPart(conversationId: string, senderId: string, onlyIf = 'true'): StatementPart {
   const { sql, parameters } = bringBackQuery(conversationId, senderId);
-  return { ctes: [['brought_back', sql]], parameters };
+  return { ctes: [['brought_back', sql.replace('RETURNING', `AND ${onlyIf}\n           RETURNING`)]], parameters };
 }
 
 export function bringBackQuery(conversationId: string, senderId: string): SqlQuery {

@@ -97,10 +97,13 @@ export class DraftsRepository {
 }
 
 /** A draft's removal as a part of a larger statement (a send clears it): `draft_removed` has a row when there was one. */
-export function removeDraftPart(userId: string, conversationId: string, threadRootId: string | null): StatementPart {
+export function removeDraftPart(userId: string, conversationId: string, threadRootId: string | null, onlyIf = 'true'): StatementPart {
   return {
     ctes: [
-      ['draft_removed', `DELETE FROM draft WHERE user_id = $1 AND conversation_id = $2 AND thread_key = coalesce($3::uuid, '${NO_THREAD}'::uuid) RETURNING 1`],
+      [
+        'draft_removed',
+        `DELETE FROM draft WHERE user_id = $1 AND conversation_id = $2 AND thread_key = coalesce($3::uuid, '${NO_THREAD}'::uuid) AND ${onlyIf} RETURNING 1`,
+      ],
     ],
     parameters: [userId, conversationId, threadRootId],
   };

@@ -10,6 +10,7 @@ import type { MediaDto } from '../media/dto/media.dto.js';
 import { plainMediaPath } from '../media/media-urls.js';
 import type { MediaUrls } from '../media/media-urls.js';
 import type { ForwardedFrom } from './message.entity.js';
+import type { NewMessage } from './messages.repository.js';
 
 export type MessageStatus = 'sent' | 'delivered' | 'read';
 
@@ -142,6 +143,41 @@ export function toMessageData(row: MessageRow, extras: MessageExtras): MessageDa
     forwardedFrom: row.forwarded_from,
     metadata: row.metadata ?? {},
     preview: row.deleted_at ? null : (row.preview ?? null),
+  };
+}
+
+/** What a message has the moment it is sent: no reactions, attachments nor mentions, and nobody has read it. */
+export const NEW_MESSAGE_EXTRAS: MessageExtras = Object.freeze({ reactions: [], attachments: [], status: 'sent', mentions: [] });
+
+/**
+ * The row a message will have once inserted, as far as the sender's request decides it: the columns'
+ * defaults for the rest, blanks where the insert decides (id, seq, created_at, the sender's profile).
+ */
+export function prospectiveRow(message: NewMessage): MessageRow {
+  return {
+    id: '',
+    conversation_id: message.conversationId,
+    seq: '0',
+    sender_id: message.senderId,
+    sender_username: '',
+    sender_display_name: '',
+    sender_avatar_media_id: null,
+    sender_is_bot: false,
+    content: message.content,
+    reply_to_id: message.replyToId,
+    client_message_id: message.clientMessageId,
+    created_at: new Date(0),
+    edited_at: null,
+    deleted_at: null,
+    thread_root_id: message.threadRootId,
+    also_to_conversation: message.alsoToConversation,
+    reply_count: 0,
+    last_reply_at: null,
+    thread_participant_ids: [],
+    pinned_at: null,
+    forwarded_from: message.forwardedFrom ?? null,
+    metadata: {},
+    preview: null,
   };
 }
 

@@ -316,6 +316,52 @@ export interface NewMessage {
   forwardedFrom?: ForwardedFrom | null;
 }
 
+/** A new message numbered by the CTE `c` (`last_seq`, `last_message_at`) of its statement; `$1`…`$8` from `insertParameters`. */
+const INSERT_FROM_C_SQL = `INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at, thread_root_id,
+                               also_to_conversation, forwarded_from)
+         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at, $6, $7, $8::jsonb FROM c`;
+
+function insertParameters(message: NewMessage): unknown[] {
+  return [
+    message.conversationId,
+    message.senderId,
+    message.content,
+    message.replyToId,
+    message.clientMessageId,
+    message.threadRootId,
+    message.alsoToConversation,
+    message.forwardedFrom ? JSON.stringify(message.forwardedFrom) : null,
+  ];
+}
+
+/**
+ * A message's insert as a part of one statement that numbers it in its CTE `c`: `m` is the row, `posted`
+ * the row as every read selects it, `posted_data` its event data — `template` (the message as
+ * `toMessageData` builds it before the row exists) with what only the insert decides filled in: id, seq,
+ * createdAt (`toISOString`'s form: milliseconds, truncated like the driver's `Date`) and the sender's
+ * public profile. No ON CONFLICT: a `clientMessageId` already used fails the statement (23505 on
+ * `message_client_id_uq`), so its seq is never taken.
+ */
+export function insertMessagePart(message: NewMessage, template: object, avatarPathPattern: string): StatementPart {
+  return {
+    ctes: [
+      ['m', `${INSERT_FROM_C_SQL} RETURNING *`],
+      ['posted', MESSAGE_SELECT.replace('FROM message m', 'FROM m')],
+      [
+        'posted_data',
+        `SELECT p.id, $9::jsonb || jsonb_build_object(
+                  'id', p.id, 'seq', p.seq,
+                  'createdAt', to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  'sender', jsonb_build_object(
+                    'id', p.sender_id, 'username', p.sender_username, 'displayName', p.sender_display_name,
+                    'avatarUrl', replace($10, '{id}', p.sender_avatar_media_id::text), 'isBot', p.sender_is_bot)) AS data
+           FROM posted p`,
+      ],
+    ],
+    parameters: [...insertParameters(message), JSON.stringify(template), avatarPathPattern],
+  };
+}
+
 /**
  * The one repository of `message`, `message_reaction` and `message_attachment`. Methods taking a manager
  * run in the caller's transaction. (Messages show their sender's public name: a read-only join of
@@ -652,23 +698,12 @@ export class MessagesRepository {
       `WITH c AS (
          ${TAKE_NEXT_SEQ_SQL}
        ), m AS (
-         INSERT INTO message (conversation_id, seq, sender_id, content, reply_to_id, client_message_id, created_at, thread_root_id, also_to_conversation,
-                              forwarded_from)
-         SELECT $1, c.last_seq, $2, $3, $4, $5, c.last_message_at, $6, $7, $8::jsonb FROM c
+         ${INSERT_FROM_C_SQL}
          ON CONFLICT (conversation_id, sender_id, client_message_id) DO NOTHING
          RETURNING *
        )
        ${MESSAGE_SELECT.replace('FROM message m', 'FROM m')}`,
-      [
-        message.conversationId,
-        message.senderId,
-        message.content,
-        message.replyToId,
-        message.clientMessageId,
-        message.threadRootId,
-        message.alsoToConversation,
-        message.forwardedFrom ? JSON.stringify(message.forwardedFrom) : null,
-      ],
+      insertParameters(message),
     );
     return rows[0];
   }

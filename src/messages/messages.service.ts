@@ -8,6 +8,7 @@ import type { ConversationGrant, MessageGrant } from '../access/access.types.js'
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException, Conflict, ValidationFailed } from '../common/errors/app.exception.js';
+import { violatesUnique } from '../common/errors/unique-constraints.js';
 import { mergeMetadata } from '../common/metadata/metadata.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
@@ -24,7 +25,7 @@ import type { ForwardMessageDto, SendMessageDto } from './dto/send-message.dto.j
 import { isValidEmoji } from './emoji.js';
 import { MessageAttachments } from './message-attachments.js';
 import { MessageViews } from './message-views.js';
-import { PostWrites } from './post-writes.js';
+import { type LonePost, type LonePostOutcome, PostWrites } from './post-writes.js';
 import { MessageMentions } from './mentions.js';
 import { pinUpdated } from './pins.service.js';
 import {
@@ -35,6 +36,8 @@ import {
   type ReactionData,
   type ReactionView,
   reactionsForViewer,
+  NEW_MESSAGE_EXTRAS,
+  prospectiveRow,
   toMessageData,
 } from './message.mapper.js';
 import { MediaUrls } from '../media/media-urls.js';
@@ -46,7 +49,7 @@ export interface ReactionSummary {
   reactions: ReactionView[];
 }
 import { MESSAGES_SENT, type Transport, TRANSPORTS } from './messages.metrics.js';
-import { MessagesRepository } from './messages.repository.js';
+import { MessagesRepository, type NewMessage } from './messages.repository.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { Jobs } from '../jobs/jobs.service.js';
@@ -162,20 +165,27 @@ export class MessagesService implements OnModuleInit {
       throw new ValidationFailed([{ field: 'replyToId', message: 'replyToId must be a message of this conversation' }]);
     }
     const mentions = await this.mentions.resolve(user, grant, content);
+    const newMessage: NewMessage = {
+      conversationId,
+      senderId: user.id,
+      content,
+      replyToId: dto.replyToId ?? null,
+      clientMessageId: dto.clientMessageId,
+      threadRootId,
+      alsoToConversation: dto.alsoToConversation ?? true,
+    };
+    // The preview is fetched after the send, never during it: a job that exists exactly when the message does.
+    const link = this.config.linkPreviews.enabled ? firstUrl(content) : null;
+    if (!attachmentIds.length && newMessage.threadRootId === null && !mentions.length && !link && !this.config.push.relayUrl) {
+      const alone = await this.sendAlone(user, grant, { ...newMessage, threadRootId: null }, transport);
+      if (alone) return alone;
+    }
 
     let broughtBack: string[] = [];
     const message = await this.dataSource
       .transaction(async (manager) => {
         const attachments = await this.attachments.verifyOwnUploads(manager, user, attachmentIds);
-        const row = await this.messages.insertNext(manager, {
-          conversationId,
-          senderId: user.id,
-          content,
-          replyToId: dto.replyToId ?? null,
-          clientMessageId: dto.clientMessageId,
-          threadRootId,
-          alsoToConversation: dto.alsoToConversation ?? true,
-        });
+        const row = await this.messages.insertNext(manager, newMessage);
         if (!row) throw new DuplicateSend();
         // Built, not read back: a message this new has no reactions, and no other member's markers can
         // reach its seq yet (they never pass the newest message), so it is `sent`. Three fewer queries
@@ -192,8 +202,6 @@ export class MessagesService implements OnModuleInit {
         broughtBack = after.broughtBack;
         await this.attachments.attach(manager, row.id, attachmentIds);
         await this.messages.addMentions(manager, { id: created.id, conversationId, seq: created.seq, createdAt: created.createdAt }, mentions);
-        // The preview is fetched after the send, never during it: a job that exists exactly when the message does.
-        const link = this.config.linkPreviews.enabled ? firstUrl(content) : null;
         if (link) await this.jobs.enqueue('link-previews.fetch', { messageId: created.id, url: link }, { manager });
         if (this.config.push.relayUrl) await this.jobs.enqueue('push.message', { messageId: created.id }, { manager });
         if (threadRootId) await this.countReply(manager, threadRootId, created);
@@ -205,15 +213,42 @@ export class MessagesService implements OnModuleInit {
         if (error instanceof DuplicateSend) return null;
         throw error;
       });
-    if (!message) {
-      const first = await this.messages.findByClientId(conversationId, user.id, dto.clientMessageId);
-      if (!first) throw new Error('a duplicate send found no first message');
-      return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
+    if (!message) return this.firstSend(user, conversationId, dto.clientMessageId);
+    this.afterPost(conversationId, broughtBack, transport);
+    return { message: messageForViewer(message, user.id, this.urls), created: true };
+  }
+
+  /**
+   * The common send — text alone, nothing of its own to write beside its row — in one statement
+   * (`PostWrites.postAlone`). Null when slow mode applies to the sender: `send`'s transaction works out
+   * the wait.
+   */
+  private async sendAlone(user: AuthUser, grant: ConversationGrant, message: LonePost['message'], transport: Transport): Promise<SendResult | null> {
+    const template = toMessageData(prospectiveRow(message), NEW_MESSAGE_EXTRAS);
+    let outcome: LonePostOutcome | null;
+    try {
+      outcome = await this.postWrites.postAlone(this.dataSource.manager, { message, template, exemptFromSlowMode: exemptFromSlowMode(grant) });
+    } catch (error) {
+      if (!violatesUnique(error, 'message_client_id_uq')) throw error;
+      return this.firstSend(user, message.conversationId, message.clientMessageId);
     }
+    if (!outcome) return null;
+    this.afterPost(message.conversationId, outcome.broughtBack, transport);
+    return { message: messageForViewer(toMessageData(outcome.row, NEW_MESSAGE_EXTRAS), user.id, this.urls), created: true };
+  }
+
+  /** A send whose `clientMessageId` was already used: the first message, `created: false`. */
+  private async firstSend(user: AuthUser, conversationId: string, clientMessageId: string): Promise<SendResult> {
+    const first = await this.messages.findByClientId(conversationId, user.id, clientMessageId);
+    if (!first) throw new Error('a duplicate send found no first message');
+    return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
+  }
+
+  /** After a post commits: its events sequenced soon, the members it brought back told, the send counted. */
+  private afterPost(conversationId: string, broughtBack: string[], transport: Transport): void {
     this.eventLog.kick();
     if (broughtBack.length) this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
     this.sent.inc({ transport });
-    return { message: messageForViewer(message, user.id, this.urls), created: true };
   }
 
   /**
@@ -285,15 +320,8 @@ export class MessagesService implements OnModuleInit {
         if (error instanceof DuplicateSend) return null;
         throw error;
       });
-    if (!message) {
-      const first = await this.messages.findByClientId(toConversationId, user.id, dto.clientMessageId);
-      if (!first) throw new Error('a duplicate forward found no first message');
-      return { message: messageForViewer(await this.views.one(first), user.id, this.urls), created: false };
-    }
-    this.eventLog.kick();
-    if (broughtBack.length)
-      this.emitter.emit(CONVERSATION_BROUGHT_BACK, { conversationId: toConversationId, userIds: broughtBack } satisfies ConversationBroughtBack);
-    this.sent.inc({ transport });
+    if (!message) return this.firstSend(user, toConversationId, dto.clientMessageId);
+    this.afterPost(toConversationId, broughtBack, transport);
     return { message: messageForViewer(message, user.id, this.urls), created: true };
   }
 

@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { NewChatEvent } from '../events/chat-events.js';
 import { EventLog } from '../events/event-log.service.js';
-import { combine, select, type StatementPart } from '../database/sql.js';
-import { bringBackPart, stampPostPart } from '../memberships/conversations.repository.js';
+import { combine, select, selectPrepared, type StatementPart } from '../database/sql.js';
+import { bringBackPart, stampPostedPart, stampPostPart, takeSeqUnlessSlowedPart } from '../memberships/conversations.repository.js';
+import { draftUpdated } from '../memberships/draft.entity.js';
 import { removeDraftPart } from '../memberships/drafts.repository.js';
+import { plainMediaPath } from '../media/media-urls.js';
+import type { MessageData, MessageRow } from './message.mapper.js';
+import { insertMessagePart, type NewMessage } from './messages.repository.js';
 
 export interface PostFollowUps {
   conversationId: string;
@@ -15,6 +19,20 @@ export interface PostFollowUps {
   events: NewChatEvent[];
   /** Clear the sender's draft of this conversation (or of this thread) — a send does, a forward does not. */
   clearDraft?: { threadRootId: string | null };
+}
+
+/** A message whose send writes nothing but itself and the follow-ups every message has (see `postAlone`). */
+export interface LonePost {
+  message: NewMessage & { threadRootId: null };
+  /** The message as `toMessageData` builds it before the row exists; the insert fills in id, seq, createdAt, sender. */
+  template: MessageData;
+  exemptFromSlowMode: boolean;
+}
+
+export interface LonePostOutcome {
+  row: MessageRow;
+  broughtBack: string[];
+  draftRemoved: boolean;
 }
 
 export interface PostOutcome {
@@ -51,5 +69,41 @@ export class PostWrites {
     );
     const [row] = await select<{ wait: number | null; brought_back: string[]; draft_removed: boolean }>(manager, sql, parameters);
     return { wait: row.wait ?? 0, broughtBack: row.brought_back, draftRemoved: row.draft_removed };
+  }
+
+  /**
+   * A message with nothing of its own beside its row (no attachments, mentions, thread or jobs) in ONE
+   * autocommitted statement: its seq, the row, its `message.created` event, the slow-mode stamp, the
+   * archived members brought back, the draft cleared and its `draft.updated` event. The conversation's
+   * row lock — what bounds one conversation's send rate — is then held for no round trip at all, where a
+   * transaction held it across three. Answers null, having written nothing, when slow mode applies to the
+   * sender (the caller's transaction works out the wait); a `clientMessageId` already used fails with
+   * 23505 on `message_client_id_uq`, also having written nothing.
+   */
+  async postAlone(manager: EntityManager, post: LonePost): Promise<LonePostOutcome | null> {
+    const { conversationId, senderId } = post.message;
+    const posted = 'EXISTS (SELECT 1 FROM m)';
+    const cleared = draftUpdated(senderId, conversationId, null, null);
+    const { sql, parameters } = combine(
+      [
+        takeSeqUnlessSlowedPart(conversationId, post.exemptFromSlowMode),
+        insertMessagePart(post.message, post.template, plainMediaPath('{id}', 'thumbnail')),
+        stampPostedPart(conversationId, senderId, posted),
+        bringBackPart(conversationId, senderId, posted),
+        removeDraftPart(senderId, conversationId, null, posted),
+        this.eventLog.appendSelectedPart(
+          `SELECT 1 AS ord, 'message.created' AS type, $1::uuid AS conversation_id, NULL::uuid AS user_id, d.id AS message_id, d.data FROM posted_data d
+           UNION ALL
+           SELECT 2, $2, NULL, $3::uuid, NULL, $4::jsonb WHERE EXISTS (SELECT 1 FROM draft_removed)`,
+          [conversationId, cleared.type, senderId, JSON.stringify(cleared.data)],
+        ),
+      ],
+      `SELECT p.*, ARRAY(SELECT user_id::text FROM brought_back) AS brought_back, EXISTS (SELECT 1 FROM draft_removed) AS draft_removed
+         FROM posted p`,
+    );
+    const [row] = await selectPrepared<MessageRow & { brought_back: string[]; draft_removed: boolean }>(manager, 'post_alone', sql, parameters);
+    if (!row) return null;
+    const { brought_back: broughtBack, draft_removed: draftRemoved, ...message } = row;
+    return { row: message, broughtBack, draftRemoved };
   }
 }

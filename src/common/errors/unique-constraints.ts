@@ -17,3 +17,9 @@ export function conflictMessageFor(error: QueryFailedError): string | undefined 
   if (driverError?.code !== UNIQUE_VIOLATION || !driverError.constraint) return undefined;
   return CONFLICT_MESSAGES.get(driverError.constraint);
 }
+
+/** Whether the error is a violation of this unique constraint (a race the caller answers itself). */
+export function violatesUnique(error: unknown, constraint: string): boolean {
+  const driverError = (error as QueryFailedError | undefined)?.driverError as { code?: string; constraint?: string } | undefined;
+  return driverError?.code === UNIQUE_VIOLATION && driverError.constraint === constraint;
+}
