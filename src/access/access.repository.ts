@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { select, selectOne } from '../database/sql.js';
+import { select, selectOne, selectPrepared } from '../database/sql.js';
 import type { ConversationGrant, ConversationMode, ConversationType, MemberRole } from './access.types.js';
 
 /** How `conversation` locks the rows it reads: the conversation (membership changes) or the membership (markers). */
@@ -58,8 +58,10 @@ export class AccessRepository {
    */
   async conversation(userId: string, conversationId: string, manager: EntityManager = this.manager, lock?: GrantLock): Promise<ConversationGrant | undefined> {
     const locking = lock === 'conversation' ? 'FOR NO KEY UPDATE OF c' : lock === 'membership' ? 'FOR UPDATE OF mb' : '';
-    const row = await selectOne<GrantRow>(
+    // Prepared: every request about a conversation starts here (a variant per lock, each its own text).
+    const [row] = await selectPrepared<GrantRow>(
       manager,
+      `access_conversation_${lock ?? 'none'}`,
       `SELECT c.type, c.title, c.direct_key, c.last_seq, mb.role, mb.last_read_seq, mb.last_delivered_seq, p.peer_id,
               c.mode, c.slow_mode_seconds,
               mb.moderation_muted AND (mb.moderation_muted_until IS NULL OR mb.moderation_muted_until > clock_timestamp()) AS moderation_muted,
