@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { combine, select } from '../database/sql.js';
+import { combine, selectPrepared } from '../database/sql.js';
 import { otherMembersMarkersPart } from '../memberships/conversations.repository.js';
 import { MessageAttachments } from './message-attachments.js';
 import { type MessageData, type MessageRow, type ReactionData, statusOf, toMessageData } from './message.mapper.js';
@@ -57,7 +57,7 @@ export class MessageViews {
       rows.map((row) => row.id),
       [...pairs.values()],
     );
-    const [details] = await select<MessageDetailsRow>(manager, sql, parameters);
+    const [details] = await selectPrepared<MessageDetailsRow>(manager, 'message_details', sql, parameters);
     const reactions = groupBy(
       details.reactions,
       ({ m }) => m,

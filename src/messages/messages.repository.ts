@@ -2,7 +2,7 @@ import type { LinkPreview } from './link-preview.types.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { change, select, selectOne, type StatementPart } from '../database/sql.js';
+import { change, select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
 import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
 import type { ForwardedFrom } from './message.entity.js';
@@ -378,7 +378,9 @@ export class MessagesRepository {
   /** Ascending seq; `hasMore` says whether messages lie beyond the page in the direction of the cursor. */
   async pageBySeq(window: Omit<HistoryWindow, 'limit'> & { pageSize: number }): Promise<{ rows: MessageRow[]; hasMore: boolean }> {
     const { sql, parameters } = historyQuery({ ...window, limit: window.pageSize + 1 });
-    const rows: MessageRow[] = await this.manager.query(sql, parameters);
+    // Prepared, a name per variant (each its own text): every page of history and every catch-up runs one.
+    const variant = window.after !== undefined ? 'after' : window.before !== undefined ? 'before' : 'newest';
+    const rows = await selectPrepared<MessageRow>(this.manager, `history_${variant}`, sql, parameters);
     const hasMore = rows.length > window.pageSize;
     const page = rows.slice(0, window.pageSize);
     return { rows: window.after !== undefined ? page : page.reverse(), hasMore };
