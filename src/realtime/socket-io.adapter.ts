@@ -4,12 +4,10 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Observable } from 'rxjs';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { socketCorsOptions } from '../common/http/cors.js';
 import { createRedisClient, pubSubNamespace } from '../shared-state/redis-shared-state.js';
-import type { Ack } from './events.map.js';
 import type { ChatServer } from './realtime-server.js';
 
 /** The largest frame a client may send (an event with its payload); bigger ones close the connection. */
@@ -36,24 +34,6 @@ export function isOriginAllowed(request: Pick<IncomingMessage, 'headers'>, allow
 }
 
 /**
- * An event no handler listens to gets an error acknowledgement instead of silence, so a client with a
- * typo (or built against a newer server) finds out at once. Runs after the socket's middleware, so the
- * per-socket rate limit applies to these too.
- */
-function answerUnknownEvents(socket: Socket, known: ReadonlySet<string>): void {
-  socket.onAny((event: unknown, ...args: unknown[]) => {
-    if (typeof event === 'string' && known.has(event)) return;
-    const ack = args[args.length - 1];
-    if (typeof ack !== 'function') return;
-    const refusal: Ack = {
-      ok: false,
-      error: { code: 'UNKNOWN_EVENT', message: `There is no client event ${JSON.stringify(String(event)).slice(0, 80)}; see /docs/asyncapi.json` },
-    };
-    (ack as (response: Ack) => void)(refusal);
-  });
-}
-
-/**
  * Socket.IO on the HTTP server of the app (same port as REST, path `/socket.io`), with the limits and
  * origin checks from the configuration. Connection state recovery stays off: /sync is how a client
  * catches up, across restarts and instances, which Socket.IO's recovery can't do.
@@ -67,35 +47,17 @@ export class ChatIoAdapter extends IoAdapter {
   }
 
   /**
-   * The same contract as Nest's (each handler's result goes to the acknowledgement, or is emitted when it
-   * names an event), without Nest's RxJS chain per handler per socket, which a socket keeps for its whole
-   * life: ~40 KiB of retained heap per idle socket with this gateway's nine handlers (bench scenario 6).
-   * A plain listener per handler, and a subscription only while an event is being handled.
+   * Nest's per-socket plumbing for gateway handlers — an RxJS `disconnect$` per socket, kept in a WeakMap,
+   * and a listener per handler per socket — was ~1.5 KiB of every idle socket's heap. `ChatGateway` adds one
+   * listener per client event shared by all sockets, and its own disconnect listener, instead: a handler
+   * declared with `@SubscribeMessage` would never run here, so it fails at the first connection.
    */
-  override bindMessageHandlers(socket: Socket, handlers: MessageMappingProperties[], transform: (data: unknown) => Observable<unknown>): void {
-    answerUnknownEvents(socket, new Set(handlers.map(({ message }) => message as string)));
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(message as string, (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
-        let result$: Observable<unknown>;
-        try {
-          result$ = transform(callback(data, ack));
-        } catch (error) {
-          this.logger.error(error);
-          return;
-        }
-        result$.subscribe({
-          next: (response) => {
-            if (response === null || response === undefined) return;
-            const { event, data: payload } = response as { event?: string; data?: unknown };
-            if (event) socket.emit(event, payload);
-            else if (!isAckHandledManually && typeof ack === 'function') (ack as (response: unknown) => void)(response);
-          },
-          error: (error: unknown) => this.logger.error(error),
-        });
-      });
-    }
+  override bindMessageHandlers(_socket: Socket, handlers: MessageMappingProperties[]): void {
+    if (handlers.length) throw new Error('@SubscribeMessage handlers are not bound by ChatIoAdapter: list the event in the gateway');
   }
+
+  /** See `bindMessageHandlers`: the gateway listens for its sockets' disconnects itself. */
+  override bindClientDisconnect(): void {}
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const origins = this.config.corsOrigins;

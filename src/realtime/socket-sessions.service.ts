@@ -16,19 +16,19 @@ import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
+import type { TokenBucket } from '../common/rate-limits/token-bucket.js';
 import { isDatabaseUnavailable } from '../common/errors/error-envelope.js';
 import { DependencyUnavailableError } from '../shared-state/shared-state.js';
 import { PresenceService } from './presence.service.js';
+import type { Ack } from './events.map.js';
 import { type ChatSocket, RealtimeServer } from './realtime-server.js';
 import { WS_CONNECTIONS } from './realtime.metrics.js';
 import { RoomSync } from './room-sync.service.js';
 import { userRoom } from './rooms.js';
 import { TypingService } from './typing.service.js';
 
-/** A room per session, so a revocation finds that session's sockets on this instance without a scan. */
-const sessionRoom = (sessionId: string) => `session:${sessionId}`;
-/** setTimeout's longest delay; a later expiry re-arms the timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How often expired tokens are looked for: a socket hears `token.expired` at most this late. */
+const EXPIRY_SWEEP_MS = 250;
 
 /** How long a socket's slot under `SOCKETS_PER_USER` lives without renewal (an instance that died frees its own). */
 const SOCKET_SLOT_TTL_SECONDS = 60;
@@ -74,7 +74,13 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
   private slotRenewal?: NodeJS.Timeout;
   /** Sockets this instance has finished with (disconnected, or closed at shutdown). */
   private readonly gone = new WeakSet<ChatSocket>();
-  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly eventBuckets = new WeakMap<ChatSocket, TokenBucket>();
+  /**
+   * The sockets whose token expiry is watched, swept every EXPIRY_SWEEP_MS: one timer for all of them
+   * where each socket had its own (a Timeout and its closure: ~250 B of every idle socket).
+   */
+  private readonly expiring = new Map<string, ChatSocket>();
+  private expirySweep?: NodeJS.Timeout;
 
   constructor(
     private readonly tokens: AccessTokens,
@@ -91,14 +97,16 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap() {
     this.slotRenewal = setInterval(() => void this.renewSlots(), SOCKET_SLOT_RENEW_MS).unref();
+    this.expirySweep = setInterval(() => this.sweepExpired(), EXPIRY_SWEEP_MS).unref();
   }
 
   onModuleDestroy() {
     clearInterval(this.slotRenewal);
+    clearInterval(this.expirySweep);
   }
 
   /**
-   * The handshake: authenticates and puts the socket in its user's, its session's and its conversations'
+   * The handshake: authenticates and puts the socket in its user's and its conversations'
    * rooms before the client hears it is connected, so a client that calls /sync right after `connect`
    * can't fall between the two. Before the token is looked at, the address's `handshakes` budget; after,
    * the user's `user-handshakes` budget and a slot under `SOCKETS_PER_USER` (every instance together).
@@ -118,7 +126,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     this.slots.set(slot, { userId: user.id, socket, since: Date.now() });
     try {
       socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt, ...(user.apiKey ? { apiKey: user.apiKey } : {}) };
-      await socket.join([userRoom(user.id), sessionRoom(user.sessionId)]);
+      await socket.join(userRoom(user.id));
       await this.rooms.connect(socket);
     } catch (error) {
       this.releaseSlot(slot);
@@ -126,7 +134,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** After the handshake: the `socket-events` limit (before anything else), expiry, presence, a second look at the rooms. */
+  /** After the handshake: expiry, presence, a second look at the rooms. */
   connected(socket: ChatSocket): void {
     if (this.closing) {
       this.gone.add(socket);
@@ -134,17 +142,31 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     this.connections.inc();
-    const limiter = this.rateLimits.bucket(RateLimit.SocketEvents);
-    socket.use((packet, next) => {
-      const verdict = limiter.take();
-      if (verdict.allowed) return next();
-      const ack = packet[packet.length - 1];
-      if (typeof ack === 'function')
-        ack({ ok: false, error: { code: 'RATE_LIMITED', message: 'Too many events on this socket, slow down', retryAfter: verdict.retryAfterSeconds } });
-    });
     this.armExpiry(socket);
     void this.presence.connected(socket.data.userId);
     void this.rooms.reconcile(socket);
+  }
+
+  /**
+   * The `socket-events` limit, before anything else of a client event (known or not): false, and the
+   * acknowledgement answered, when the socket is over it. The bucket is made at the socket's first event —
+   * full, as it would be by then — so an idle socket holds none (nor a middleware closure per socket).
+   */
+  admitEvent(socket: ChatSocket, args: unknown[]): boolean {
+    let bucket = this.eventBuckets.get(socket);
+    if (!bucket) {
+      bucket = this.rateLimits.bucket(RateLimit.SocketEvents);
+      this.eventBuckets.set(socket, bucket);
+    }
+    const verdict = bucket.take();
+    if (verdict.allowed) return true;
+    const ack = args[args.length - 1];
+    if (typeof ack === 'function')
+      (ack as (response: Ack) => void)({
+        ok: false,
+        error: { code: 'RATE_LIMITED', message: 'Too many events on this socket, slow down', retryAfter: verdict.retryAfterSeconds },
+      });
+    return false;
   }
 
   /** The caller of a client event: who the socket's token proved, unless the session ended since. */
@@ -167,21 +189,21 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
   async renew(socket: ChatSocket, token: string): Promise<{ expiresAt: string }> {
     const { user, expiresAt } = await this.tokens.verify(token);
     if (user.id !== socket.data.userId) throw new Unauthorized('The token belongs to another user');
-    if (user.sessionId !== socket.data.sessionId) {
-      await socket.leave(sessionRoom(socket.data.sessionId));
-      await socket.join(sessionRoom(user.sessionId));
-    }
     socket.data = { ...socket.data, role: user.role, sessionId: user.sessionId, expiresAt };
-    this.armExpiry(socket);
     return { expiresAt: new Date(expiresAt).toISOString() };
   }
 
   @OnEvent(SESSION_REVOKED)
   onSessionRevoked(event: SessionRevokedEvent): void {
-    // Emitted on every instance: each disconnects its own sockets of that session.
-    const server = this.realtime.server;
-    server?.local.to(sessionRoom(event.sessionId)).emit('session.revoked', { reason: event.reason });
-    server?.local.in(sessionRoom(event.sessionId)).disconnectSockets(true);
+    // Emitted on every instance: each disconnects its own sockets of that session, found in the user's room
+    // (a socket keeps no room per session: one Set and one name fewer per socket).
+    const namespace = this.realtime.server?.of('/');
+    for (const id of namespace?.adapter.rooms.get(userRoom(event.userId)) ?? []) {
+      const socket = namespace?.sockets.get(id);
+      if (socket?.data.sessionId !== event.sessionId) continue;
+      socket.emit('session.revoked', { reason: event.reason });
+      socket.disconnect(true);
+    }
   }
 
   /** Shutdown: no new sockets; every socket is released (presence settled) and its transport closed. */
@@ -196,8 +218,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
   release(socket: ChatSocket): void {
     if (this.gone.has(socket)) return;
     this.gone.add(socket);
-    clearTimeout(this.expiryTimers.get(socket.id));
-    this.expiryTimers.delete(socket.id);
+    this.expiring.delete(socket.id);
     this.typing.socketGone(socket.id, socket.data.userId);
     this.rooms.disconnected(socket);
     this.connections.dec();
@@ -233,18 +254,19 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** At the access token's expiry the socket is told (`token.expired`) and disconnected, unless renewed. */
+  /** At the access token's expiry the socket is told (`token.expired`) and disconnected, unless renewed (`sweepExpired`). */
   private armExpiry(socket: ChatSocket): void {
-    clearTimeout(this.expiryTimers.get(socket.id));
-    const delay = socket.data.expiresAt - Date.now();
-    const timer = setTimeout(
-      () => {
-        if (Date.now() < socket.data.expiresAt) return this.armExpiry(socket);
-        socket.emit('token.expired', { expiredAt: new Date(socket.data.expiresAt).toISOString() });
-        socket.disconnect(true);
-      },
-      Math.min(Math.max(delay, 0), MAX_TIMER_MS),
-    );
-    this.expiryTimers.set(socket.id, timer.unref());
+    this.expiring.set(socket.id, socket);
   }
+
+  private sweepExpired(): void {
+    const now = Date.now();
+    for (const socket of this.expiring.values()) {
+      if (now < socket.data.expiresAt) continue;
+      this.expiring.delete(socket.id);
+      socket.emit('token.expired', { expiredAt: new Date(socket.data.expiresAt).toISOString() });
+      socket.disconnect(true);
+    }
+  }
+
 }

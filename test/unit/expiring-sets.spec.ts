@@ -48,6 +48,18 @@ describe.each(implementations)('expiring sets (%s)', (_name, create) => {
     expect(await state.countExpiring(`${key}:other`)).toBe(0);
   });
 
+  it('keeps one member through removal, renewal and expiry alike (the memory store holds one member inline)', async () => {
+    expect(await state.addExpiring(key, 'only', 1)).toBe(1);
+    expect(await state.removeExpiring(key, 'other')).toBe(1);
+    expect(await state.addExpiring(key, 'only', 30)).toBe(1);
+    await sleep(1_100);
+    expect(await state.countExpiring(key)).toBe(1);
+    expect(await state.removeExpiring(key, 'only')).toBe(0);
+    expect(await state.addExpiring(key, 'again', 1)).toBe(1);
+    await sleep(1_100);
+    expect(await state.countExpiring(key)).toBe(0);
+  });
+
   it('forgets a member once its own ttl has passed, while others live on', async () => {
     await state.addExpiring(key, 'short', 1);
     await state.addExpiring(key, 'long', 30);
