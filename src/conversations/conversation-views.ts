@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { combine, selectPrepared } from '../database/sql.js';
 import { AccessService } from '../access/access.service.js';
 import { Permission } from '../access/permission.js';
 import type { AuthUser } from '../common/auth/auth-user.js';
-import { ConversationsRepository, type MembershipRow } from '../memberships/conversations.repository.js';
+import { ConversationsRepository, memberCountsPart, type MembershipRow } from '../memberships/conversations.repository.js';
 import { DraftsRepository } from '../memberships/drafts.repository.js';
 import { MessageViews } from '../messages/message-views.js';
-import { MessagesRepository } from '../messages/messages.repository.js';
+import { unreadCountsPart, unreadMentionsPart } from '../messages/messages.repository.js';
 import { UsersService } from '../users/users.service.js';
 import { toConversation, toMember, withMembers } from './conversation.mapper.js';
 import type { ConversationDetailDto, ConversationDto } from './dto/conversation.dto.js';
@@ -15,8 +17,8 @@ import type { ProfileDto } from '../users/dto/profile.dto.js';
 
 /**
  * "A conversation with its last message": builds `Conversation`s with a fixed number of queries for any
- * number of rows — one batch for the last messages, one for unread counts, one for unread mentions, one for drafts, one for member counts, never
- * one query per conversation. It sits above both the membership data and messages, and reads each
+ * number of rows — the last messages, one statement for the unread counts, unread mentions and member
+ * counts, one for drafts — never one query per conversation. It sits above both the membership data and messages, and reads each
  * through its own repository.
  */
 @Injectable()
@@ -25,7 +27,7 @@ export class ConversationViews {
     private readonly access: AccessService,
     private readonly conversations: ConversationsRepository,
     private readonly drafts: DraftsRepository,
-    private readonly messages: MessagesRepository,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly messageViews: MessageViews,
     private readonly users: UsersService,
     private readonly urls: MediaUrls,
@@ -41,13 +43,12 @@ export class ConversationViews {
     const conversations = [...new Map(rows.map((row) => [row.id, { conversationId: row.id, lastSeq: Number(row.last_seq) }])).values()];
     const lastMessages = await this.messageViews.newestOf(conversations, manager, options);
     const markers = rows.map((row) => ({ conversationId: row.id, userId: row.user_id, lastReadSeq: Number(row.last_read_seq) }));
-    const unread = await this.messages.unreadCounts(markers, manager);
-    const unreadMentions = await this.messages.unreadMentionCounts(markers, manager);
-    const drafts = await this.drafts.ofConversations(markers, manager);
-    const memberCounts = await this.conversations.memberCounts(
+    const { unread, unreadMentions, memberCounts } = await this.counts(
+      markers,
       conversations.map(({ conversationId }) => conversationId),
       manager,
     );
+    const drafts = await this.drafts.ofConversations(markers, manager);
     const peerOf = await this.peers(rows, manager);
     return rows.map((row) =>
       toConversation(
@@ -63,6 +64,26 @@ export class ConversationViews {
         this.urls,
       ),
     );
+  }
+
+  /** A page's counts in one prepared statement: unread messages and mentions per (conversation, member), members per conversation. */
+  private async counts(markers: Array<{ conversationId: string; userId: string; lastReadSeq: number }>, conversationIds: string[], manager?: EntityManager) {
+    const { sql, parameters } = combine(
+      [unreadCountsPart(markers), unreadMentionsPart(markers), memberCountsPart(conversationIds)],
+      'SELECT (SELECT list FROM x_unread) AS unread, (SELECT list FROM x_mentions) AS mentions, (SELECT list FROM x_members) AS members',
+    );
+    type Count = { c: string; u: string; n: number };
+    const [row] = await selectPrepared<{ unread: Count[]; mentions: Count[]; members: Array<{ c: string; n: number }> }>(
+      manager ?? this.dataSource.manager,
+      'conversation_counts',
+      sql,
+      parameters,
+    );
+    return {
+      unread: new Map(row.unread.map(({ c, u, n }) => [`${c}:${u}`, n])),
+      unreadMentions: new Map(row.mentions.map(({ c, u, n }) => [`${c}:${u}`, n])),
+      memberCounts: new Map(row.members.map(({ c, n }) => [c, n])),
+    };
   }
 
   /** For each direct row, the profile of the member who is not the row's: one query for the pairs, one for the profiles. */

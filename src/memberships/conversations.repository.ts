@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ConversationMode, ConversationType, MemberRole } from '../access/access.types.js';
-import { change, combine, select, selectOne, type StatementPart } from '../database/sql.js';
+import { change, combine, select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
 import type { NotificationLevel } from './conversation-member.entity.js';
 
 /** A change of a member's own view of a conversation; absent fields stay as they are. */
@@ -136,7 +136,9 @@ export class ConversationsRepository {
 
   listForUser(window: ConversationListWindow): Promise<ListedRow[]> {
     const { sql, parameters } = conversationListQuery(window);
-    return select<ListedRow>(this.manager, sql, parameters);
+    // Prepared, a name per cursor variant (each its own text).
+    const variant = window.after?.pinned ? 'pinned' : window.after ? 'active' : 'first';
+    return selectPrepared<ListedRow>(this.manager, `conversation_list_${variant}`, sql, parameters);
   }
 
   /** The conversation as each of `userIds` (all members when omitted) sees it. */
@@ -170,16 +172,6 @@ export class ConversationsRepository {
         WHERE mb.conversation_id = ANY($1::uuid[])`,
       [conversationIds],
     );
-  }
-
-  async memberCounts(conversationIds: string[], manager: EntityManager = this.manager): Promise<Map<string, number>> {
-    if (!conversationIds.length) return new Map();
-    const rows = await select<{ conversation_id: string; members: number }>(
-      manager,
-      `SELECT conversation_id, count(*)::int AS members FROM conversation_member WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id`,
-      [conversationIds],
-    );
-    return new Map(rows.map((row) => [row.conversation_id, row.members]));
   }
 
   /** The id of a new direct conversation, or undefined when the pair already has one (maybe being created right now). */
@@ -418,6 +410,20 @@ export function otherMembersMarkersPart(pairs: Array<{ conversationId: string; s
   };
 }
 
+/** How many members each conversation has, as a part of one statement: the CTE `x_members`, `list` a JSON array of `{ c, n }`. */
+export function memberCountsPart(conversationIds: string[]): StatementPart {
+  return {
+    ctes: [
+      [
+        'x_members',
+        `SELECT coalesce(json_agg(json_build_object('c', q.conversation_id, 'n', q.members)), '[]'::json) AS list
+           FROM (SELECT conversation_id, count(*)::int AS members FROM conversation_member WHERE conversation_id = ANY($1::uuid[]) GROUP BY conversation_id) q`,
+      ],
+    ],
+    parameters: [conversationIds],
+  };
+}
+
 export function stampPostPart(conversationId: string, userId: string, exempt: boolean): StatementPart {
   return {
     ctes: [
@@ -463,12 +469,7 @@ export function takeSeqUnlessSlowedPart(conversationId: string, exempt: boolean)
 /** The sender's last post stamped (what slow mode counts from), if `onlyIf` holds: as the CTE `post_stamped`. */
 export function stampPostedPart(conversationId: string, userId: string, onlyIf: string): StatementPart {
   return {
-    ctes: [
-      [
-        'post_stamped',
-        `UPDATE conversation_member SET last_posted_at = clock_timestamp() WHERE conversation_id = $1 AND user_id = $2 AND ${onlyIf}`,
-      ],
-    ],
+    ctes: [['post_stamped', `UPDATE conversation_member SET last_posted_at = clock_timestamp() WHERE conversation_id = $1 AND user_id = $2 AND ${onlyIf}`]],
     parameters: [conversationId, userId],
   };
 }

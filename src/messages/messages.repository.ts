@@ -168,14 +168,31 @@ export function searchQuery({ conversationIds, named = false, q, before, limit }
  */
 export function unreadCountsQuery(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): SqlQuery {
   return {
-    sql: `SELECT p.conversation_id, p.user_id, count(*)::int AS unread
+    // LATERAL: one range scan of message_conversation_seq_uq per marker, whatever the planner thinks of
+    // the table's size (as a join it chose a scan of every message once the table was small enough).
+    sql: `SELECT p.conversation_id, p.user_id, u.unread
             FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS p(conversation_id, user_id, last_read_seq)
-            JOIN message m ON m.conversation_id = p.conversation_id AND m.seq > p.last_read_seq
-           WHERE m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.also_to_conversation
-           GROUP BY p.conversation_id, p.user_id`,
+           CROSS JOIN LATERAL (SELECT count(*)::int AS unread FROM message m
+                                WHERE m.conversation_id = p.conversation_id AND m.seq > p.last_read_seq
+                                  AND m.sender_id <> p.user_id AND m.deleted_at IS NULL AND m.also_to_conversation) u`,
     parameters: [pairs.map((pair) => pair.conversationId), pairs.map((pair) => pair.userId), pairs.map((pair) => pair.lastReadSeq)],
   };
 }
+
+/** `unreadCountsQuery` as a part of one statement: the CTE `x_unread` is one row, `list` a JSON array of `{ c, u, n }`. */
+export function unreadCountsPart(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): StatementPart {
+  const { sql, parameters } = unreadCountsQuery(pairs);
+  return { ctes: [['x_unread', countsList(sql)]], parameters };
+}
+
+/** `unreadMentionsQuery` as a part of one statement: the CTE `x_mentions`, like `x_unread`. */
+export function unreadMentionsPart(pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>): StatementPart {
+  const { sql, parameters } = unreadMentionsQuery(pairs);
+  return { ctes: [['x_mentions', countsList(sql)]], parameters };
+}
+
+const countsList = (sql: string) =>
+  `SELECT coalesce(json_agg(json_build_object('c', q.conversation_id, 'u', q.user_id, 'n', q.unread)), '[]'::json) AS list FROM (${sql}) q`;
 
 /**
  * One page of a thread's replies, ascending seq after `after`: a range scan of `message_thread_seq_idx`,
@@ -567,17 +584,6 @@ export class MessagesRepository {
     return select(this.manager, sql, parameters);
   }
 
-  /** Mentions of each (conversation, member) pair above the member's read marker (see `unreadMentionsQuery`). */
-  async unreadMentionCounts(
-    pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>,
-    manager: EntityManager = this.manager,
-  ): Promise<Map<string, number>> {
-    if (!pairs.length) return new Map();
-    const { sql, parameters } = unreadMentionsQuery(pairs);
-    const rows = await select<{ conversation_id: string; user_id: string; unread: number }>(manager, sql, parameters);
-    return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row.unread]));
-  }
-
   /** Pins (`pinnedBy` set) or unpins (null); answers the new `pinned_at` when something changed, undefined otherwise. */
   async setPinned(manager: EntityManager, messageId: string, pinnedBy: string | null): Promise<{ pinnedAt: Date | null } | undefined> {
     const { rows } = pinnedBy
@@ -618,16 +624,6 @@ export class MessagesRepository {
          ${lock ? 'FOR SHARE OF m' : ''}`,
       [wanted.map((position) => position.conversationId), wanted.map((position) => position.seq)],
     );
-  }
-
-  async unreadCounts(
-    pairs: Array<{ conversationId: string; userId: string; lastReadSeq: number }>,
-    manager: EntityManager = this.manager,
-  ): Promise<Map<string, number>> {
-    if (!pairs.length) return new Map();
-    const { sql, parameters } = unreadCountsQuery(pairs);
-    const rows = await select<{ conversation_id: string; user_id: string; unread: number }>(manager, sql, parameters);
-    return new Map(rows.map((row) => [`${row.conversation_id}:${row.user_id}`, row.unread]));
   }
 
   /**
