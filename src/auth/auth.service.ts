@@ -62,8 +62,8 @@ export class AuthService {
     if (this.hasher.needsRehash(account.passwordHash)) {
       await this.users.setPasswordHash(account.id, await this.hasher.hash(dto.password));
     }
-    // The sessions that expired go as this one opens: one statement with the ban check.
-    return this.sessionRepository.transaction((manager) => this.openSession(account, client, manager, new Date()));
+    // The sessions that expired go as this one opens: one statement with the ban check, needing no transaction.
+    return this.openSession(account, client, undefined, new Date());
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<AuthResultDto> {
@@ -133,7 +133,7 @@ export class AuthService {
     await this.sessions.announce(revoked, 'password_changed');
   }
 
-  private async openSession(user: User, client: ClientInfo, manager: EntityManager, pruneExpiredBefore?: Date) {
+  private async openSession(user: User, client: ClientInfo, manager: EntityManager | undefined, pruneExpiredBefore?: Date) {
     // Share-locks the user row: a ban running now either waits for this session and revokes it, or
     // commits first and is seen here (no session is opened).
     const refreshToken = newRefreshToken();

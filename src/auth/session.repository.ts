@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { change, combine, select, type StatementPart } from '../database/sql.js';
+import { change, combine, selectPrepared, type StatementPart } from '../database/sql.js';
 import type { RefreshableSession } from './refresh-tokens.js';
 import type { RevocationReason } from './session-revoked.event.js';
 
@@ -75,9 +75,11 @@ export class SessionRepository {
    * Opens a session in one statement with `account` — a part whose CTE `account` is the user's row with
    * `banned`, share-locked (`lockBannedPart`) — only when the user exists and is not banned; with
    * `pruneBefore`, also deletes the user's sessions that expired before it. Null: no session (banned or gone).
+   * One statement, so it needs no transaction of its own (a login runs it alone: one round trip, not three);
+   * the share lock lasts until it commits, which is all a ban must wait for.
    */
   async openUnlessBanned(
-    manager: EntityManager,
+    manager: EntityManager = this.dataSource.manager,
     account: StatementPart,
     session: { userId: string; refreshTokenHash: string; expiresAt: Date; client: ClientInfo },
     pruneBefore?: Date,
@@ -98,7 +100,7 @@ export class SessionRepository {
     ];
     if (pruneBefore) parts.push({ ctes: [['pruned', 'DELETE FROM session WHERE user_id = $1 AND expires_at < $2']], parameters: [userId, pruneBefore] });
     const { sql, parameters } = combine(parts, 'SELECT (SELECT id FROM opened) AS id');
-    const [row] = await select<{ id: string | null }>(manager, sql, parameters);
+    const [row] = await selectPrepared<{ id: string | null }>(manager, 'open_session', sql, parameters);
     return row?.id ?? null;
   }
 
