@@ -268,5 +268,4 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
       socket.disconnect(true);
     }
   }
-
 }

@@ -101,7 +101,10 @@ describe('a text send in one statement, at the service', () => {
     expect(after[1].data).toEqual({ conversationId, threadRootId: null, content: null, updatedAt: null });
     expect(after[0].message_id).toBe(message.id);
     expect(await database.query('SELECT 1 FROM draft WHERE user_id = $1', [ada.id])).toEqual([]);
-    const [bobs] = (await database.query('SELECT archived FROM conversation_member WHERE conversation_id = $1 AND user_id = $2', [conversationId, bob.id])) as Array<{
+    const [bobs] = (await database.query('SELECT archived FROM conversation_member WHERE conversation_id = $1 AND user_id = $2', [
+      conversationId,
+      bob.id,
+    ])) as Array<{
       archived: boolean;
     }>;
     expect(bobs.archived).toBe(false);
