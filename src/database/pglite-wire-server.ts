@@ -128,7 +128,7 @@ class TurnScheduler {
         await this.db.runExclusive(async () => {
           if (this.db.ready) await this.db.execProtocolRawStream(unit.bytes, { onRawData: (data) => unit.connection.write(data) });
         });
-        this.owner = this.db.isInTransaction() ? unit.connection : null;
+        this.owner = this.db.ready && this.db.isInTransaction() ? unit.connection : null;
       }
     } finally {
       this.busy = false;
