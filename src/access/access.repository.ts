@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { select, selectOne, selectPrepared } from '../database/sql.js';
+import { select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
 import type { ConversationGrant, ConversationMode, ConversationType, MemberRole } from './access.types.js';
 
 /** How `conversation` locks the rows it reads: the conversation (membership changes) or the membership (markers). */
@@ -229,8 +229,10 @@ export class AccessRepository {
    * sequenced at or below `head` are already reflected in the rows.
    */
   async membershipWindows(userId: string, limit: number, conversationId?: string): Promise<{ windows: MembershipWindow[]; head: bigint }> {
-    const rows = await select<{ conversation_id: string; joined_at: string | null; head: string | null }>(
+    // Prepared: every handshake reads this (a reconnect storm, thousands at once).
+    const rows = await selectPrepared<{ conversation_id: string; joined_at: string | null; head: string | null }>(
       this.manager,
+      conversationId ? 'membership_window' : 'membership_windows',
       `SELECT mb.conversation_id, ${JOIN_POSITION} AS joined_at, (SELECT max(position) FROM chat_event) AS head
          FROM conversation_member mb
          JOIN conversation c ON c.id = mb.conversation_id
@@ -253,10 +255,11 @@ export class AccessRepository {
    * late joiner sees nothing from before, and a member who left sees nothing more). One range scan of
    * `chat_event_conversation_position_idx` per membership and one of `chat_event_user_position_idx`,
    * each stopping after `limit` rows, merged: the cost follows what the user can see, not the log's size.
+   * A part (the CTE `visible`, rows of `VisibleEventRow`): /sync reads it with the log's bounds in one statement.
    */
-  visibleEvents(manager: EntityManager, userId: string, since: bigint, limit: number): Promise<VisibleEventRow[]> {
+  visibleEventsPart(userId: string, since: bigint, limit: number): StatementPart {
     const { sql, parameters } = visibleEventsQuery(userId, since, limit);
-    return select<VisibleEventRow>(manager, sql, parameters);
+    return { ctes: [['visible', sql]], parameters };
   }
 }
 

@@ -2,7 +2,8 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { AuthUser } from '../common/auth/auth-user.js';
 import { AppException, Forbidden, NotFound, RateLimited, ValidationFailed } from '../common/errors/app.exception.js';
-import { AccessRepository, type MembershipWindow, type VisibleEventRow } from './access.repository.js';
+import type { StatementPart } from '../database/sql.js';
+import { AccessRepository, type MembershipWindow } from './access.repository.js';
 import type { ConversationGrant, MemberGrant, MessageGrant, SignedMediaGrant } from './access.types.js';
 import { Permission } from './permission.js';
 
@@ -171,10 +172,10 @@ export class AccessService {
     return this.repository.membershipWindows(userId, limit, conversationId);
   }
 
-  /** `events.receive` for `/sync`: the events the user may see above `since`, oldest first. */
-  async visibleEvents(user: AuthUser, since: bigint, limit: number, manager: EntityManager): Promise<VisibleEventRow[]> {
+  /** `events.receive` for `/sync`: the events the user may see above `since`, oldest first, as the part `visible` (rows of `VisibleEventRow`). */
+  async visibleEventsPart(user: AuthUser, since: bigint, limit: number): Promise<StatementPart> {
     await this.require(user, Permission.EventsReceive, {});
-    return this.repository.visibleEvents(manager, user.id, since, limit);
+    return this.repository.visibleEventsPart(user.id, since, limit);
   }
 
   private async decide(user: AuthUser, permission: Permission, target: object, options: AccessOptions): Promise<unknown> {

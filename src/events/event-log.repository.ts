@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { ClientBase, QueryResult } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { SEQUENCER_DATA_SOURCE } from '../database/database.module.js';
-import { change, select, selectOne, type StatementPart } from '../database/sql.js';
+import { change, select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
 import type { MessageRewrite, NewChatEvent, SequencedEvent } from './chat-events.js';
 
 /** Any number that is the same on every instance: the advisory lock that makes one sequencer run at a time. */
@@ -28,6 +28,10 @@ const toSequenced = (row: EventRow): SequencedEvent => ({
   data: row.data,
   createdAt: new Date(row.created_at),
 });
+
+/** One row: the log's head and the bound below which retention has pruned. */
+const BOUNDS_SQL = `SELECT greatest((SELECT max(position) FROM chat_event), s.pruned_through) AS head, s.pruned_through
+  FROM event_log_state s WHERE s.id = 1`;
 
 /** The one repository of `chat_event` and `event_log_state`. */
 @Injectable()
@@ -145,12 +149,13 @@ export class EventLogRepository {
 
   /** The newest position (never below what retention deleted, even once the log is empty) and the pruned bound. */
   async bounds(manager: EntityManager): Promise<{ head: bigint; prunedThrough: bigint }> {
-    const row = await selectOne<{ head: string; pruned_through: string }>(
-      manager,
-      `SELECT greatest((SELECT max(position) FROM chat_event), s.pruned_through) AS head, s.pruned_through
-         FROM event_log_state s WHERE s.id = 1`,
-    );
-    return { head: BigInt(row!.head), prunedThrough: BigInt(row!.pruned_through) };
+    const row = (await selectPrepared<{ head: string; pruned_through: string }>(manager, 'event_log_bounds', BOUNDS_SQL, []))[0];
+    return { head: BigInt(row.head), prunedThrough: BigInt(row.pruned_through) };
+  }
+
+  /** `bounds` as a part of a larger statement, read in its snapshot (see `boundsPart`). */
+  boundsPart(): StatementPart {
+    return boundsPart();
   }
 
   async epoch(): Promise<string> {
@@ -218,4 +223,9 @@ export function appendPart(events: NewChatEvent[]): StatementPart {
     ctes: [['appended', `INSERT INTO chat_event (type, conversation_id, user_id, message_id, data) VALUES ${rows.join(', ')} RETURNING id`]],
     parameters,
   };
+}
+
+/** The log's bounds as the CTE `bounds` of a larger statement: one row of `head` and `pruned_through`. */
+export function boundsPart(): StatementPart {
+  return { ctes: [['bounds', BOUNDS_SQL]], parameters: [] };
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
 import { visibleEventsQuery } from '../../src/access/access.repository.js';
+import { boundsPart } from '../../src/events/event-log.repository.js';
+import { syncPageQuery } from '../../src/sync/sync.service.js';
 import { historyQuery, SHORT_SEARCH_CONVERSATIONS, SHORT_SEARCH_MESSAGES, searchQuery, unreadCountsQuery } from '../../src/messages/messages.repository.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -172,12 +174,16 @@ describe('query plans of history, conversation list, unread counts and search', 
     const [{ head }] = await database.query('SELECT max(position)::text AS head FROM chat_event');
     // From the start of the log, and from a cursor halfway through what was seeded.
     for (const since of [0n, BigInt(head) - 40_000n]) {
-      const nodes = await plan(visibleEventsQuery(reader, since, 501));
-      expect([since, seqScans(nodes)]).toEqual([since, []]);
-      expect([since, indexesUsed(nodes)]).toEqual([
-        since,
-        expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx']),
-      ]);
+      const visible = visibleEventsQuery(reader, since, 501);
+      // Alone, and inside /sync's one statement with the log's bounds.
+      for (const query of [visible, syncPageQuery(boundsPart(), { ctes: [['visible', visible.sql]], parameters: visible.parameters }, since)]) {
+        const nodes = await plan(query);
+        expect([since, seqScans(nodes)]).toEqual([since, []]);
+        expect([since, indexesUsed(nodes)]).toEqual([
+          since,
+          expect.arrayContaining(['conversation_member_user_idx', 'chat_event_conversation_position_idx', 'chat_event_user_position_idx']),
+        ]);
+      }
     }
   });
 
