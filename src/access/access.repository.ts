@@ -223,6 +223,19 @@ export class AccessRepository {
     return rows.map((row) => row.conversation_id);
   }
 
+  /** `conversationIdsOf` for many users in one statement, in the order of `userIds`. */
+  async conversationIdsOfMany(userIds: string[]): Promise<string[][]> {
+    if (!userIds.length) return [];
+    const rows = await select<{ user_id: string; conversation_id: string }>(
+      this.manager,
+      `SELECT user_id, conversation_id FROM conversation_member WHERE user_id = ANY($1::uuid[])`,
+      [[...new Set(userIds)]],
+    );
+    const byUser = new Map<string, string[]>();
+    for (const row of rows) (byUser.get(row.user_id) ?? byUser.set(row.user_id, []).get(row.user_id)!).push(row.conversation_id);
+    return userIds.map((id) => byUser.get(id) ?? []);
+  }
+
   /**
    * The user's memberships, the most recently active conversation first (at most `limit`), each with
    * where its window of events starts, and the log's head in the same snapshot: membership changes

@@ -161,6 +161,11 @@ export class AccessService {
     return this.repository.conversationIdsOf(user.id);
   }
 
+  /** `conversationIdsOf` for many users at once (presence announcing a storm of comings and goings). */
+  conversationIdsOfMany(userIds: string[]): Promise<string[][]> {
+    return this.repository.conversationIdsOfMany(userIds);
+  }
+
   /** Of `userIds`, those with no block either way with the caller (a blocked user is never notified of, or by, the other). */
   async unblockedAmong(user: Pick<AuthUser, 'id'>, userIds: string[], manager?: EntityManager): Promise<string[]> {
     const blockedIds = new Set(await this.repository.blockedWith(user.id, userIds, manager));

@@ -5,6 +5,7 @@ import type { Gauge } from 'prom-client';
 import { AccessService } from '../access/access.service.js';
 import { RateLimit } from '../common/rate-limits/rate-limits.js';
 import { RateLimits } from '../common/rate-limits/rate-limits.service.js';
+import { TickBatch } from '../common/concurrency/tick-batch.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { SharedState } from '../shared-state/shared-state.js';
@@ -17,6 +18,11 @@ import { conversationRoom, userRoom } from './rooms.js';
 /** How long an instance's presence entries live without renewal: the longest a crashed instance's users look online. */
 export const PRESENCE_TTL_SECONDS = 30;
 const HEARTBEAT_MS = 10_000;
+/**
+ * Presence's database work waits up to 20 ms for more of the same: reconnecting users come back one handshake
+ * at a time, so a batch of one turn would mostly hold one. An announcement 20 ms later is not noticed.
+ */
+const BATCHES = { windowMs: 20, maxBatch: 500 };
 
 /**
  * Writes presence (PresenceReader reads it). A user is online while any of its sockets is connected on any
@@ -44,6 +50,17 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Users over their `presence` budget: the one announcement due when the window ends. */
   private readonly trailing = new Map<string, NodeJS.Timeout>();
   private heartbeat?: NodeJS.Timeout;
+  /**
+   * The database work of announcements, gathered per turn of the event loop (`TickBatch`): a reconnect
+   * storm past the grace is thousands of users going offline and back at once, each a write and two reads
+   * when run one by one.
+   */
+  private readonly lastSeenWrites = new TickBatch<{ id: string; at: Date }, void>(async (entries) => {
+    await this.users.setLastSeenMany(entries);
+    return entries.map(() => undefined);
+  }, BATCHES);
+  private readonly lastSeenReads = new TickBatch<string, Date | null>((ids) => this.users.lastSeenOfMany(ids), BATCHES);
+  private readonly conversationIds = new TickBatch<string, string[]>((ids) => this.access.conversationIdsOfMany(ids), BATCHES);
 
   constructor(
     private readonly state: SharedState,
@@ -80,7 +97,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
       const instances = await this.state.addExpiring(presenceKey(userId), this.instanceId, PRESENCE_TTL_SECONDS);
       await this.state.addExpiring(ONLINE_USERS_KEY, userId, PRESENCE_TTL_SECONDS);
       if (instances === 1) {
-        await this.announce(userId, true, await this.users.lastSeenOf(userId));
+        await this.announce(userId, true, await this.lastSeenReads.call(userId));
       }
       await this.countOnline();
     });
@@ -115,7 +132,7 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
       const instances = await this.state.removeExpiring(presenceKey(userId), this.instanceId);
       if (instances === 0) {
         await this.state.removeExpiring(ONLINE_USERS_KEY, userId);
-        await this.users.setLastSeen(userId, lastSeenAt);
+        await this.lastSeenWrites.call({ id: userId, at: lastSeenAt });
         await this.announce(userId, false, lastSeenAt);
       }
       await this.countOnline();
@@ -161,13 +178,13 @@ export class PresenceService implements OnApplicationBootstrap, OnModuleDestroy 
   /** The one announcement at the end of a window that went over: whatever the user's presence is now. */
   private async announceAsItIs(userId: string): Promise<void> {
     const online = this.local.has(userId) || this.goingOffline.has(userId) || (await this.state.countExpiring(presenceKey(userId))) > 0;
-    await this.emit(userId, online, await this.users.lastSeenOf(userId));
+    await this.emit(userId, online, await this.lastSeenReads.call(userId));
   }
 
   private async emit(userId: string, online: boolean, lastSeenAt: Date | null): Promise<void> {
     const server = this.realtime.server;
     if (!server) return;
-    const conversationIds = await this.access.conversationIdsOf({ id: userId });
+    const conversationIds = await this.conversationIds.call(userId);
     if (!conversationIds.length) return;
     server
       .to(conversationIds.map(conversationRoom))

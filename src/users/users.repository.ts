@@ -123,12 +123,26 @@ export class UsersRepository {
     await manager.update(User, { id }, { passwordHash });
   }
 
-  async setLastSeen(id: string, lastSeenAt: Date): Promise<void> {
-    await this.users.update({ id }, { lastSeenAt });
+  /** Stamps each user's `last_seen_at` in one statement (a user listed twice gets the later time). */
+  async setLastSeenMany(entries: Array<{ id: string; at: Date }>): Promise<void> {
+    if (!entries.length) return;
+    await change(
+      this.users.manager,
+      `UPDATE users u SET last_seen_at = v.at
+         FROM (SELECT id, max(at) AS at FROM unnest($1::uuid[], $2::timestamptz[]) AS t(id, at) GROUP BY id) v
+        WHERE u.id = v.id`,
+      [entries.map((entry) => entry.id), entries.map((entry) => entry.at.toISOString())],
+    );
   }
 
-  async lastSeenOf(id: string): Promise<Date | null> {
-    return (await this.users.findOne({ select: { id: true, lastSeenAt: true }, where: { id } }))?.lastSeenAt ?? null;
+  /** Each user's `last_seen_at`, in the order of `ids` (null for one never seen, or gone). */
+  async lastSeenOfMany(ids: string[]): Promise<Array<Date | null>> {
+    if (!ids.length) return [];
+    const rows = await select<{ id: string; last_seen_at: Date | null }>(this.users.manager, `SELECT id, last_seen_at FROM users WHERE id = ANY($1::uuid[])`, [
+      [...new Set(ids)],
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, row.last_seen_at]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   /** Row-locked for an admin's change: a sign-in running now either finishes first or waits and sees it. */

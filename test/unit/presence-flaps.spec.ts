@@ -17,7 +17,8 @@ describe('presence under flapping connections', () => {
   let announced: Array<{ userId: string; online: boolean }>;
 
   beforeEach(() => {
-    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    // Advancing with the real clock too: presence's batches wait out a 20 ms window before they run.
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'], advanceTimers: true });
     state = new MemorySharedState();
     announced = [];
   });
@@ -31,8 +32,8 @@ describe('presence under flapping connections', () => {
     const config = loadConfig({ NODE_ENV: 'test', ...env });
     const room = { except: () => ({ emit: (_event: string, payload: { userId: string; online: boolean }) => announced.push(payload) }) };
     const realtime = { server: { to: () => room } } as unknown as RealtimeServer;
-    const access = { conversationIdsOf: async () => ['c1'] } as unknown as AccessService;
-    const users = { lastSeenOf: async () => null, setLastSeen: async () => undefined } as unknown as UsersRepository;
+    const access = { conversationIdsOfMany: async (ids: string[]) => ids.map(() => ['c1']) } as unknown as AccessService;
+    const users = { lastSeenOfMany: async (ids: string[]) => ids.map(() => null), setLastSeenMany: async () => undefined } as unknown as UsersRepository;
     const gauge = { set: () => undefined } as unknown as Gauge<string>;
     return new PresenceService(state, realtime, access, users, gauge, new RateLimits(state, config), config);
   }
