@@ -91,6 +91,14 @@ try {
   log(`candidate server up on ${app.url} (pid ${app.pid})`);
   const seeder = new Seeder(settings.databaseUrl, settings.jwtSecret);
   cleanups.push(() => seeder.close());
+  // With autovacuum off (as on some machines here), statistics stay as the seeder's ANALYZE left them:
+  // a table analyzed empty is planned as empty for the whole run, and /sync seq-scanned the event log.
+  // PostgreSQL's default re-analyzes within its one-minute naptime; this does that much, no more.
+  if ((await seeder.query('SHOW autovacuum')).rows[0].autovacuum !== 'on') {
+    log('autovacuum is off on this server: the bench analyzes its database every 60 s, as the default autovacuum would');
+    const analyzer = setInterval(() => void seeder.analyze().catch((error) => log(`analyze: ${error.message}`)), 60_000);
+    cleanups.push(() => clearInterval(analyzer));
+  }
   const context = { settings, app, seeder, cleanups, shared: {} };
   for (const scenario of selected) {
     const scenarioStarted = Date.now();

@@ -86,7 +86,8 @@ export function spawnPinned(name, cpu, script, args = [], { env = {}, nodeArgs =
   child.stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    // A CPU profile of a long scenario takes longer than 5 s to write: killed, it would be lost.
+    const timer = setTimeout(() => child.kill('SIGKILL'), process.env.BENCH_PROFILE ? 120_000 : 5000);
     await child.exited;
     clearTimeout(timer);
   };
