@@ -173,7 +173,15 @@ describe('outgoing webhooks', () => {
       expect(target.bodies()[5].data.id).toBe(first.id);
       if (target.bodies()[5].data.deletedAt) expect(contents(target)[5]).toBeNull();
       else expect(contents(target)[5]).toBe('last one');
-      const log = await deliveries(hook.id);
+      // The receiver has answered, but the worker records the outcome after that: wait for the record.
+      const ids = target.requests.map((request) => request.headers['x-chat-delivery']);
+      const log = await eventually(
+        async () => {
+          const rows = await deliveries(hook.id);
+          return ids.every((id) => rows.find((row) => row.id === id)?.status === 'delivered') ? rows : undefined;
+        },
+        { timeoutMs: 10_000, what: 'every delivery recorded' },
+      );
       for (const request of target.requests) {
         expect(request.headers['content-type']).toBe('application/json');
         expect(verifySignature(hook.secret!, request.body, String(request.headers['x-chat-signature']))).toBe(true);
