@@ -59,7 +59,8 @@ describe('LocalDiskStorage', () => {
     const incoming = new PassThrough();
     const writing = storage.write(key, incoming, 1000);
     incoming.write(Buffer.alloc(10));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The temporary file appears once the stream has opened it: wait for that (bounded), not a fixed time.
+    for (let tries = 0; tries < 250 && filesIn(root).length === 0; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await storage.stat(key)).toBeNull();
     expect(filesIn(root)).toEqual([expect.stringMatching(new RegExp(`^${key.slice(0, 2)}/\\.${key}\\.[0-9a-f]+\\.tmp$`))]);
     incoming.destroy(new Error('client went away'));
