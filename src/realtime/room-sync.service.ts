@@ -8,7 +8,7 @@ import { HeavyWorkAdmission } from '../common/concurrency/heavy-work-admission.j
 import type { SequencedEvent } from '../events/chat-events.js';
 import { MEMBERSHIP_CHANGED, type MembershipChanged } from '../memberships/membership.events.js';
 import { type ChatSocket, RealtimeServer } from './realtime-server.js';
-import { conversationRoom, MAX_CONVERSATION_ROOMS, userRoom } from './rooms.js';
+import { conversationRoom, interned, MAX_CONVERSATION_ROOMS, sharedConversationRoom, userRoom } from './rooms.js';
 
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
@@ -67,7 +67,7 @@ export class RoomSync {
     user.sockets += 1;
     this.handshakes.set(socket, { user, changes: user.changes });
     const rooms = await this.load(socket.data.userId);
-    await socket.join(rooms.map(conversationRoom));
+    await socket.join(rooms.map(sharedConversationRoom));
   }
 
   disconnected(socket: ChatSocket): void {
@@ -86,7 +86,7 @@ export class RoomSync {
     this.handshakes.delete(socket);
     if (handshake && this.users.get(socket.data.userId) === handshake.user && handshake.user.changes === handshake.changes) return;
     try {
-      const current = new Set((await this.load(socket.data.userId)).map(conversationRoom));
+      const current = new Set((await this.load(socket.data.userId)).map(sharedConversationRoom));
       if (!socket.connected) return;
       const stale = [...socket.rooms].filter((room) => room.startsWith(CONVERSATION_ROOM_PREFIX) && !current.has(room));
       for (const room of stale) await socket.leave(room);
@@ -101,7 +101,7 @@ export class RoomSync {
   /** `conversation.join`: members only, at most `MAX_CONVERSATION_ROOMS` per socket. */
   async join(user: AuthUser, socket: ChatSocket, conversationId: string): Promise<void> {
     await this.access.require(user, Permission.RoomJoin, { conversationId });
-    const room = conversationRoom(conversationId);
+    const room = sharedConversationRoom(conversationId);
     if (socket.rooms.has(room)) return;
     if ([...socket.rooms].filter((name) => name.startsWith(CONVERSATION_ROOM_PREFIX)).length >= MAX_CONVERSATION_ROOMS) throw new RoomLimitReached();
     await this.load(user.id, conversationId);
@@ -205,7 +205,7 @@ export class RoomSync {
         const known = user.conversations.get(window.conversationId);
         // What the stream taught since `head` is newer than this read.
         const newer = known && (known.removedAt === 'local' || (known.removedAt ?? known.joinedAt ?? 0n) > head);
-        if (!newer) user.conversations.set(window.conversationId, { joinedAt: window.joinedAt, removedAt: null });
+        if (!newer) user.conversations.set(interned(window.conversationId), { joinedAt: window.joinedAt, removedAt: null });
       }
       if (!conversationId && head > user.loadedThrough) user.loadedThrough = head;
     }

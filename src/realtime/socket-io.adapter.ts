@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { Server, ServerOptions, Socket as IoSocket } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import { socketCorsOptions } from '../common/http/cors.js';
 import { createRedisClient, pubSubNamespace } from '../shared-state/redis-shared-state.js';
@@ -52,7 +53,7 @@ export class ChatIoAdapter extends IoAdapter {
    * listener per client event shared by all sockets, and its own disconnect listener, instead: a handler
    * declared with `@SubscribeMessage` would never run here, so it fails at the first connection.
    */
-  override bindMessageHandlers(_socket: Socket, handlers: MessageMappingProperties[]): void {
+  override bindMessageHandlers(_socket: IoSocket, handlers: MessageMappingProperties[]): void {
     if (handlers.length) throw new Error('@SubscribeMessage handlers are not bound by ChatIoAdapter: list the event in the gateway');
   }
 
@@ -61,7 +62,7 @@ export class ChatIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const origins = this.config.corsOrigins;
-    return super.createIOServer(port, {
+    const server: Server = super.createIOServer(port, {
       ...options,
       path: '/socket.io',
       serveClient: false,
@@ -69,7 +70,26 @@ export class ChatIoAdapter extends IoAdapter {
       cors: socketCorsOptions(origins),
       allowRequest: (request, callback) => callback(null, isOriginAllowed(request, origins)),
     } satisfies Partial<ServerOptions> as ServerOptions);
+    server.engine.on('connection', (connection: EngineConnection) => dropClearedIdleTimer(connection.transport?.socket?._socket));
+    return server;
   }
+}
+
+/** What `dropClearedIdleTimer` reads of an Engine.IO connection: a WebSocket transport's TCP socket. */
+interface EngineConnection {
+  transport?: { socket?: { _socket?: Socket } };
+}
+
+/**
+ * Node keeps a TCP socket's idle timer after `setTimeout(0)` has cleared it (`socket[kTimeout]`). ws clears
+ * the HTTP server's idle timeout when it takes a connection over, and the cleared `Timeout` (~130 B) then
+ * lived as long as the WebSocket. Dropped at the connection for clients that open with WebSocket (those
+ * that upgrade from polling keep it); a Node without that property is left alone.
+ */
+export function dropClearedIdleTimer(socket: Socket | undefined): void {
+  if (!socket || socket.timeout !== 0) return;
+  const timer = Object.getOwnPropertySymbols(socket).find((symbol) => symbol.description === 'timeout');
+  if (timer) (socket as unknown as Record<symbol, unknown>)[timer] = null;
 }
 
 /**

@@ -69,8 +69,11 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
   /** Names this instance's slots apart from another's that reuses a socket id. */
   private readonly instanceId = randomUUID();
   private closing = false;
-  /** Sockets of this instance holding a slot under `SOCKETS_PER_USER`, by slot. */
-  private readonly slots = new Map<string, { userId: string; socket: ChatSocket; since: number }>();
+  /**
+   * Sockets of this instance holding a slot under `SOCKETS_PER_USER`, by slot. The socket itself says
+   * whose it is (`data.userId`) and since when (`handshake.issued`): no record of its own per socket.
+   */
+  private readonly slots = new Map<string, ChatSocket>();
   private slotRenewal?: NodeJS.Timeout;
   /** Sockets this instance has finished with (disconnected, or closed at shutdown). */
   private readonly gone = new WeakSet<ChatSocket>();
@@ -123,9 +126,9 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
     if (!(await this.rateLimits.takeSlot(RateLimit.SocketsPerUser, user.id, slot, SOCKET_SLOT_TTL_SECONDS))) {
       throw new SocketLimit(this.rateLimits.budget(RateLimit.SocketsPerUser));
     }
-    this.slots.set(slot, { userId: user.id, socket, since: Date.now() });
+    socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt, ...(user.apiKey ? { apiKey: user.apiKey } : {}) };
+    this.slots.set(slot, socket);
     try {
-      socket.data = { userId: user.id, role: user.role, sessionId: user.sessionId, expiresAt, ...(user.apiKey ? { apiKey: user.apiKey } : {}) };
       await socket.join(userRoom(user.id));
       await this.rooms.connect(socket);
     } catch (error) {
@@ -231,7 +234,7 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private releaseSlot(slot: string): void {
-    const userId = this.slots.get(slot)?.userId;
+    const userId = this.slots.get(slot)?.data.userId;
     if (!userId) return;
     this.slots.delete(slot);
     this.rateLimits
@@ -245,9 +248,9 @@ export class SocketSessions implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private async renewSlots(): Promise<void> {
     try {
-      for (const [slot, { userId, socket, since }] of this.slots) {
-        if (!socket.connected && Date.now() - since > SOCKET_SLOT_RENEW_MS) this.releaseSlot(slot);
-        else await this.rateLimits.renewSlot(RateLimit.SocketsPerUser, userId, slot, SOCKET_SLOT_TTL_SECONDS);
+      for (const [slot, socket] of this.slots) {
+        if (!socket.connected && Date.now() - socket.handshake.issued > SOCKET_SLOT_RENEW_MS) this.releaseSlot(slot);
+        else await this.rateLimits.renewSlot(RateLimit.SocketsPerUser, socket.data.userId, slot, SOCKET_SLOT_TTL_SECONDS);
       }
     } catch (error) {
       this.logger.warn(`socket slots not renewed: ${(error as Error).message}`);
