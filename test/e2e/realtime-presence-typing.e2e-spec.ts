@@ -76,7 +76,8 @@ describe('realtime typing, receipts and presence', () => {
       expect(await leavingSocket.request('typing.start', { conversationId })).toEqual({ ok: true });
       leavingSocket.close();
       await bobSocket.next<Typing>('typing', (typing) => !typing.isTyping);
-      expect(Date.now() - startedAt).toBeLessThan(1_000);
+      // Long before the 6 s expiry (with room for a loaded CI machine): the disconnect ended it.
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
 
       await sleep(6_500 - (Date.now() - startedAt));
       const stops = bobSocket.all<Typing>('typing', (typing) => !typing.isTyping);
