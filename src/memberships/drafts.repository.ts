@@ -20,6 +20,10 @@ const draftColumns = (alias = 'draft') =>
 /**
  * The user's drafts, the most recently changed first: a range scan of `draft_user_updated_idx` from the
  * cursor, each checked against the user's current membership by its key. Exported for EXPLAIN.
+ *
+ * The membership check is a per-row probe (`OFFSET 0` keeps PostgreSQL from turning the EXISTS into a
+ * semi-join): a join's row estimate swings with the table's statistics, and where it came out low the
+ * planner read every draft of the user and sorted them instead of stopping after a page.
  */
 export function draftListQuery(userId: string, before: { updatedAt: string; conversationId: string; threadKey: string } | undefined, limit: number) {
   const parameters: unknown[] = [userId];
@@ -33,7 +37,7 @@ export function draftListQuery(userId: string, before: { updatedAt: string; conv
     sql: `SELECT d.thread_key, ${draftColumns('d')}
             FROM draft d
            WHERE d.user_id = $1 ${cursor}
-             AND EXISTS (SELECT 1 FROM conversation_member mb WHERE mb.conversation_id = d.conversation_id AND mb.user_id = d.user_id)
+             AND EXISTS (SELECT 1 FROM conversation_member mb WHERE mb.conversation_id = d.conversation_id AND mb.user_id = d.user_id OFFSET 0)
            ORDER BY d.user_id DESC, d.updated_at DESC, d.conversation_id DESC, d.thread_key DESC
            LIMIT $${parameters.length}`,
     parameters,

@@ -50,9 +50,9 @@ describe('query plans of threads, mentions, pins, the conversation list with per
       );
       await manager.query(
         `INSERT INTO conversation (id, type, title, last_seq, last_message_at, created_at)
-         SELECT ${id('conversation', 'g')}, 'group', 'depth ' || g, CASE WHEN g = 1 THEN $1 ELSE 0 END, now() - make_interval(secs => g), now() - interval '1 day'
+         SELECT ${id('conversation', 'g')}, 'group', 'depth ' || $3::text || ' ' || g, CASE WHEN g = 1 THEN $1 ELSE 0 END, now() - make_interval(secs => g), now() - interval '1 day'
            FROM generate_series(1, $2::int) g`,
-        [MESSAGES, CONVERSATIONS],
+        [MESSAGES, CONVERSATIONS, tag],
       );
       // Every user in the busy conversation; two in each other one, and the reader (user 1) in every 10th.
       await manager.query(
@@ -92,11 +92,15 @@ describe('query plans of threads, mentions, pins, the conversation list with per
           WHERE u IS NOT NULL`,
         [MESSAGES, USERS],
       );
-      // Every member has a draft in each of their conversations; a third of the reader's are pinned, a third archived.
+      // Every member has a draft in each of their conversations (of this run: the suite may run twice on one
+      // database), edited up to 1,000 s ago by a hash, not random(), so every run plans the same data; a
+      // third of the reader's are pinned, a third archived.
       await manager.query(
         `INSERT INTO draft (user_id, conversation_id, thread_key, content, updated_at)
-         SELECT user_id, conversation_id, '00000000-0000-0000-0000-000000000000', 'draft', now() - make_interval(secs => (random() * 1000)::int)
-           FROM conversation_member WHERE conversation_id IN (SELECT id FROM conversation WHERE title LIKE 'depth %')`,
+         SELECT user_id, conversation_id, '00000000-0000-0000-0000-000000000000', 'draft',
+                now() - make_interval(secs => abs(hashtext(conversation_id::text || user_id::text)) % 1000)
+           FROM conversation_member WHERE conversation_id IN (SELECT id FROM conversation WHERE title LIKE 'depth ' || $1::text || ' %')`,
+        [tag],
       );
       await manager.query(
         `UPDATE conversation_member SET pinned_at = CASE WHEN n % 3 = 0 THEN now() - make_interval(secs => n) END, archived = (n % 3 = 1)
