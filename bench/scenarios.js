@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { BENCH_DIR, QUICK, SERVER_CPU, abbaOrder, cpuMicrosOf, freePort, log, sleep, spawnPinned } from './lib/common.js';
+import { BENCH_DIR, QUICK, SERVER_CPU, abbaOrder, freePort, log, sleep, spawnPinned, withCpuPerRequest } from './lib/common.js';
 import { HTTP_CONNECTIONS, SECONDS, abba, bearer, higher, lower, med, strip, summarize, warm } from './lib/rounds.js';
 import { memoryAfterGc } from './lib/inspector.js';
 import { BENCH_PASSWORD } from './lib/db.js';
@@ -56,12 +56,9 @@ async function healthLive(context) {
   // req/s does, with far less of the shared machine's noise in it.
   const load =
     ({ url, pid }) =>
-    async (duration = SECONDS) => {
-      const before = cpuMicrosOf(pid);
-      const result = await httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS });
-      return { ...result, cpuMicrosPerRequest: (cpuMicrosOf(pid) - before) / Math.max(1, result.requests) };
-    };
-  const app = context.app;
+    (duration = SECONDS) =>
+      withCpuPerRequest(pid, () => httpLoad({ url: `${url}/health/live`, durationSeconds: duration, connections: HTTP_CONNECTIONS }));
+  const { app } = context;
   await warm(load(app));
   await warm(load(raw));
   await warm(load(bare));
@@ -155,11 +152,8 @@ async function messageSend(context) {
   // With the server's CPU per send (as in scenario 1): PostgreSQL's share runs in its backends, not here.
   const rest =
     ({ url, pid }) =>
-    async (duration = SECONDS) => {
-      const before = cpuMicrosOf(pid);
-      const result = await httpLoad({ url, ...sendLoad(senders), durationSeconds: duration, connections: senders.length });
-      return { ...result, cpuMicrosPerRequest: (cpuMicrosOf(pid) - before) / Math.max(1, result.requests) };
-    };
+    (duration = SECONDS) =>
+      withCpuPerRequest(pid, () => httpLoad({ url, ...sendLoad(senders), durationSeconds: duration, connections: senders.length }));
   await warm(rest(context.app));
   await warm(rest(raw));
   const restRounds = await abba('REST send', rest(context.app), rest(raw));

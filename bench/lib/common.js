@@ -139,6 +139,13 @@ export function cpuMicrosOf(pid) {
 }
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** Runs an HTTP load (`httpLoad`'s result) and adds the server `pid`'s CPU µs per request answered. */
+export async function withCpuPerRequest(pid, load) {
+  const before = cpuMicrosOf(pid);
+  const result = await load();
+  return { ...result, cpuMicrosPerRequest: (cpuMicrosOf(pid) - before) / Math.max(1, result.requests) };
+}
+
 /** The pid of the node process under `taskset` (taskset execs, so it is the same pid). */
 export const pidOf = (child) => child.pid;
 
