@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { KeyObject } from 'node:crypto';
 import type { AuthUser, Role } from '../common/auth/auth-user.js';
 import { Unauthorized } from '../common/errors/app.exception.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InjectConfig } from '../config/config.module.js';
 import { ROLES } from '../users/user.entity.js';
+import { verifyHs256 } from './hs256.js';
+import { jwtKey } from './jwt-key.js';
 import { LiveSessions } from './live-sessions.js';
 import { SessionRevocation } from './session-revocation.js';
 
@@ -37,17 +40,22 @@ export function authUserFrom(payload: unknown): AuthUser | null {
 
 /**
  * Issues access tokens and checks them: signature (HS256 only), expiry, shape, that the session was
- * not revoked since, and that it exists and is the token's user's. REST requests go through the passport strategy, which calls `accept`; the Socket.IO
- * handshake calls `verify` with the raw token.
+ * not revoked since, and that it exists and is the token's user's. The REST guard and the Socket.IO
+ * handshake both call `verify` with the raw token. Signing stays with `JwtService` (once per login or
+ * refresh); verifying is `verifyHs256`, paid by every request.
  */
 @Injectable()
 export class AccessTokens {
+  private readonly key: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly revocation: SessionRevocation,
     private readonly liveSessions: LiveSessions,
     @InjectConfig() private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.key = jwtKey(config.jwt.secret);
+  }
 
   get ttlSeconds(): number {
     return this.config.jwt.accessTtlSeconds;
@@ -59,18 +67,13 @@ export class AccessTokens {
 
   /** The caller a raw token proves and when the token expires (ms since the epoch), or `Unauthorized`. */
   async verify(token: string): Promise<VerifiedToken> {
-    let payload: unknown;
-    try {
-      payload = await this.jwt.verifyAsync(token, { algorithms: JWT_ALGORITHMS });
-    } catch {
-      throw new Unauthorized('The access token is invalid or expired');
-    }
-    const exp = (payload as { exp?: unknown }).exp;
-    return { user: await this.accept(payload), expiresAt: typeof exp === 'number' ? exp * 1000 : Date.now() };
+    const payload = verifyHs256(token, this.key, Math.floor(Date.now() / 1000));
+    if (!payload) throw new Unauthorized('The access token is invalid or expired');
+    return { user: await this.accept(payload), expiresAt: (payload.exp as number) * 1000 };
   }
 
   /** For a payload whose signature and expiry were already checked. */
-  async accept(payload: unknown): Promise<AuthUser> {
+  private async accept(payload: unknown): Promise<AuthUser> {
     const user = authUserFrom(payload);
     if (!user) throw new Unauthorized('The access token is invalid or expired');
     if (await this.revocation.isRevoked(user.sessionId)) throw new Unauthorized('The session has ended; sign in again');

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -14,7 +13,6 @@ import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { FirstAdmin } from './first-admin.js';
-import { JwtStrategy } from './jwt.strategy.js';
 import { LiveSessions } from './live-sessions.js';
 import { LoginAttempts } from './login-attempts.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -36,7 +34,6 @@ import { jwtKey } from './jwt-key.js';
   imports: [
     UsersModule,
     TypeOrmModule.forFeature([Session, SpentRefreshToken, ApiKey]),
-    PassportModule,
     JwtModule.registerAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
@@ -54,7 +51,6 @@ import { jwtKey } from './jwt-key.js';
     SessionHousekeeping,
     AuthService,
     FirstAdmin,
-    JwtStrategy,
     LiveSessions,
     LoginAttempts,
     PasswordHasher,

@@ -5,7 +5,6 @@ import { SyncCursors } from '../../src/sync/sync-cursors.js';
 import { sessionIdOf } from '../support/world.js';
 import { chatBuilders, type ChatGiven, type GivenConversation } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { handPassportTo } from '../support/multi-app.js';
 import { AsyncApiChecker, socketFactory, type TestSocket } from '../support/sockets.js';
 import { eventually } from '../support/faults/ports.js';
 import { hasRedisServer, ThrowawayRedis } from '../support/faults/throwaway-redis.js';
@@ -243,7 +242,6 @@ describeWithRedis('a member removed while Redis stalls (two instances, throwaway
     redis = await ThrowawayRedis.create();
     first = await startTestApp({ REDIS_URL: redis.url }, { listen: true });
     second = await startTestApp({ REDIS_URL: redis.url }, { listen: true });
-    handPassportTo(first);
     const checker = await AsyncApiChecker.load(first);
     sockets = socketFactory(() => checker);
   });

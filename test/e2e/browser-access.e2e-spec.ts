@@ -301,8 +301,6 @@ describe('the documents a frontend generates its client from', () => {
   });
 });
 
-// Last: a second app in this process takes over passport's global `jwt` strategy, so the first app's
-// guard would consult the second app's revocation memory from then on (see the lead's notes).
 describe('CORS_ORIGINS=*', () => {
   let open: TestApp;
 

@@ -4,7 +4,6 @@ import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
 import { type DepthClient, depthClient } from '../support/depth.js';
 import { AsyncApiChecker, socketFactory } from '../support/sockets.js';
-import { handPassportTo } from '../support/multi-app.js';
 import { startTestApp } from '../support/test-app.js';
 import { useTestApp } from '../support/use-test-app.js';
 
@@ -328,7 +327,6 @@ describe('moderation: muting members, announcement groups and slow mode', () => 
         onOther.close();
       } finally {
         await other.close();
-        handPassportTo(app.running);
       }
     });
 

@@ -35,7 +35,6 @@ describeWithRedis(title, () => {
 
   afterAll(async () => {
     sockets.closeAll();
-    // The newest app first: passport's strategy belongs to the last app started.
     await b?.close();
     await a?.close();
   });

@@ -4,7 +4,6 @@ import { EventLog } from '../../src/events/event-log.service.js';
 import { EventRetention } from '../../src/sync/event-retention.service.js';
 import { chatBuilders, type ChatGiven, type GivenConversation } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { handPassportTo } from '../support/multi-app.js';
 import { AsyncApiChecker, sleep, socketFactory } from '../support/sockets.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -37,7 +36,6 @@ describe('catch-up with /api/v1/sync', () => {
   async function closeOther(app: TestApp): Promise<void> {
     others.delete(app);
     await app.close();
-    handPassportTo(running);
   }
 
   beforeAll(async () => {

@@ -6,7 +6,6 @@ import { chatBuilders } from '../support/given-chat.js';
 import { builders, type GivenUser } from '../support/given.js';
 import { filesIn, mediaClient, temporaryMediaDir } from '../support/media.js';
 import { pdf } from '../support/media-samples.js';
-import { handPassportTo } from '../support/multi-app.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -123,7 +122,6 @@ const onServer = Boolean(process.env.DATABASE_URL);
 
     await two.close();
     apps.pop();
-    handPassportTo(one);
   }, 90_000);
 
   it('finishes a run whose instance was killed half-way, after the restart', async () => {

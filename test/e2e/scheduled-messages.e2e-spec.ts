@@ -4,7 +4,6 @@ import { JOBS_SCHEMA } from '../../src/jobs/jobs.service.js';
 import { eventually } from '../support/faults/ports.js';
 import { chatBuilders, type ChatGiven } from '../support/given-chat.js';
 import { builders, type Given, type GivenUser } from '../support/given.js';
-import { handPassportTo } from '../support/multi-app.js';
 import { AsyncApiChecker, socketFactory } from '../support/sockets.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -247,7 +246,6 @@ describe('scheduled messages', () => {
 
       const second = await startTestApp(FAST);
       apps.push(second);
-      handPassportTo(second);
       const call = client(second);
       const done = await settled(call, ada, created.json().id);
       expect(done.status).toBe('sent');
