@@ -12,23 +12,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, LOAD_CPU, LOG_DIR, NODE, QUICK, ROOT, SERVER_CPU, log, stopAll } from './lib/common.js';
+import { BENCH_DIR, LOAD_CPU, LOG_DIR, QUICK, ROOT, SERVER_CPU, log, pinToLoadCore, stopAll } from './lib/common.js';
 import { createDatabase, databaseUrlFor, dropDatabase, Seeder } from './lib/db.js';
 import { startPrivateRedis } from './lib/redis.js';
 import { SCENARIOS } from './scenarios.js';
 import { printTable } from './lib/report.js';
 import { startApp } from './lib/servers.js';
 
-// Pin this process (and so the load it generates, and its children) to the load core, with the highest
-// file-descriptor limit allowed: 10,000 sockets need as many descriptors on each side.
-if (process.env.BENCH_PINNED !== '1') {
-  const quoted = [NODE, ...process.argv.slice(1)].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
-  const result = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn) && exec taskset -c ${LOAD_CPU} ${quoted}`], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  process.exit(result.status ?? 1);
-}
+pinToLoadCore();
 
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))

@@ -1,5 +1,5 @@
 // Shared helpers of the benchmark harness: statistics, child processes pinned to a core, waiting, logging.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,21 @@ export function abbaOrder(rounds = Number(process.env.BENCH_ROUNDS) || 3) {
   const order = [];
   for (let index = 0; order.length < rounds * 2; index++) order.push(...(index % 2 ? ['B', 'A'] : ['A', 'B']));
   return order;
+}
+
+/**
+ * Re-runs this script pinned to the load core (and so the load it generates, and its children), with
+ * the highest file-descriptor limit allowed — 10,000 sockets need as many descriptors on each side — and
+ * exits with its status; in the pinned run it returns at once.
+ */
+export function pinToLoadCore() {
+  if (process.env.BENCH_PINNED === '1') return;
+  const quoted = [NODE, ...process.argv.slice(1)].map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(' ');
+  const result = spawnSync('bash', ['-c', `ulimit -n $(ulimit -Hn) && exec taskset -c ${LOAD_CPU} ${quoted}`], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
+  process.exit(result.status ?? 1);
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -134,16 +149,27 @@ export function rssOf(pid) {
  * server's core away (fewer requests per second) without making each request cost more cycles.
  */
 export function cpuMicrosOf(pid) {
+  const { user, system } = cpuSplitOf(pid);
+  return user + system;
+}
+
+/** `cpuMicrosOf` split into user and kernel (system) time: a socket write's loopback delivery is the kernel's. */
+export function cpuSplitOf(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  const micros = (ticks) => (Number(ticks) * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+  return { user: micros(fields[11]), system: micros(fields[12]) };
 }
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** Runs an HTTP load (`httpLoad`'s result) and adds the server `pid`'s CPU µs per request answered. */
 export async function withCpuPerRequest(pid, load) {
-  const before = cpuMicrosOf(pid);
+  const before = cpuSplitOf(pid);
   const result = await load();
-  return { ...result, cpuMicrosPerRequest: (cpuMicrosOf(pid) - before) / Math.max(1, result.requests) };
+  const after = cpuSplitOf(pid);
+  const requests = Math.max(1, result.requests);
+  const user = (after.user - before.user) / requests;
+  const system = (after.system - before.system) / requests;
+  return { ...result, cpuMicrosPerRequest: user + system, systemMicrosPerRequest: system };
 }
 
 /** The pid of the node process under `taskset` (taskset execs, so it is the same pid). */

@@ -24,9 +24,14 @@ async function started(child, port) {
 }
 
 /** The real server, `dist/src/main.js`, as `npm start` runs it, in production mode. */
-export async function startApp(name, settings, extraEnv = {}, nodeArgs = []) {
+export function startApp(name, settings, extraEnv = {}, nodeArgs = []) {
+  return startAppBuiltIn(ROOT, name, settings, extraEnv, nodeArgs);
+}
+
+/** `startApp` of the build in another checkout (`root`, built with `npm run build`): for `bench/ab.js`. */
+export async function startAppBuiltIn(root, name, settings, extraEnv = {}, nodeArgs = []) {
   const port = await freePort();
-  const child = spawnPinned(name, SERVER_CPU, join(ROOT, 'dist', 'src', 'main.js'), [], {
+  const child = spawnPinned(name, SERVER_CPU, join(root, 'dist', 'src', 'main.js'), [], {
     nodeArgs,
     env: {
       NODE_ENV: 'production',
