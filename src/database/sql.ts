@@ -1,5 +1,11 @@
 import type { EntityManager } from 'typeorm';
 
+/** A statement's text and its `$n` parameters, as the query builders answer them. */
+export interface SqlQuery {
+  sql: string;
+  parameters: unknown[];
+}
+
 /**
  * Typed raw SQL on a manager (the caller's transaction, or the data source's). TypeORM answers SELECT
  * and INSERT … RETURNING with the rows, but UPDATE and DELETE with `[rows, affected]`; these two
@@ -58,7 +64,7 @@ export interface StatementPart {
  * Several parts as one statement, each part's `$n` renumbered after the parts before it. PostgreSQL runs
  * every data-modifying CTE once, read or not, all on one snapshot: parts must not write the same rows.
  */
-export function combine(parts: StatementPart[], finalSelect: string): { sql: string; parameters: unknown[] } {
+export function combine(parts: StatementPart[], finalSelect: string): SqlQuery {
   const parameters: unknown[] = [];
   const ctes: string[] = [];
   for (const part of parts) {
@@ -67,4 +73,9 @@ export function combine(parts: StatementPart[], finalSelect: string): { sql: str
     parameters.push(...part.parameters);
   }
   return { sql: `WITH ${ctes.join(',\n')}\n${finalSelect}`, parameters };
+}
+
+/** The parameters `combine` would answer for `parts`, without building the text again (for a text built once). */
+export function combinedParameters(parts: StatementPart[]): unknown[] {
+  return parts.flatMap((part) => part.parameters);
 }

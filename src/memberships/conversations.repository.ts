@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ConversationMode, ConversationType, MemberRole } from '../access/access.types.js';
-import { change, combine, select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
+import { change, combine, select, selectOne, selectPrepared, type SqlQuery, type StatementPart } from '../database/sql.js';
 import type { NotificationLevel } from './conversation-member.entity.js';
 
 /** A change of a member's own view of a conversation; absent fields stay as they are. */
@@ -15,10 +15,7 @@ export interface OwnStateChange {
   notificationLevel?: NotificationLevel;
 }
 
-export interface SqlQuery {
-  sql: string;
-  parameters: unknown[];
-}
+export type { SqlQuery };
 
 /** A conversation as one of its members sees it, before counts and the last message are added. */
 export interface MembershipRow {

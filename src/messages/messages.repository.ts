@@ -2,7 +2,7 @@ import type { LinkPreview } from './link-preview.types.js';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { change, select, selectOne, selectPrepared, type StatementPart } from '../database/sql.js';
+import { change, select, selectOne, selectPrepared, type SqlQuery, type StatementPart } from '../database/sql.js';
 import { TAKE_NEXT_SEQ_SQL } from '../memberships/conversations.repository.js';
 import { escapeLike } from '../users/users.repository.js';
 import type { ForwardedFrom } from './message.entity.js';
@@ -18,10 +18,7 @@ const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
 export type SearchHit = MessageRow & { position_at: string };
 
-export interface SqlQuery {
-  sql: string;
-  parameters: unknown[];
-}
+export type { SqlQuery };
 
 /**
  * What messages carry beside their rows — reactions, attachment ids, mentions — as a part of one statement
