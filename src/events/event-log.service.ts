@@ -5,8 +5,7 @@ import type { Histogram } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { EVENTS_SEQUENCED, type MessageRewrite, type NewChatEvent, type SequencedEvent } from './chat-events.js';
 import { EVENT_STAGE_SECONDS } from './event-log.metrics.js';
-import { appendPart, appendSelectedPart, EventLogRepository } from './event-log.repository.js';
-import type { StatementPart } from '../database/sql.js';
+import { EventLogRepository } from './event-log.repository.js';
 
 const BATCH_SIZE = 500;
 /** Safety net for events whose writer died between commit and kick. */
@@ -50,16 +49,6 @@ export class EventLog implements OnApplicationBootstrap, OnApplicationShutdown {
   async append(manager: EntityManager, ...events: NewChatEvent[]): Promise<string[]> {
     if (!events.length) return [];
     return this.repository.append(manager, events);
-  }
-
-  /** `append` as a part of a larger statement (see `combine`): the CTE `appended` answers the events' ids. */
-  appendPart(events: NewChatEvent[]): StatementPart {
-    return appendPart(events);
-  }
-
-  /** Events the statement itself computes (see `appendSelectedPart`): the CTE `appended`. */
-  appendSelectedPart(rows: string, parameters: unknown[]): StatementPart {
-    return appendSelectedPart(rows, parameters);
   }
 
   /** The log forgets: an edit or delete reaches every earlier event that embeds the message. */

@@ -15,8 +15,6 @@ export interface OwnStateChange {
   notificationLevel?: NotificationLevel;
 }
 
-export type { SqlQuery };
-
 /** A conversation as one of its members sees it, before counts and the last message are added. */
 export interface MembershipRow {
   id: string;

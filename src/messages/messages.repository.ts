@@ -18,8 +18,6 @@ const MESSAGE_SELECT = `SELECT ${MESSAGE_COLUMNS} FROM message m JOIN users u ON
 /** A search hit also carries its exact time (microseconds, which a JS Date would lose) for the cursor. */
 export type SearchHit = MessageRow & { position_at: string };
 
-export type { SqlQuery };
-
 /**
  * What messages carry beside their rows — reactions, attachment ids, mentions — as a part of one statement
  * (`messageDetailsQuery`): the CTEs `h_reactions`, `h_attachments` and `h_mentions` are one row each, `list`

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { NewChatEvent } from '../events/chat-events.js';
-import { appendSelectedPart } from '../events/event-log.repository.js';
-import { EventLog } from '../events/event-log.service.js';
+import { appendPart, appendSelectedPart } from '../events/event-log.repository.js';
 import { combine, combinedParameters, type SqlQuery, select, selectPrepared, type StatementPart } from '../database/sql.js';
 import { bringBackPart, stampPostedPart, stampPostPart, takeSeqUnlessSlowedPart } from '../memberships/conversations.repository.js';
 import { draftUpdated } from '../memberships/draft.entity.js';
@@ -53,12 +52,10 @@ export interface PostOutcome {
  */
 @Injectable()
 export class PostWrites {
-  constructor(private readonly eventLog: EventLog) {}
-
   async write(manager: EntityManager, post: PostFollowUps): Promise<PostOutcome> {
     const parts: StatementPart[] = [
       stampPostPart(post.conversationId, post.senderId, post.exemptFromSlowMode),
-      this.eventLog.appendPart(post.events),
+      appendPart(post.events),
       bringBackPart(post.conversationId, post.senderId),
     ];
     if (post.clearDraft) parts.push(removeDraftPart(post.senderId, post.conversationId, post.clearDraft.threadRootId));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { conversationListQuery } from '../../src/memberships/conversations.repository.js';
+import type { SqlQuery } from '../../src/database/sql.js';
 import { visibleEventsQuery } from '../../src/access/access.repository.js';
 import { boundsPart } from '../../src/events/event-log.repository.js';
 import { syncPageQuery } from '../../src/sync/sync.service.js';

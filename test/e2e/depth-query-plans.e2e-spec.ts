@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { bringBackQuery, conversationListQuery, type SqlQuery } from '../../src/memberships/conversations.repository.js';
+import { bringBackQuery, conversationListQuery } from '../../src/memberships/conversations.repository.js';
+import type { SqlQuery } from '../../src/database/sql.js';
 import { draftListQuery } from '../../src/memberships/drafts.repository.js';
 import {
   mentionListQuery,
