@@ -1,15 +1,16 @@
 import type { EntityManager } from 'typeorm';
 import { selectPrepared } from '../../src/database/sql.js';
 
-/** What `selectPrepared` hands node-postgres (through TypeORM's `query`), recorded. */
+/** What `selectPrepared` hands node-postgres (on the transaction's connection), recorded. */
 function recordingManager() {
   const sent: Array<{ config: unknown; parameters: unknown[] }> = [];
-  const manager = {
+  const client = {
     query: (config: unknown, parameters: unknown[]) => {
       sent.push({ config, parameters });
-      return Promise.resolve([]);
+      return Promise.resolve({ rows: [], rowCount: 0 });
     },
-  } as unknown as EntityManager;
+  };
+  const manager = { queryRunner: { isReleased: false, connect: () => Promise.resolve(client) } } as unknown as EntityManager;
   return { manager, sent };
 }
 
